@@ -1,0 +1,166 @@
+/* libudm: the device-mapper control interface in user space. Every function
+ * returns 0 (or a count) on success and a negative errno on failure, with the
+ * kernel's errno for each case (dm-ioctl.c); a failed call changes nothing. */
+#ifndef UDM_UDM_H
+#define UDM_UDM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "udm/target.h"
+
+#define UDM_VERSION_MAJOR 4
+#define UDM_VERSION_MINOR 48
+#define UDM_VERSION_PATCH 0
+#define UDM_LIB_VERSION "0.1.0"
+
+#define UDM_MAJOR 240            /* a LOCAL/EXPERIMENTAL block major: udm device numbers */
+#define UDM_NAME_LEN 128         /* incl. NUL, like DM_NAME_LEN */
+#define UDM_UUID_LEN 129
+#define UDM_MAX_MINOR (1u << 20)
+#define UDM_MAX_TARGETS 1048576u
+
+struct udm_ctx;
+struct udm_dev;
+
+/* Flags: same meaning as the kernel's DM_*_FLAG where one exists. */
+#define UDM_F_READONLY       (1u << 0)
+#define UDM_F_SUSPEND        (1u << 1)
+#define UDM_F_PERSISTENT_DEV (1u << 3)
+#define UDM_F_STATUS_TABLE   (1u << 4)
+#define UDM_F_ACTIVE_PRESENT (1u << 5)
+#define UDM_F_INACTIVE_PRESENT (1u << 6)
+#define UDM_F_SKIP_LOCKFS    (1u << 10)
+#define UDM_F_NOFLUSH        (1u << 11)
+#define UDM_F_QUERY_INACTIVE (1u << 12)
+#define UDM_F_UUID           (1u << 14)
+#define UDM_F_DATA_OUT       (1u << 16)
+#define UDM_F_DEFERRED_REMOVE (1u << 17)
+
+/* How a control call names its device: uuid beats name beats dev. */
+struct udm_dev_id {
+	const char *name;
+	const char *uuid;
+	dev_t dev;
+};
+#define UDM_BY_NAME(n) ((struct udm_dev_id){ .name = (n) })
+
+struct udm_info {
+	char name[UDM_NAME_LEN];
+	char uuid[UDM_UUID_LEN];
+	dev_t dev;
+	uint32_t event_nr;
+	int32_t open_count;
+	uint32_t flags;          /* UDM_F_SUSPEND, READONLY, ACTIVE/INACTIVE_PRESENT, DEFERRED_REMOVE */
+	uint32_t target_count;
+	uint64_t sectors;        /* size of the live (or queried) table */
+};
+
+/* A table line already split by the caller (dmsetup does this in user space). */
+struct udm_target_spec {
+	uint64_t start;
+	uint64_t length;
+	char type[16 + 1];
+	const char *params;
+};
+
+struct udm_ctx *udm_ctx_new(void);
+void udm_ctx_free(struct udm_ctx *ctx);     /* removes every device */
+
+/* Control operations (dm-ioctl.c). */
+int udm_dev_create(struct udm_ctx *ctx, const char *name, const char *uuid, unsigned flags,
+		   dev_t dev, struct udm_info *info);
+int udm_dev_remove(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags);
+int udm_remove_all(struct udm_ctx *ctx, unsigned flags);   /* returns #devices left open */
+int udm_dev_rename(struct udm_ctx *ctx, const char *name, const char *newval, unsigned flags,
+		   struct udm_info *info);
+int udm_dev_suspend(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info);
+int udm_dev_resume(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info);
+int udm_dev_info(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info);
+/* Load specs as the inactive table. On a ctr error, *error (if given) points to
+ * a static string naming what is wrong ("Invalid argument count"). */
+int udm_table_load(struct udm_ctx *ctx, struct udm_dev_id id, const struct udm_target_spec *specs,
+		   size_t count, unsigned flags, const char **error, struct udm_info *info);
+int udm_table_clear(struct udm_ctx *ctx, struct udm_dev_id id, struct udm_info *info);
+
+/* Status of each target of the live (or, with UDM_F_QUERY_INACTIVE, inactive)
+ * table. With UDM_F_STATUS_TABLE: the TABLE form. */
+struct udm_target_status {
+	uint64_t start, length;
+	char type[17];
+	char *text;
+};
+int udm_table_status(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags,
+		     struct udm_target_status **out, size_t *count, struct udm_info *info);
+void udm_target_status_free(struct udm_target_status *st, size_t count);
+
+int udm_table_deps(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, dev_t **devs,
+		   char ***names, size_t *count, struct udm_info *info);
+void udm_deps_free(dev_t *devs, char **names, size_t count);
+
+/* Target message. Returns 0, or 1 when the target wrote text into result. */
+int udm_dev_message(struct udm_ctx *ctx, struct udm_dev_id id, uint64_t sector, const char *msg,
+		    char *result, size_t maxlen);
+
+/* Wait until event_nr differs from the given one (timeout_ms < 0: forever);
+ * -ETIMEDOUT on timeout. */
+int udm_dev_wait(struct udm_ctx *ctx, struct udm_dev_id id, uint32_t event_nr, int timeout_ms,
+		 struct udm_info *info);
+
+struct udm_name_entry {
+	char name[UDM_NAME_LEN];
+	char uuid[UDM_UUID_LEN];
+	dev_t dev;
+	uint32_t event_nr;
+};
+int udm_list_devices(struct udm_ctx *ctx, struct udm_name_entry **out, size_t *count);
+
+struct udm_version_entry {
+	char name[17];
+	unsigned version[3];
+};
+int udm_list_versions(struct udm_version_entry **out, size_t *count);
+void udm_driver_version(unsigned version[3]);
+
+/* Data path. Open/close count like the block device's opener count. */
+int udm_dev_open(struct udm_ctx *ctx, struct udm_dev_id id, struct udm_dev **dev);
+void udm_dev_close(struct udm_dev *dev);
+/* Synchronous request: blocks while the device is suspended or has no live table. */
+int udm_dev_io(struct udm_dev *dev, enum udm_io_op op, unsigned flags, uint64_t sector,
+	       uint32_t nr_sectors, void *data);
+uint64_t udm_dev_sectors(struct udm_dev *dev);
+bool udm_dev_readonly(struct udm_dev *dev);
+/* Called on every table swap (new table live), e.g. to invalidate a page cache. */
+void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *arg, const char *name, dev_t dev),
+			       void *arg);
+
+/* Published integrity blob of a device: it always describes the live table. */
+enum udm_sig_state { UDM_SIG_NONE = 0, UDM_SIG_VALID = 1 };
+struct udm_integrity {
+	bool has_roothash;
+	char alg[32];
+	uint8_t digest[64];
+	size_t digest_len;
+	enum udm_sig_state sig;
+	uint64_t table_id;       /* which table this describes (udm_info-independent id) */
+};
+int udm_dev_get_integrity(struct udm_ctx *ctx, dev_t dev, struct udm_integrity *out);
+/* id of the table currently live on dev, 0 if none: tests check blob.table_id against it */
+uint64_t udm_dev_live_table_id(struct udm_ctx *ctx, dev_t dev);
+
+/* Split target arguments like dm_split_args(): whitespace-separated, backslash
+ * escapes the next character. *argv is one allocation; free(*argv) frees all. */
+int udm_split_args(const char *params, unsigned *argc, char ***argv);
+
+/* Parse dmsetup table text (one target per line, '#' comments, blank lines) into
+ * specs. On error, -EINVAL and *bad_line is the 1-based failing line. */
+int udm_table_text_parse(const char *text, struct udm_target_spec **specs, size_t *count,
+			 char **storage, unsigned *bad_line);
+
+const char *udm_errno_name(int err);  /* "EINVAL" */
+
+/* Fault injection control for tests: "SITE[:N][,SITE[:N]...]" (same as UDM_FAULT). */
+void udm_fault_configure(const char *spec);
+
+#endif

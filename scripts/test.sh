@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command: installs dependencies, builds the normal and the ASan+UBSan
+# builds, runs the whole suite on both (and the concurrent tests under TSan),
+# and ends with one line: N passed, N failed, N skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh || exit 1
+jobs=$(nproc)
+make -s -j"$jobs" >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+make -s -j"$jobs" SAN=asan tests >/dev/null || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
+make -s -j"$jobs" SAN=tsan build-tsan/tests/core/test_stress >/dev/null 2>&1 || true
+total_p=0 total_f=0 total_s=0
+tally() { # $1 = label; rest = command printing a summary line last
+	local label=$1; shift
+	echo "=== $label"
+	local out; out=$("$@" 2>&1 | tee /dev/stderr | tail -1)
+	local p f s
+	read -r p f s < <(sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' <<<"$out")
+	[[ $p =~ ^[0-9]+$ ]] || { p=0; f=1; }
+	total_p=$((total_p + p)); total_f=$((total_f + f)); total_s=$((total_s + ${s:-0}))
+}
+tally "normal build" env B=build tests/run
+# The sanitizer pass runs the unit tests; the shell tests use the normal build.
+tally "ASan+UBSan build" env B=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run test_
+if [ -x build-tsan/tests/core/test_stress ]; then
+	tally "TSan stress" env B=build-tsan TSAN_OPTIONS=halt_on_error=1 tests/run core/test_stress
+fi
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]
