@@ -27,7 +27,7 @@ endif
 PKGS    := libcrypto fuse3
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -pthread \
-           -Iinclude -Ilib $(shell pkg-config --cflags $(PKGS)) $(SANFLAGS)
+           -Iinclude -Ilib -I. $(shell pkg-config --cflags $(PKGS)) $(SANFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lm
 TESTLIBS := $(shell pkg-config --libs cmocka)

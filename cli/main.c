@@ -1,0 +1,66 @@
+/* udm: the one CLI. Dispatches on the program name (dmsetup, veritysetup) or
+ * on the first argument (verity, policy, or a dmsetup verb). */
+#include <errno.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+__attribute__((weak)) int cli_dmsetup_main(int argc, char **argv);
+__attribute__((weak)) int cli_verity_main(int argc, char **argv);
+__attribute__((weak)) int cli_policy_main(int argc, char **argv);
+
+void cli_error(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "udm: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: udm [--runtime-dir DIR] VERB ...\n"
+		"  dmsetup verbs: create load reload resume suspend remove remove_all rename clear\n"
+		"                 table status info ls deps message targets version wait\n"
+		"  extra verbs:   attach detach watch shutdown\n"
+		"  udm verity format|verify|open|close|status|dump ...\n"
+		"  udm policy check|eval|load|update|activate|delete|list|show|enforce|success-audit ...\n");
+	return 1;
+}
+
+typedef int (*family_fn)(int, char **);
+
+static int run_family(family_fn fn, const char *name, int argc, char **argv)
+{
+	if (!fn) {
+		cli_error(name, "%s", strerror(ENOSYS));
+		return 1;
+	}
+	return fn(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	char *prog = basename(argv[0]);
+
+	if (strcmp(prog, "veritysetup") == 0)
+		return run_family(cli_verity_main, "verity", argc, argv);
+	if (strcmp(prog, "dmsetup") == 0)
+		return run_family(cli_dmsetup_main, "dmsetup", argc, argv);
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "verity") == 0)
+		return run_family(cli_verity_main, "verity", argc - 1, argv + 1);
+	if (strcmp(argv[1], "policy") == 0)
+		return run_family(cli_policy_main, "policy", argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage();
+		return 0;
+	}
+	return run_family(cli_dmsetup_main, "dmsetup", argc, argv);
+}
