@@ -78,10 +78,10 @@ int udm_dev_rename(struct udm_ctx *ctx, const char *name, const char *newval, un
 int udm_dev_suspend(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info);
 int udm_dev_resume(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info);
 int udm_dev_info(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info);
-/* Load specs as the inactive table. On a ctr error, *error (if given) points to
- * a static string naming what is wrong ("Invalid argument count"). */
+/* Load specs as the inactive table. On failure errbuf (if given) receives one
+ * line naming what is wrong, as the kernel logs it ("linear: Invalid argument count"). */
 int udm_table_load(struct udm_ctx *ctx, struct udm_dev_id id, const struct udm_target_spec *specs,
-		   size_t count, unsigned flags, const char **error, struct udm_info *info);
+		   size_t count, unsigned flags, char *errbuf, size_t errlen, struct udm_info *info);
 int udm_table_clear(struct udm_ctx *ctx, struct udm_dev_id id, struct udm_info *info);
 
 /* Status of each target of the live (or, with UDM_F_QUERY_INACTIVE, inactive)
@@ -132,6 +132,8 @@ int udm_dev_io(struct udm_dev *dev, enum udm_io_op op, unsigned flags, uint64_t 
 uint64_t udm_dev_sectors(struct udm_dev *dev);
 bool udm_dev_readonly(struct udm_dev *dev);
 /* Called on every table swap (new table live), e.g. to invalidate a page cache. */
+/* Paths under this directory name udm devices of this context (RUNTIME/mapper). */
+int udm_ctx_set_mapper_dir(struct udm_ctx *ctx, const char *dir);
 void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *arg, const char *name, dev_t dev),
 			       void *arg);
 

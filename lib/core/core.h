@@ -1,0 +1,105 @@
+/* Internal structures of the udm core: devices, tables, backing devices, and
+ * the functions the core's files share. Nothing here names a target. */
+#ifndef UDM_CORE_H
+#define UDM_CORE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "udm/udm.h"
+
+/* A backing device opened by a table (dm_dev analog). Either a file
+ * descriptor (regular file or block device) or another udm device. */
+struct udm_blockdev {
+	struct udm_blockdev *next;   /* table's list, most recently acquired first */
+	int refs;                    /* udm_get_device calls within the table */
+	int fd;                      /* -1 for a stacked udm device */
+	struct udm_dev *lower;       /* stacked udm device (opened), or NULL */
+	dev_t devt;                  /* 0 for a regular file */
+	uint64_t sectors;
+	char name[4096];             /* "MAJ:MIN" or the absolute path of a regular file */
+};
+
+struct udm_table {
+	struct udm_dev *md;
+	uint64_t id;                 /* unique per context; the integrity blob names it */
+	bool readonly;
+	struct udm_target *targets;
+	size_t num_targets, alloc_targets;
+	bool singleton;
+	bool has_wildcard;
+	const struct udm_target_type *immutable_type;
+	struct udm_blockdev *devices;
+	bool bound;                  /* has been live: table events reach the device */
+	int readers;                 /* under md->io_lock: I/O, status, message in progress */
+};
+
+struct udm_dev {
+	struct udm_ctx *ctx;
+	struct udm_dev *next;        /* ctx list */
+	char name[UDM_NAME_LEN];
+	char uuid[UDM_UUID_LEN];
+	dev_t dev;
+	int holders;                 /* under ctx->lock: pins from control calls */
+	int open_count;              /* under ctx->lock */
+	bool deleting, deferred_remove;
+
+	pthread_mutex_t suspend_lock; /* serializes lifecycle operations on this device */
+
+	pthread_mutex_t io_lock;     /* guards everything below */
+	pthread_cond_t io_cond;      /* pending_io reached 0, I/O unblocked, readers gone */
+	pthread_cond_t event_cond;
+	struct udm_table *map;       /* live table */
+	struct udm_table *new_map;   /* inactive table */
+	bool block_io, suspended, noflush_suspending, freeing;
+	unsigned pending_io;
+	uint32_t event_nr;
+	bool readonly;               /* disk RO bit, set at bind from the table's mode */
+	uint64_t sectors;            /* capacity, set at bind */
+	const struct udm_target_type *immutable_type;
+
+	/* Integrity blob: 'blob' is what readers see (under blob_lock); 'staged'
+	 * is being filled by preresume of 'staging_table'. */
+	pthread_mutex_t blob_lock;
+	struct udm_integrity blob;
+	struct udm_integrity staged;
+	struct udm_table *staging_table;
+	int staging_error;
+};
+
+struct udm_ctx {
+	pthread_mutex_t lock;        /* device list, names, holders, open counts */
+	pthread_cond_t holders_cond;
+	struct udm_dev *devices;
+	atomic_uint_fast64_t next_table_id;
+	atomic_uint global_event;
+	char mapper_dir[4096];
+	void (*swap_fn)(void *arg, const char *name, dev_t dev);
+	void *swap_arg;
+};
+
+/* table.c */
+struct udm_table *udm_table_create(struct udm_dev *md, bool readonly);
+int udm_table_add_target(struct udm_table *t, const struct udm_target_spec *spec, char *errbuf, size_t errlen);
+void udm_table_destroy(struct udm_table *t);
+uint64_t udm_table_size(const struct udm_table *t);
+struct udm_target *udm_table_find_target(struct udm_table *t, uint64_t sector);
+int udm_table_validate_areas(struct udm_table *t, char *errbuf, size_t errlen);
+void udm_table_presuspend(struct udm_table *t);
+void udm_table_presuspend_undo(struct udm_table *t);
+void udm_table_postsuspend(struct udm_table *t);
+
+/* blockdev.c */
+void udm_blockdev_close(struct udm_blockdev *bd);
+
+/* device.c */
+struct udm_dev *udm_dev_lookup_devt(struct udm_ctx *ctx, dev_t dev);  /* pinned */
+void udm_dev_unpin(struct udm_dev *md);
+int udm_dev_open_md(struct udm_dev *md);
+void udm_dev_table_event(struct udm_dev *md);
+
+/* io.c */
+void udm_table_get_reader(struct udm_table *t);      /* md->io_lock held */
+void udm_table_put_reader(struct udm_table *t);      /* md->io_lock not held */
+void udm_table_sync(struct udm_table *t);            /* wait until no reader; md->io_lock not held */
+
+#endif
