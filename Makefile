@@ -72,7 +72,7 @@ $(B)/udmd: $(DAEMON_OBJS) $(LIB_OBJS)
 
 $(B)/tests/%: tests/%.c $(TLIB_OBJS) $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $^ $(LDFLAGS) $(LIBS) $(TESTLIBS)
+	$(CC) $(CFLAGS) -Itests/lib -o $@ $^ $(LDFLAGS) $(LIBS) $(TESTLIBS)
 
 $(B)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
