@@ -2,6 +2,7 @@
  * from text, and cmocka includes. */
 #ifndef UDM_TESTUTIL_H
 #define UDM_TESTUTIL_H
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
