@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 make -s -j"$jobs" >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s -j"$jobs" SAN=asan tests >/dev/null || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
-make -s -j"$jobs" SAN=tsan build-tsan/tests/core/test_stress >/dev/null 2>&1 || true
+# TSan covers the concurrent parts: the core's stress, integrity and lifecycle tests.
+TSAN_TESTS="build-tsan/tests/core/test_stress build-tsan/tests/core/test_integrity build-tsan/tests/core/test_lifecycle"
+make -s -j"$jobs" SAN=tsan $TSAN_TESTS >/dev/null || { echo "tsan build failed"; echo "0 passed, 1 failed"; exit 1; }
 total_p=0 total_f=0 total_s=0
 tally() { # $1 = label; rest = command printing a summary line last
 	local label=$1; shift
@@ -22,8 +24,6 @@ tally() { # $1 = label; rest = command printing a summary line last
 tally "normal build" env B=build tests/run
 # The sanitizer pass runs the unit tests; the shell tests use the normal build.
 tally "ASan+UBSan build" env B=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run test_
-if [ -x build-tsan/tests/core/test_stress ]; then
-	tally "TSan stress" env B=build-tsan TSAN_OPTIONS=halt_on_error=1 tests/run core/test_stress
-fi
+tally "TSan (concurrent parts)" env B=build-tsan TSAN_OPTIONS=halt_on_error=1 tests/run test_
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]

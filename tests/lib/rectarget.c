@@ -17,7 +17,7 @@ struct rec_c {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	char alg[16];
-	unsigned char digest[64];
+	unsigned char digest[128];
 	size_t digest_len;
 };
 
