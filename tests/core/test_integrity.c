@@ -2,6 +2,7 @@
  * table other than the live one, at every fault-injection site of the resume
  * path, and also while resumes fail and succeed under a concurrent reader. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,6 +164,8 @@ static void concurrent_reader_never_sees_foreign_blob(void **state)
 	pthread_t th;
 	atomic_store(&stop, false);
 	pthread_create(&th, NULL, blob_checker, NULL);
+	while (atomic_load(&checks) == 0)
+		sched_yield();   /* the checker must be running before the swaps start */
 	for (int i = 0; i < 300; i++) {
 		assert_int_equal(tu_load(ctx, "v", (i & 1) ? TABLE_A : TABLE_B, UDM_F_READONLY), 0);
 		if (i % 3 == 0)
