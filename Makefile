@@ -17,11 +17,15 @@ SANFLAGS :=
 else ifeq ($(SAN),asan)
 B       ?= build-asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SAN),fuzz)
+B       ?= build-fuzz
+CC      := clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 else ifeq ($(SAN),tsan)
 B       ?= build-tsan
 SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
-$(error SAN must be empty, asan or tsan)
+$(error SAN must be empty, asan, tsan or fuzz)
 endif
 
 PKGS    := libcrypto fuse3
@@ -38,6 +42,7 @@ DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
 TLIB_SRCS   := $(sort $(wildcard tests/lib/*.c))
 TEST_SRCS   := $(sort $(wildcard tests/*/test_*.c))
 BENCH_SRCS  := $(sort $(wildcard bench/*.c))
+FUZZ_SRCS   := $(sort $(wildcard fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIB_OBJS    := $(call obj,$(LIB_SRCS))
@@ -46,6 +51,7 @@ DAEMON_OBJS := $(call obj,$(DAEMON_SRCS))
 TLIB_OBJS   := $(call obj,$(TLIB_SRCS))
 TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 BENCH_BINS  := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
+FUZZ_BINS   := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
 all: $(B)/libudm.a $(B)/libudm.so $(B)/udm $(B)/udmd $(B)/udm.pc tests bench
 
@@ -78,6 +84,15 @@ $(B)/bench/%: bench/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
+# libFuzzer harnesses: `make fuzz` (clang, ASan+UBSan), run by tests/t/t9000-fuzz-smoke.sh
+$(B)/fuzz/%: fuzz/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDFLAGS) $(LIBS)
+
+fuzz:
+	$(MAKE) SAN=fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
 $(B)/udm.pc: Makefile
 	@mkdir -p $(B)
 	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: udm\nDescription: user-space device-mapper, dm-verity and IPE\nVersion: 0.1.0\nRequires.private: libcrypto fuse3\nLibs: -L$${libdir} -ludm\nCflags: -I$${includedir}\n' '$(PREFIX)' > $@
@@ -96,7 +111,7 @@ install: all
 	install -m644 $(B)/udm.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/udm.pc
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz
 
-.PHONY: all tests bench check install clean
+.PHONY: all tests bench check install clean fuzz fuzz-bins
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 make -s -j"$jobs" >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s -j"$jobs" SAN=asan tests >/dev/null || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
+make -s -j"$jobs" fuzz >/dev/null 2>&1 || echo "note: fuzz harnesses not built (clang missing?)"
 # TSan covers the concurrent parts: the core's stress, integrity and lifecycle tests.
 TSAN_TESTS="build-tsan/tests/core/test_stress build-tsan/tests/core/test_integrity build-tsan/tests/core/test_lifecycle"
 make -s -j"$jobs" SAN=tsan $TSAN_TESTS >/dev/null || { echo "tsan build failed"; echo "0 passed, 1 failed"; exit 1; }

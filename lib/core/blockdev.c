@@ -78,6 +78,13 @@ static int open_lower(struct udm_target *ti, struct udm_dev *lower, struct udm_b
 static int open_path(struct udm_target *ti, const char *path, struct udm_blockdev *bd)
 {
 	int flags = (udm_table_is_readonly(ti->table) ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat pre;
+	/* Never open what cannot back a device: opening some character devices
+	 * has side effects (a watchdog starts ticking). */
+	if (stat(path, &pre) < 0)
+		return -errno;
+	if (!S_ISREG(pre.st_mode) && !S_ISBLK(pre.st_mode))
+		return -ENOTBLK;
 	int fd = open(path, flags);
 	if (fd < 0)
 		return -errno;

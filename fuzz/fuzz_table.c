@@ -1,0 +1,72 @@
+/* libFuzzer harness: table text -> parse -> load into a device with every
+ * registered target -> status round trip -> destroy. Backing paths are
+ * resolved inside an empty scratch directory holding two small files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "udm/udm.h"
+
+static struct udm_ctx *ctx;
+
+static void setup_scratch(void)
+{
+	char dir[] = "/tmp/udm-fuzz-XXXXXX";
+	if (!mkdtemp(dir) || chdir(dir))
+		abort();
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(i ? "b" : "a", "w");
+		if (!f)
+			abort();
+		for (int k = 0; k < 64 * 512; k++)
+			fputc(k & 0xff, f);
+		fclose(f);
+	}
+	ctx = udm_ctx_new();
+	udm_dev_create(ctx, "lower", NULL, 0, 0, NULL);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!ctx)
+		setup_scratch();
+	if (size < 1 || size > 4096)
+		return 0;
+	unsigned flags = (data[0] & 1) ? UDM_F_READONLY : 0;
+	char *text = malloc(size);
+	memcpy(text, data + 1, size - 1);
+	text[size - 1] = '\0';
+	/* absolute paths could name anything on the machine: keep the fuzzer local */
+	for (char *p = text; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	struct udm_target_spec *specs;
+	size_t n;
+	char *storage;
+	unsigned bad;
+	if (udm_table_text_parse(text, &specs, &n, &storage, &bad) == 0) {
+		char err[256];
+		udm_dev_create(ctx, "f", NULL, 0, 0, NULL);
+		if (udm_table_load(ctx, UDM_BY_NAME("f"), specs, n, flags, err, sizeof(err), NULL) == 0) {
+			struct udm_target_status *st;
+			size_t count;
+			if (udm_table_status(ctx, UDM_BY_NAME("f"), UDM_F_STATUS_TABLE | UDM_F_QUERY_INACTIVE, &st, &count,
+					     NULL) == 0)
+				udm_target_status_free(st, count);
+			if (udm_dev_resume(ctx, UDM_BY_NAME("f"), 0, NULL) == 0) {
+				struct udm_dev *d;
+				if (udm_dev_open(ctx, UDM_BY_NAME("f"), &d) == 0) {
+					char buf[4096];
+					if (udm_dev_sectors(d) >= 8)
+						udm_dev_io(d, UDM_IO_READ, 0, 0, 8, buf);
+					udm_dev_close(d);
+				}
+			}
+		}
+		udm_dev_remove(ctx, UDM_BY_NAME("f"), 0);
+		free(specs);
+		free(storage);
+	}
+	free(text);
+	return 0;
+}

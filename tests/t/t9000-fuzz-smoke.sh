@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Short bounded run of every libFuzzer harness (make fuzz) from its seed corpus.
+# Longer runs: build-fuzz/fuzz/fuzz_NAME -max_total_time=600 DIR $PWD/fuzz/corpus/NAME
+. "$(dirname "$0")/lib.sh"
+FUZZ_DIR=$T_ROOT/build-fuzz/fuzz
+SECONDS_EACH=${UDM_FUZZ_SECONDS:-15}
+ls "$FUZZ_DIR"/fuzz_* >/dev/null 2>&1 && test_set_prereq FUZZ
+test_have_prereq FUZZ || test_skip_all "no fuzz harnesses built (make fuzz)"
+for h in "$FUZZ_DIR"/fuzz_*; do
+	name=${h##*/fuzz_}
+	test_expect_success FUZZ "fuzz $name for ${SECONDS_EACH}s without a finding" "
+		mkdir -p work-$name &&
+		cp -r '$T_ROOT/fuzz/corpus/$name/.' work-$name/ 2>/dev/null || true
+		'$h' -max_total_time=$SECONDS_EACH -rss_limit_mb=1024 -artifact_prefix=\$PWD/ \$PWD/work-$name >log-$name 2>&1 || { tail -30 log-$name; exit 1; }
+	"
+done
+test_done
