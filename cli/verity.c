@@ -1,0 +1,750 @@
+/* udm verity (veritysetup): format, verify and dump run in-process; open, close and status need udmd. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "verity/verity.h"
+
+/* veritysetup's exit codes (man page). */
+enum { EXIT_PARAMS = 1, EXIT_PERM = 2, EXIT_NOMEM = 3, EXIT_DEVICE = 4 };
+
+#define DEFAULT_SALT_SIZE 32
+
+struct verity_opts {
+	const char *hash;
+	const char *salt;
+	const char *uuid;
+	const char *fec_device;
+	const char *root_hash_file;
+	uint64_t data_block_size, hash_block_size, data_blocks, hash_offset, fec_offset, fec_roots;
+	uint64_t format;
+	bool no_superblock;
+	bool verbose;
+	unsigned threads;
+	int nargs;
+	char *args[8];
+};
+
+static void usage_hint(void)
+{
+	fprintf(stderr, "Usage: udm verity format DATA HASH | verify DATA HASH [ROOT_HASH] | dump HASH"
+		" [OPTION...]\n");
+}
+
+/* veritysetup prints its own sentences; keep them verbatim where it has one. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int parse_number(const char *opt, const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
+		goto bad;
+	v = strtoull(s, &end, 0);
+	if (errno || *end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	cli_error("verity", "invalid number for %s: '%s'", opt, s ? s : "");
+	return -EINVAL;
+}
+
+enum opt_kind { OPT_FLAG, OPT_STR, OPT_NUM };
+struct opt_def {
+	const char *name;
+	char short_name;
+	enum opt_kind kind;
+	size_t off;
+};
+#define O(f) offsetof(struct verity_opts, f)
+static const struct opt_def opt_defs[] = {
+	{ "hash", 'h', OPT_STR, O(hash) },
+	{ "salt", 's', OPT_STR, O(salt) },
+	{ "uuid", 0, OPT_STR, O(uuid) },
+	{ "fec-device", 0, OPT_STR, O(fec_device) },
+	{ "root-hash-file", 0, OPT_STR, O(root_hash_file) },
+	{ "data-block-size", 0, OPT_NUM, O(data_block_size) },
+	{ "hash-block-size", 0, OPT_NUM, O(hash_block_size) },
+	{ "data-blocks", 0, OPT_NUM, O(data_blocks) },
+	{ "hash-offset", 0, OPT_NUM, O(hash_offset) },
+	{ "fec-offset", 0, OPT_NUM, O(fec_offset) },
+	{ "fec-roots", 0, OPT_NUM, O(fec_roots) },
+	{ "format", 0, OPT_NUM, O(format) },
+	{ "no-superblock", 0, OPT_FLAG, O(no_superblock) },
+	{ "verbose", 'v', OPT_FLAG, O(verbose) },
+};
+
+static int parse_args(int argc, char **argv, struct verity_opts *o)
+{
+	bool options_done = false;
+
+	memset(o, 0, sizeof(*o));
+	o->hash = "sha256";
+	o->data_block_size = 4096;
+	o->hash_block_size = 4096;
+	o->fec_roots = VERITY_FEC_DEFAULT_ROOTS;
+	o->format = 1;
+	if (getenv("UDM_VERITY_THREADS"))
+		o->threads = (unsigned)atoi(getenv("UDM_VERITY_THREADS"));
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		const struct opt_def *d = NULL;
+		const char *val = NULL;
+
+		if (options_done || a[0] != '-' || a[1] == '\0') {
+			if (o->nargs == (int)(sizeof(o->args) / sizeof(o->args[0]))) {
+				cli_error("verity", "too many arguments");
+				return -EINVAL;
+			}
+			o->args[o->nargs++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			options_done = true;
+			continue;
+		}
+		if (a[1] == '-') {
+			const char *eq = strchr(a + 2, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+			for (size_t k = 0; k < sizeof(opt_defs) / sizeof(opt_defs[0]); k++)
+				if (strlen(opt_defs[k].name) == len && strncmp(opt_defs[k].name, a + 2, len) == 0)
+					d = &opt_defs[k];
+			if (d && eq)
+				val = eq + 1;
+		} else if (a[2] == '\0') {
+			for (size_t k = 0; k < sizeof(opt_defs) / sizeof(opt_defs[0]); k++)
+				if (opt_defs[k].short_name == a[1])
+					d = &opt_defs[k];
+		}
+		if (!d) {
+			cli_error("verity", "unknown option '%s'", a);
+			usage_hint();
+			return -EINVAL;
+		}
+		if (d->kind == OPT_FLAG) {
+			if (val) {
+				cli_error("verity", "option --%s takes no value", d->name);
+				return -EINVAL;
+			}
+			*(bool *)((char *)o + d->off) = true;
+			continue;
+		}
+		if (!val) {
+			if (i + 1 >= argc) {
+				cli_error("verity", "option --%s needs a value", d->name);
+				return -EINVAL;
+			}
+			val = argv[++i];
+		}
+		if (d->kind == OPT_STR)
+			*(const char **)((char *)o + d->off) = val;
+		else if (parse_number(d->name, val, (uint64_t *)((char *)o + d->off)))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Size of a regular file or block device, in bytes. */
+static int fd_size(int fd, uint64_t *size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISBLK(st.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) ? -errno : 0;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int open_existing(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		say("Device %s does not exist or access denied.", path);
+	return fd;
+}
+
+/* Build verity_params from the command-line options (format, or --no-superblock). */
+static int params_from_opts(const struct verity_opts *o, const char *hash_path, struct verity_params *p)
+{
+	size_t n;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(o->hash) >= sizeof(p->hash_name) || verity_digest_size(o->hash) == 0) {
+		say("Hash algorithm %s not supported.", o->hash);
+		return -EINVAL;
+	}
+	for (n = 0; o->hash[n]; n++)
+		p->hash_name[n] = (char)tolower((unsigned char)o->hash[n]);
+	if (o->format > VERITY_MAX_HASH_TYPE) {
+		say("Unsupported VERITY hash type %" PRIu64 ".", o->format);
+		return -EINVAL;
+	}
+	p->hash_type = (uint32_t)o->format;
+	if (o->data_block_size > UINT32_MAX || o->hash_block_size > UINT32_MAX ||
+	    !verity_block_size_ok((uint32_t)o->data_block_size) ||
+	    !verity_block_size_ok((uint32_t)o->hash_block_size)) {
+		say("Unsupported VERITY block size.");
+		return -EINVAL;
+	}
+	p->data_block_size = (uint32_t)o->data_block_size;
+	p->hash_block_size = (uint32_t)o->hash_block_size;
+	if (o->hash_offset % 512) {
+		say("Unsupported VERITY hash offset.");
+		return -EINVAL;
+	}
+	p->hash_area_offset = o->hash_offset;
+	p->data_blocks = o->data_blocks;
+	p->no_superblock = o->no_superblock;
+	if (o->salt && strcmp(o->salt, "-") == 0) {
+		p->salt_size = 0;
+	} else if (o->salt) {
+		if (verity_hex_decode(o->salt, p->salt, sizeof(p->salt), &n)) {
+			say("Invalid salt string specified.");
+			return -EINVAL;
+		}
+		p->salt_size = (uint16_t)n;
+	} else {
+		FILE *f = fopen("/dev/urandom", "re");
+		if (!f || fread(p->salt, 1, DEFAULT_SALT_SIZE, f) != DEFAULT_SALT_SIZE) {
+			if (f)
+				fclose(f);
+			cli_error("verity", "cannot read random salt: %s", strerror(errno ? errno : EIO));
+			return -EIO;
+		}
+		fclose(f);
+		p->salt_size = DEFAULT_SALT_SIZE;
+	}
+	if (o->uuid) {
+		if (verity_uuid_parse(o->uuid, p->uuid)) {
+			say("Wrong VERITY UUID format provided on device %s.", hash_path);
+			return -EINVAL;
+		}
+	} else if (!o->no_superblock && verity_uuid_generate(p->uuid)) {
+		cli_error("verity", "cannot generate UUID: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int check_fec_opts(const struct verity_opts *o, const struct verity_params *p)
+{
+	if (!o->fec_device)
+		return 0;
+	if (o->fec_roots < VERITY_FEC_MIN_ROOTS || o->fec_roots > VERITY_FEC_MAX_ROOTS) {
+		say("Invalid number of parity bytes.");
+		return -EINVAL;
+	}
+	if (p->data_block_size != p->hash_block_size) {
+		say("Block sizes must match for FEC.");
+		return -EINVAL;
+	}
+	if (o->fec_offset % p->data_block_size) {
+		cli_error("verity", "--fec-offset %" PRIu64 " is not a multiple of the block size %u",
+			  o->fec_offset, p->data_block_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct fec_info {
+	bool on;
+	unsigned roots;
+	uint64_t rs_blocks;
+	bool on_hash_dev;
+	uint64_t offset;
+};
+
+static void print_header(const char *hash_path, const struct verity_params *p, const struct verity_geometry *g,
+			 const struct fec_info *fec, const uint8_t *root)
+{
+	char uuid[37] = "", salt[2 * VERITY_MAX_SALT_SIZE + 1], hex[2 * VERITY_MAX_DIGEST_SIZE + 1];
+
+	if (!p->no_superblock)
+		verity_uuid_unparse(p->uuid, uuid);
+	printf("VERITY header information for %s\n", hash_path);
+	printf("UUID:            \t%s\n", uuid);
+	printf("Hash type:       \t%u\n", p->hash_type);
+	printf("Data blocks:     \t%" PRIu64 "\n", p->data_blocks);
+	printf("Data block size: \t%u\n", p->data_block_size);
+	printf("Hash blocks:     \t%" PRIu64 "\n", g->hash_blocks);
+	printf("Hash block size: \t%u\n", p->hash_block_size);
+	printf("Hash algorithm:  \t%s\n", p->hash_name);
+	if (fec->on) {
+		printf("FEC RS roots:   \t%u\n", fec->roots);
+		printf("FEC blocks:     \t%" PRIu64 "\n", fec->rs_blocks);
+	}
+	if (p->salt_size) {
+		verity_hex_encode(p->salt, p->salt_size, salt);
+		printf("Salt:            \t%s\n", salt);
+	} else {
+		printf("Salt:            \t-\n");
+	}
+	if (root) {
+		verity_hex_encode(root, g->digest_size, hex);
+		printf("Root hash:      \t%s\n", hex);
+	}
+	if (p->hash_area_offset == 0) {
+		uint64_t blocks = g->hash_start + g->hash_blocks + (fec->on && fec->on_hash_dev ? fec->rs_blocks : 0);
+		printf("Hash device size: \t%" PRIu64 " [bytes]\n", blocks * p->hash_block_size);
+	}
+	if (fec->on && fec->offset == 0 && !fec->on_hash_dev)
+		printf("FEC device size: \t%" PRIu64 " [bytes]\n", fec->rs_blocks * p->data_block_size);
+}
+
+/* Data blocks from the option or the device size; checks the device holds them. */
+static int resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path)
+{
+	uint64_t size;
+	int r = fd_size(data_fd, &size);
+
+	if (r) {
+		cli_error("verity", "%s: %s", data_path, strerror(-r));
+		return r;
+	}
+	if (!p->data_blocks)
+		p->data_blocks = size / p->data_block_size;
+	if (!p->data_blocks) {
+		cli_error("verity", "%s: device holds no complete %u-byte data block", data_path,
+			  p->data_block_size);
+		return -EINVAL;
+	}
+	if (p->data_blocks > size / p->data_block_size) {
+		cli_error("verity", "%s: device too small: %" PRIu64 " blocks of %u bytes needed, %" PRIu64
+			  " bytes available", data_path, p->data_blocks, p->data_block_size, size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int write_root_hash_file(const char *path, const uint8_t *root, unsigned len)
+{
+	char hex[2 * VERITY_MAX_DIGEST_SIZE + 1];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	verity_hex_encode(root, len, hex);
+	if (write(fd, hex, 2 * len) != (ssize_t)(2 * len))
+		r = -EIO;
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
+/* Opens (creating if missing, as veritysetup does) a device to be written. */
+static int open_output(const char *path, bool *created)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST)
+		fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd;
+}
+
+/* Grow a regular file to `size`; block devices must already be large enough. */
+static int ensure_size(int fd, uint64_t size, const char *path)
+{
+	struct stat st;
+	uint64_t have;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		if ((uint64_t)st.st_size < size && ftruncate(fd, (off_t)size))
+			return -errno;
+		return 0;
+	}
+	if (fd_size(fd, &have))
+		return -errno;
+	if (have < size) {
+		cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed", path, size);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static int exit_code(int r)
+{
+	switch (r) {
+	case 0: return 0;
+	case -EPERM: return EXIT_PERM;
+	case -ENOMEM: return EXIT_NOMEM;
+	case -ENOENT: case -ENODEV: return EXIT_DEVICE;
+	default: return 1;
+	}
+}
+
+static int do_format(struct verity_opts *o)
+{
+	struct verity_params p;
+	struct verity_geometry g;
+	struct fec_info fec = { 0 };
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
+	bool hash_created = false, fec_created = false;
+	const char *data_path, *hash_path;
+	uint64_t hash_end;
+
+	if (o->nargs != 3) {
+		fprintf(stderr, "veritysetup: format: requires <data_device> <hash_device> as arguments\n");
+		usage_hint();
+		return EXIT_PARAMS;
+	}
+	data_path = o->args[1];
+	hash_path = o->args[2];
+	r = params_from_opts(o, hash_path, &p);
+	if (!r)
+		r = check_fec_opts(o, &p);
+	if (r)
+		return exit_code(r);
+	data_fd = open_existing(data_path, O_RDONLY);
+	if (data_fd < 0)
+		return EXIT_DEVICE;
+	r = resolve_data_blocks(&p, data_fd, data_path);
+	if (r)
+		goto out;
+	r = verity_geometry_init(&g, &p, verity_digest_size(p.hash_name));
+	if (r || verity_geometry_hash_end(&g, &p, &hash_end)) {
+		say("Hash area overflow.");
+		r = -EINVAL;
+		goto out;
+	}
+	hash_fd = open_output(hash_path, &hash_created);
+	if (hash_fd < 0) {
+		say("Cannot create hash image %s for writing.", hash_path);
+		r = -EINVAL;
+		goto out;
+	}
+	if (same_file(data_fd, hash_fd) &&
+	    p.data_blocks * p.data_block_size > p.hash_area_offset) {
+		say("Data area overlaps with hash area.");
+		r = -EINVAL;
+		goto out;
+	}
+	if (o->fec_device) {
+		fec_fd = open_output(o->fec_device, &fec_created);
+		if (fec_fd < 0) {
+			say("Cannot create FEC image %s for writing.", o->fec_device);
+			r = -EINVAL;
+			goto out;
+		}
+		fec.on = true;
+		fec.roots = (unsigned)o->fec_roots;
+		fec.offset = o->fec_offset;
+		fec.on_hash_dev = same_file(fec_fd, hash_fd);
+		if (same_file(fec_fd, data_fd) && p.data_blocks * p.data_block_size > fec.offset) {
+			say("Data area overlaps with FEC area.");
+			r = -EINVAL;
+			goto out;
+		}
+		if (fec.on_hash_dev && hash_end > fec.offset) {
+			say("Hash area overlaps with FEC area.");
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	if (p.data_block_size > (uint32_t)sysconf(_SC_PAGESIZE))
+		say("WARNING: Kernel cannot activate device if data block size exceeds page size (%ld).",
+		    sysconf(_SC_PAGESIZE));
+
+	r = ensure_size(hash_fd, hash_end, hash_path);
+	if (r)
+		goto out;
+	r = verity_tree_create(&p, data_fd, hash_fd, o->threads, root);
+	if (r) {
+		say(r == -EIO ? "Input/output error while creating hash area." : "Creation of hash area failed.");
+		goto out;
+	}
+	if (fec.on) {
+		struct verity_fec_params f = { .fd = fec_fd, .offset = fec.offset, .roots = fec.roots };
+		uint64_t hash_size;
+		r = fd_size(hash_fd, &hash_size);
+		if (!r)
+			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &f.blocks);
+		if (r) {
+			say("Invalid FEC segment length.");
+			goto out;
+		}
+		fec.rs_blocks = verity_fec_rs_blocks(f.blocks, fec.roots);
+		r = ensure_size(fec_fd, fec.offset + fec.rs_blocks * p.data_block_size, o->fec_device);
+		if (!r)
+			r = verity_fec_encode(&p, &g, &f, data_fd, hash_fd, o->threads);
+		if (r) {
+			cli_error("verity", "%s: cannot write FEC parity: %s", o->fec_device, strerror(-r));
+			goto out;
+		}
+	}
+	if (!p.no_superblock) {
+		r = verity_sb_write(hash_fd, &p);
+		if (r) {
+			say("Error during update of verity header on device %s.", hash_path);
+			goto out;
+		}
+	}
+	if (fsync(hash_fd) || (fec_fd >= 0 && fsync(fec_fd))) {
+		r = -errno;
+		cli_error("verity", "%s: %s", hash_path, strerror(errno));
+		goto out;
+	}
+	if (o->root_hash_file) {
+		r = write_root_hash_file(o->root_hash_file, root, g.digest_size);
+		if (r) {
+			cli_error("verity", "%s: cannot write root hash file: %s", o->root_hash_file, strerror(-r));
+			goto out;
+		}
+	}
+	print_header(hash_path, &p, &g, &fec, root);
+out:
+	if (r && hash_created)
+		unlink(hash_path);
+	if (r && fec_created)
+		unlink(o->fec_device);
+	if (fec_fd >= 0)
+		close(fec_fd);
+	if (hash_fd >= 0)
+		close(hash_fd);
+	close(data_fd);
+	return exit_code(r);
+}
+
+static int read_root_hash(const struct verity_opts *o, const char *arg, unsigned digest_size, uint8_t *root)
+{
+	char buf[2 * VERITY_MAX_DIGEST_SIZE + 1];
+	size_t len;
+
+	if (o->root_hash_file) {
+		int fd = open(o->root_hash_file, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, buf, 2 * digest_size) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (fd < 0 || n != (ssize_t)(2 * digest_size)) {
+			say("Invalid root hash file %s.", o->root_hash_file);
+			return -EINVAL;
+		}
+		buf[n] = '\0';
+		arg = buf;
+	}
+	if (verity_hex_decode(arg, root, VERITY_MAX_DIGEST_SIZE, &len) || len != digest_size) {
+		say("Invalid root hash string specified.");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Load the parameters from the superblock, or from the options with --no-superblock. */
+static int load_params(const struct verity_opts *o, int hash_fd, const char *hash_path, struct verity_params *p)
+{
+	const char *why;
+	int r;
+
+	if (o->no_superblock) {
+		struct verity_opts oo = *o;
+		oo.salt = o->salt ? o->salt : "-";
+		return params_from_opts(&oo, hash_path, p);
+	}
+	r = verity_sb_read(hash_fd, o->hash_offset, p, &why);
+	if (r == 0)
+		return 0;
+	if (why && strcmp(why, "not a valid VERITY device") != 0)
+		say("%s", why);
+	say("Device %s is not a valid VERITY device.", hash_path);
+	return -EINVAL;
+}
+
+static int do_verify(struct verity_opts *o)
+{
+	struct verity_params p;
+	struct verity_geometry g;
+	struct verity_report rep;
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
+	uint64_t hash_end, hash_size;
+
+	if (o->nargs != 4 && !(o->nargs == 3 && o->root_hash_file)) {
+		if (o->nargs == 3)
+			say("Command requires <root_hash> or --root-hash-file option as argument.");
+		else
+			fprintf(stderr, "veritysetup: verify: requires <data_device> <hash_device> [<root_hash>]"
+				" as arguments\n");
+		return EXIT_PARAMS;
+	}
+	hash_fd = open_existing(o->args[2], O_RDONLY);
+	if (hash_fd < 0)
+		return EXIT_DEVICE;
+	r = load_params(o, hash_fd, o->args[2], &p);
+	if (!r)
+		r = read_root_hash(o, o->args[3], verity_digest_size(p.hash_name), root);
+	if (!r)
+		r = check_fec_opts(o, &p);
+	if (r)
+		goto out;
+	data_fd = open_existing(o->args[1], O_RDONLY);
+	if (data_fd < 0) {
+		r = -ENODEV;
+		goto out;
+	}
+	r = resolve_data_blocks(&p, data_fd, o->args[1]);
+	if (r)
+		goto out;
+	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name)) ||
+	    verity_geometry_hash_end(&g, &p, &hash_end)) {
+		say("Hash area overflow.");
+		r = -EINVAL;
+		goto out;
+	}
+	r = fd_size(hash_fd, &hash_size);
+	if (!r && hash_size < hash_end) {
+		cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed, %" PRIu64 " available",
+			  o->args[2], hash_end, hash_size);
+		r = -EINVAL;
+	}
+	if (r)
+		goto out;
+	if (o->fec_device) {
+		fec_fd = open_existing(o->fec_device, O_RDONLY);
+		if (fec_fd < 0) {
+			r = -ENODEV;
+			goto out;
+		}
+	}
+	r = verity_tree_check(&p, data_fd, hash_fd, o->threads, root, &rep);
+	if (r == -EFAULT) {
+		say("%s", rep.message);
+		goto out;
+	}
+	if (r) {
+		if (rep.message[0])
+			say("%s", rep.message);
+		say("Verification of data area failed.");
+	}
+	if (r == -EPERM && fec_fd >= 0) {
+		struct verity_fec_params f = { .fd = fec_fd, .offset = o->fec_offset, .roots = (unsigned)o->fec_roots };
+		uint64_t corrected = 0;
+		int fr = verity_fec_blocks(&p, &g, hash_size, same_file(fec_fd, hash_fd), o->fec_offset, &f.blocks);
+		if (!fr)
+			fr = verity_fec_check(&p, &g, &f, data_fd, hash_fd, o->threads, &corrected);
+		if (fr == 0) {
+			say("Found %" PRIu64 " repairable errors with FEC device.", corrected);
+			r = 0;
+		} else {
+			say("Errors cannot be repaired with FEC device.");
+		}
+	}
+out:
+	if (fec_fd >= 0)
+		close(fec_fd);
+	if (data_fd >= 0)
+		close(data_fd);
+	close(hash_fd);
+	if (o->verbose)
+		fprintf(stderr, r ? "Command failed with code %d.\n" : "Command successful.\n", exit_code(r));
+	return exit_code(r);
+}
+
+static int do_dump(struct verity_opts *o)
+{
+	struct verity_params p;
+	struct verity_geometry g;
+	struct fec_info fec = { 0 };
+	int hash_fd, r;
+
+	if (o->nargs != 2) {
+		fprintf(stderr, "veritysetup: dump: requires <hash_device> as arguments\n");
+		return EXIT_PARAMS;
+	}
+	hash_fd = open_existing(o->args[1], O_RDONLY);
+	if (hash_fd < 0)
+		return EXIT_DEVICE;
+	/* like veritysetup, dump always reads the superblock */
+	o->no_superblock = false;
+	r = load_params(o, hash_fd, o->args[1], &p);
+	if (r)
+		goto out;
+	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name))) {
+		say("Hash area overflow.");
+		r = -EINVAL;
+		goto out;
+	}
+	if (o->fec_device) {
+		int fec_fd = open_existing(o->fec_device, O_RDONLY);
+		uint64_t hash_size, blocks;
+		if (fec_fd < 0) {
+			r = -ENODEV;
+			goto out;
+		}
+		fec.on = true;
+		fec.roots = (unsigned)o->fec_roots;
+		fec.offset = o->fec_offset;
+		fec.on_hash_dev = same_file(fec_fd, hash_fd);
+		close(fec_fd);
+		r = fd_size(hash_fd, &hash_size);
+		if (!r)
+			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &blocks);
+		if (r) {
+			say("Invalid FEC segment length.");
+			goto out;
+		}
+		fec.rs_blocks = verity_fec_rs_blocks(blocks, fec.roots);
+	}
+	print_header(o->args[1], &p, &g, &fec, NULL);
+out:
+	close(hash_fd);
+	return exit_code(r);
+}
+
+int cli_verity_main(int argc, char **argv)
+{
+	struct verity_opts o;
+	const char *verb;
+
+	if (parse_args(argc, argv, &o))
+		return EXIT_PARAMS;
+	if (o.nargs < 1) {
+		usage_hint();
+		return EXIT_PARAMS;
+	}
+	verb = o.args[0];
+	if (strcmp(verb, "format") == 0)
+		return do_format(&o);
+	if (strcmp(verb, "verify") == 0)
+		return do_verify(&o);
+	if (strcmp(verb, "dump") == 0)
+		return do_dump(&o);
+	if (!strcmp(verb, "open") || !strcmp(verb, "close") || !strcmp(verb, "status") ||
+	    !strcmp(verb, "create") || !strcmp(verb, "remove")) {
+		cli_error("verity", "%s: requires udmd (not wired yet)", verb);
+		return 1;
+	}
+	fprintf(stderr, "veritysetup: Unknown action.\n");
+	return EXIT_PARAMS;
+}

@@ -1,0 +1,282 @@
+/* Whole-tree creation and userspace verification (veritysetup format/verify), multithreaded:
+ * each level is cut into chunks of input blocks that worker threads read, hash and write
+ * (or compare) independently; a chunk's output bytes are fully determined by its position. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "verity/io.h"
+#include "verity/verity.h"
+
+/* Large reads keep the syscall count low and let readahead stream. */
+#define CHUNK_BYTES (2u << 20)
+/* How many chunks ahead a worker asks the kernel to prefetch. */
+#define PREFETCH_CHUNKS 4
+
+struct level_job {
+	const struct verity_params *p;
+	const struct verity_geometry *g;
+	const struct verity_hasher *h;
+	int in_fd;
+	uint64_t in_offset;        /* byte offset of input block 0 */
+	size_t in_bs;
+	uint64_t count;            /* input blocks */
+	int out_fd;
+	unsigned level;            /* the level these digests belong to */
+	bool verify;
+	uint64_t chunk_blocks;
+	uint64_t nchunks;
+	atomic_uint_fast64_t next;
+	pthread_mutex_t lock;
+	uint64_t fail_chunk;       /* lowest failing chunk, UINT64_MAX if none */
+	int fail_err;
+	char fail_msg[128];
+};
+
+static void job_fail(struct level_job *j, uint64_t chunk, int err, const char *fmt, uint64_t pos)
+{
+	pthread_mutex_lock(&j->lock);
+	if (chunk < j->fail_chunk) {
+		j->fail_chunk = chunk;
+		j->fail_err = err;
+		snprintf(j->fail_msg, sizeof(j->fail_msg), fmt, pos);
+	}
+	pthread_mutex_unlock(&j->lock);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* Compare the on-disk region with what it should hold, in cryptsetup's order,
+ * so the first reported position matches veritysetup's. */
+static void check_region(struct level_job *j, uint64_t chunk, uint64_t a, uint64_t b,
+			 const uint8_t *want, const uint8_t *have, uint64_t start)
+{
+	const struct verity_geometry *g = j->g;
+	size_t hbs = j->p->hash_block_size;
+
+	for (uint64_t k = a; k < b; k++) {
+		uint64_t abs = verity_geometry_digest_offset(g, j->p, j->level, k);
+		size_t off = (size_t)(abs - start);
+		if (memcmp(want + off, have + off, g->digest_size) != 0) {
+			job_fail(j, chunk, -EPERM, "Verification failed at position %" PRIu64 ".",
+				 j->in_offset + k * j->in_bs);
+			return;
+		}
+		size_t pad = g->stride - g->digest_size;
+		if (pad && !all_zero(have + off + g->digest_size, pad)) {
+			job_fail(j, chunk, -EPERM, "Spare area is not zeroed at position %" PRIu64 ".",
+				 abs + g->digest_size);
+			return;
+		}
+		if (((k + 1) & (g->hash_per_block - 1)) == 0 || k + 1 == j->count) {
+			uint64_t end = (abs / hbs + 1) * hbs;
+			uint64_t tail = abs + g->stride;
+			if (end > tail && !all_zero(have + (tail - start), (size_t)(end - tail))) {
+				job_fail(j, chunk, -EPERM, "Spare area is not zeroed at position %" PRIu64 ".",
+					 tail);
+				return;
+			}
+		}
+	}
+}
+
+static void *level_worker(void *arg)
+{
+	struct level_job *j = arg;
+	const struct verity_geometry *g = j->g;
+	size_t hbs = j->p->hash_block_size;
+	size_t in_cap = (size_t)j->chunk_blocks * j->in_bs;
+	/* output of one chunk: its digests plus at most one block of slack on each side */
+	size_t out_cap = (size_t)((j->chunk_blocks + g->hash_per_block - 1) / g->hash_per_block + 2) * hbs;
+	uint8_t *in = malloc(in_cap), *want = malloc(out_cap), *have = j->verify ? malloc(out_cap) : NULL;
+	void *ctx = verity_hasher_ctx_new();
+
+	if (!in || !want || (j->verify && !have) || !ctx) {
+		job_fail(j, 0, -ENOMEM, "Out of memory%.0" PRIu64, 0);
+		goto out;
+	}
+	for (;;) {
+		uint64_t c = atomic_fetch_add(&j->next, 1);
+		if (c >= j->nchunks)
+			break;
+		pthread_mutex_lock(&j->lock);
+		bool skip = c > j->fail_chunk;
+		pthread_mutex_unlock(&j->lock);
+		if (skip)
+			break;
+		uint64_t a = c * j->chunk_blocks;
+		uint64_t b = a + j->chunk_blocks < j->count ? a + j->chunk_blocks : j->count;
+		size_t in_len = (size_t)(b - a) * j->in_bs;
+		uint64_t ahead = c + PREFETCH_CHUNKS;
+		if (ahead < j->nchunks)
+			posix_fadvise(j->in_fd, (off_t)(j->in_offset + ahead * j->chunk_blocks * j->in_bs),
+				      (off_t)in_cap, POSIX_FADV_WILLNEED);
+		int r = verity_pread_full(j->in_fd, in, in_len, j->in_offset + a * j->in_bs);
+		if (r) {
+			job_fail(j, c, r, "Cannot read device at position %" PRIu64 ".", j->in_offset + a * j->in_bs);
+			continue;
+		}
+		uint64_t start = verity_geometry_digest_offset(g, j->p, j->level, a);
+		uint64_t last = verity_geometry_digest_offset(g, j->p, j->level, b - 1);
+		uint64_t end = (((b & (g->hash_per_block - 1)) == 0) || b == j->count)
+			       ? (last / hbs + 1) * hbs : last + g->stride;
+		size_t out_len = (size_t)(end - start);
+		memset(want, 0, out_len);
+		for (uint64_t k = a; k < b; k++) {
+			uint64_t off = verity_geometry_digest_offset(g, j->p, j->level, k) - start;
+			r = verity_hash_block(j->h, ctx, in + (size_t)(k - a) * j->in_bs, j->in_bs, want + off);
+			if (r)
+				break;
+		}
+		if (r) {
+			job_fail(j, c, r, "Hash computation failed%.0" PRIu64, 0);
+			continue;
+		}
+		if (!j->verify) {
+			r = verity_pwrite_full(j->out_fd, want, out_len, start);
+			if (r)
+				job_fail(j, c, r, "Cannot write hash device at position %" PRIu64 ".", start);
+			continue;
+		}
+		r = verity_pread_full(j->out_fd, have, out_len, start);
+		if (r) {
+			job_fail(j, c, r, "Cannot read hash device at position %" PRIu64 ".", start);
+			continue;
+		}
+		if (memcmp(want, have, out_len) != 0)
+			check_region(j, c, a, b, want, have, start);
+	}
+out:
+	verity_hasher_ctx_free(ctx);
+	free(in);
+	free(want);
+	free(have);
+	return NULL;
+}
+
+static int run_level(struct level_job *j, unsigned threads, struct verity_report *rep)
+{
+	pthread_t tid[64];
+	unsigned n, started = 0;
+
+	j->chunk_blocks = CHUNK_BYTES / j->in_bs ? CHUNK_BYTES / j->in_bs : 1;
+	/* whole hash blocks per chunk when that fits, so writes are block-aligned */
+	if (j->chunk_blocks >= j->g->hash_per_block)
+		j->chunk_blocks -= j->chunk_blocks % j->g->hash_per_block;
+	j->nchunks = (j->count + j->chunk_blocks - 1) / j->chunk_blocks;
+	atomic_init(&j->next, 0);
+	pthread_mutex_init(&j->lock, NULL);
+	j->fail_chunk = UINT64_MAX;
+	j->fail_err = 0;
+	j->fail_msg[0] = '\0';
+	n = threads;
+	if (n > j->nchunks)
+		n = (unsigned)j->nchunks;
+	if (n > 64)
+		n = 64;
+	for (unsigned i = 1; i < n; i++) {
+		if (pthread_create(&tid[i], NULL, level_worker, j) != 0)
+			break;
+		started++;
+	}
+	level_worker(j);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&j->lock);
+	if (j->fail_chunk != UINT64_MAX) {
+		if (rep)
+			snprintf(rep->message, sizeof(rep->message), "%s", j->fail_msg);
+		return j->fail_err;
+	}
+	return 0;
+}
+
+static int compute_root(const struct verity_params *p, const struct verity_geometry *g,
+			const struct verity_hasher *h, int data_fd, int hash_fd, uint8_t *root)
+{
+	int fd = g->levels ? hash_fd : data_fd;
+	size_t len = g->levels ? p->hash_block_size : p->data_block_size;
+	uint64_t off = g->levels ? g->level_block[g->levels - 1] * p->hash_block_size : 0;
+	uint8_t *buf = malloc(len);
+	void *ctx = verity_hasher_ctx_new();
+	int r = -ENOMEM;
+
+	if (buf && ctx) {
+		r = verity_pread_full(fd, buf, len, off);
+		if (!r)
+			r = verity_hash_block(h, ctx, buf, len, root);
+	}
+	verity_hasher_ctx_free(ctx);
+	free(buf);
+	return r;
+}
+
+static int create_or_check(const struct verity_params *p, int data_fd, int hash_fd, unsigned threads,
+			   bool verify, uint8_t *root, struct verity_report *rep)
+{
+	struct verity_hasher *h;
+	struct verity_geometry g;
+	uint8_t calc[VERITY_MAX_DIGEST_SIZE];
+	int r;
+
+	if (rep)
+		rep->message[0] = '\0';
+	r = verity_hasher_new(p->hash_name, p->hash_type, p->salt, p->salt_size, &h);
+	if (r)
+		return r;
+	r = verity_geometry_init(&g, p, verity_hasher_digest_size(h));
+	if (r)
+		goto out;
+	threads = verity_default_threads(threads);
+	posix_fadvise(data_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+	for (unsigned i = 0; i < g.levels; i++) {
+		struct level_job j = {
+			.p = p, .g = &g, .h = h, .out_fd = hash_fd, .level = i, .verify = verify,
+			.in_fd = i ? hash_fd : data_fd,
+			.in_offset = i ? g.level_block[i - 1] * p->hash_block_size : 0,
+			.in_bs = i ? p->hash_block_size : p->data_block_size,
+			.count = i ? g.level_size[i - 1] : p->data_blocks,
+		};
+		r = run_level(&j, threads, rep);
+		if (r)
+			goto out;
+	}
+	r = compute_root(p, &g, h, data_fd, hash_fd, calc);
+	if (r)
+		goto out;
+	if (verify) {
+		if (memcmp(calc, root, g.digest_size) != 0) {
+			r = -EFAULT;
+			if (rep)
+				snprintf(rep->message, sizeof(rep->message), "Verification of root hash failed.");
+		}
+	} else {
+		memcpy(root, calc, g.digest_size);
+	}
+out:
+	verity_hasher_free(h);
+	return r;
+}
+
+int verity_tree_create(const struct verity_params *p, int data_fd, int hash_fd,
+		       unsigned threads, uint8_t *root)
+{
+	return create_or_check(p, data_fd, hash_fd, threads, false, root, NULL);
+}
+
+int verity_tree_check(const struct verity_params *p, int data_fd, int hash_fd,
+		      unsigned threads, const uint8_t *root, struct verity_report *rep)
+{
+	return create_or_check(p, data_fd, hash_fd, threads, true, (uint8_t *)root, rep);
+}

@@ -1,0 +1,115 @@
+/* The salted block digest of dm-verity: H(salt || block) for type 1, H(block || salt) for type 0. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include "verity/verity.h"
+
+struct verity_hasher {
+	EVP_MD *md;
+	EVP_MD_CTX *prefix;        /* initialised, and pre-fed with the salt for type 1 */
+	uint32_t hash_type;
+	unsigned digest_size;
+	size_t salt_size;
+	uint8_t salt[VERITY_MAX_SALT_SIZE];
+};
+
+static EVP_MD *fetch_md(const char *name)
+{
+	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
+
+	if (!md)
+		return NULL;
+	/* extendable-output functions have no fixed digest to put in a tree */
+	if ((EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF) || EVP_MD_get_size(md) <= 0 ||
+	    EVP_MD_get_size(md) > (int)VERITY_MAX_DIGEST_SIZE) {
+		EVP_MD_free(md);
+		return NULL;
+	}
+	return md;
+}
+
+unsigned verity_digest_size(const char *name)
+{
+	EVP_MD *md;
+	unsigned n;
+
+	if (!name || !*name)
+		return 0;
+	md = fetch_md(name);
+	if (!md)
+		return 0;
+	n = (unsigned)EVP_MD_get_size(md);
+	EVP_MD_free(md);
+	return n;
+}
+
+int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt, size_t salt_size,
+		      struct verity_hasher **out)
+{
+	struct verity_hasher *h;
+
+	*out = NULL;
+	if (salt_size > VERITY_MAX_SALT_SIZE || hash_type > VERITY_MAX_HASH_TYPE)
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->md = fetch_md(name);
+	if (!h->md) {
+		free(h);
+		return -ENOENT;
+	}
+	h->hash_type = hash_type;
+	h->digest_size = (unsigned)EVP_MD_get_size(h->md);
+	h->salt_size = salt_size;
+	if (salt_size)
+		memcpy(h->salt, salt, salt_size);
+	h->prefix = EVP_MD_CTX_new();
+	if (!h->prefix || !EVP_DigestInit_ex2(h->prefix, h->md, NULL) ||
+	    (hash_type == 1 && salt_size && !EVP_DigestUpdate(h->prefix, salt, salt_size))) {
+		verity_hasher_free(h);
+		return -ENOMEM;
+	}
+	*out = h;
+	return 0;
+}
+
+void verity_hasher_free(struct verity_hasher *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->prefix);
+	EVP_MD_free(h->md);
+	free(h);
+}
+
+unsigned verity_hasher_digest_size(const struct verity_hasher *h)
+{
+	return h->digest_size;
+}
+
+void *verity_hasher_ctx_new(void)
+{
+	return EVP_MD_CTX_new();
+}
+
+void verity_hasher_ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
+
+int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest)
+{
+	EVP_MD_CTX *c = ctx;
+	unsigned n = 0;
+
+	/* copying the salted prefix state saves re-hashing the salt for every block */
+	if (!EVP_MD_CTX_copy_ex(c, h->prefix) || !EVP_DigestUpdate(c, block, len))
+		return -EIO;
+	if (h->hash_type == 0 && h->salt_size && !EVP_DigestUpdate(c, h->salt, h->salt_size))
+		return -EIO;
+	if (!EVP_DigestFinal_ex(c, digest, &n) || n != h->digest_size)
+		return -EIO;
+	return 0;
+}

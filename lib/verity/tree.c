@@ -1,0 +1,210 @@
+/* Random-access verified reads: one data block at a time, checked against the root through
+ * a bounded cache of already-verified hash blocks (the kernel's dm-bufio + verified bit). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "verity/io.h"
+#include "verity/verity.h"
+
+#define DEFAULT_CACHE_BLOCKS 1024
+#define CACHE_LOCKS 64
+
+/* Direct-mapped: a hash block lives in slot (block % nslots). Only verified
+ * blocks enter the cache, so a hit needs no hashing. */
+struct cache_slot {
+	uint64_t block;              /* UINT64_MAX = empty */
+	uint8_t *data;
+};
+
+struct verity_tree {
+	struct verity_params p;
+	struct verity_geometry g;
+	struct verity_hasher *h;
+	int data_fd, hash_fd;
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	bool has_fec;
+	struct verity_fec_params fec;
+	size_t nslots;
+	struct cache_slot *slots;
+	pthread_mutex_t locks[CACHE_LOCKS];
+	atomic_uint_fast64_t corrected;
+};
+
+int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
+		     const struct verity_tree_options *opt, struct verity_tree **out)
+{
+	struct verity_tree *t;
+	int r;
+
+	*out = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->p = *p;
+	t->data_fd = data_fd;
+	t->hash_fd = hash_fd;
+	r = verity_hasher_new(p->hash_name, p->hash_type, p->salt, p->salt_size, &t->h);
+	if (r)
+		goto fail;
+	r = verity_geometry_init(&t->g, p, verity_hasher_digest_size(t->h));
+	if (r)
+		goto fail;
+	memcpy(t->root, root, t->g.digest_size);
+	if (opt && opt->fec) {
+		t->has_fec = true;
+		t->fec = *opt->fec;
+	}
+	t->nslots = opt && opt->cache_blocks ? opt->cache_blocks : DEFAULT_CACHE_BLOCKS;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	if (!t->slots) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < t->nslots; i++)
+		t->slots[i].block = UINT64_MAX;
+	for (unsigned i = 0; i < CACHE_LOCKS; i++)
+		pthread_mutex_init(&t->locks[i], NULL);
+	atomic_init(&t->corrected, 0);
+	*out = t;
+	return 0;
+fail:
+	verity_hasher_free(t->h);
+	free(t);
+	return r;
+}
+
+void verity_tree_close(struct verity_tree *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nslots; i++)
+		free(t->slots[i].data);
+	for (unsigned i = 0; i < CACHE_LOCKS; i++)
+		pthread_mutex_destroy(&t->locks[i]);
+	free(t->slots);
+	verity_hasher_free(t->h);
+	free(t);
+}
+
+const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t)
+{
+	return &t->g;
+}
+
+uint64_t verity_tree_corrected(const struct verity_tree *t)
+{
+	return atomic_load(&((struct verity_tree *)t)->corrected);
+}
+
+/* Copy `len` bytes at `off` of a cached hash block out; false on a miss. */
+static bool cache_get(struct verity_tree *t, uint64_t block, size_t off, size_t len, uint8_t *out)
+{
+	size_t s = (size_t)(block % t->nslots);
+	pthread_mutex_t *lk = &t->locks[s % CACHE_LOCKS];
+	bool hit;
+
+	pthread_mutex_lock(lk);
+	hit = t->slots[s].block == block;
+	if (hit)
+		memcpy(out, t->slots[s].data + off, len);
+	pthread_mutex_unlock(lk);
+	return hit;
+}
+
+static void cache_put(struct verity_tree *t, uint64_t block, const uint8_t *data)
+{
+	size_t s = (size_t)(block % t->nslots);
+	pthread_mutex_t *lk = &t->locks[s % CACHE_LOCKS];
+	uint8_t *copy = NULL;
+
+	pthread_mutex_lock(lk);
+	if (!t->slots[s].data)
+		t->slots[s].data = copy = malloc(t->p.hash_block_size);
+	if (t->slots[s].data) {
+		memcpy(t->slots[s].data, data, t->p.hash_block_size);
+		t->slots[s].block = block;
+	}
+	(void)copy;
+	pthread_mutex_unlock(lk);
+}
+
+/* Read a block of `len` bytes and check it against `want`, repairing it through
+ * FEC message index `fec_idx` when it does not match. */
+static int read_checked(struct verity_tree *t, void *ctx, int fd, uint64_t off, size_t len,
+			uint64_t fec_idx, const uint8_t *want, uint8_t *buf)
+{
+	uint8_t got[VERITY_MAX_DIGEST_SIZE];
+	int r = verity_pread_full(fd, buf, len, off);
+
+	if (!r) {
+		r = verity_hash_block(t->h, ctx, buf, len, got);
+		if (r)
+			return r;
+		if (memcmp(got, want, t->g.digest_size) == 0)
+			return 0;
+	}
+	if (!t->has_fec)
+		return -EIO;
+	if (verity_fec_correct_block(&t->p, &t->g, &t->fec, t->data_fd, t->hash_fd, fec_idx, buf, NULL))
+		return -EIO;
+	/* FEC output is trusted only if it hashes to what the tree wants */
+	if (verity_hash_block(t->h, ctx, buf, len, got) || memcmp(got, want, t->g.digest_size) != 0)
+		return -EIO;
+	atomic_fetch_add(&t->corrected, 1);
+	return 0;
+}
+
+int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf)
+{
+	const struct verity_geometry *g = &t->g;
+	size_t hbs = t->p.hash_block_size;
+	uint8_t want[VERITY_MAX_DIGEST_SIZE];
+	uint8_t *hblock = NULL;
+	void *ctx;
+	int r = 0;
+	unsigned lvl;
+
+	if (n >= t->p.data_blocks)
+		return -EINVAL;
+	ctx = verity_hasher_ctx_new();
+	if (!ctx)
+		return -ENOMEM;
+	/* Find the lowest level whose block is cached (verified); walk down from there,
+	 * or from the root when nothing is cached. */
+	memcpy(want, t->root, g->digest_size);
+	for (lvl = 0; lvl < g->levels; lvl++) {
+		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
+		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
+		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
+		if (cache_get(t, blk, off, g->digest_size, want))
+			break;
+	}
+	if (lvl > 0) {
+		hblock = malloc(hbs);
+		if (!hblock) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	/* `want` now holds the digest of the level-(lvl-1) block on the path (or the root) */
+	while (lvl-- > 0) {
+		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
+		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
+		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
+		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
+		r = read_checked(t, ctx, t->hash_fd, blk * hbs, hbs, fec_idx, want, hblock);
+		if (r)
+			goto out;
+		cache_put(t, blk, hblock);
+		memcpy(want, hblock + off, g->digest_size);
+	}
+	r = read_checked(t, ctx, t->data_fd, n * t->p.data_block_size, t->p.data_block_size, n, want, buf);
+out:
+	if (r)   /* never leave unverified bytes in the caller's buffer */
+		memset(buf, 0, t->p.data_block_size);
+	free(hblock);
+	verity_hasher_ctx_free(ctx);
+	return r;
+}

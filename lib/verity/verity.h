@@ -1,0 +1,147 @@
+/* lib/verity: dm-verity on-disk format, hash tree and FEC (the module's table of contents). */
+#ifndef UDM_VERITY_H
+#define UDM_VERITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Format limits (cryptsetup lib/verity, kernel dm-verity). */
+#define VERITY_SB_SIZE          512u
+#define VERITY_MAX_LEVELS       63u
+#define VERITY_MAX_SALT_SIZE    256u
+#define VERITY_MAX_DIGEST_SIZE  64u      /* EVP_MAX_MD_SIZE */
+#define VERITY_MIN_BLOCK_SIZE   512u
+#define VERITY_MAX_BLOCK_SIZE   (512u * 1024u)
+#define VERITY_MAX_HASH_TYPE    1u
+#define VERITY_FEC_RSM          255u
+#define VERITY_FEC_MIN_ROOTS    2u
+#define VERITY_FEC_MAX_ROOTS    24u
+#define VERITY_FEC_DEFAULT_ROOTS 2u
+
+/* Everything that defines one verity image, superblock or not. */
+struct verity_params {
+	uint32_t hash_type;              /* 0 = Chrome OS (salt after data), 1 = normal */
+	char hash_name[32];              /* lowercase, NUL-terminated */
+	uint32_t data_block_size;
+	uint32_t hash_block_size;
+	uint64_t data_blocks;
+	uint64_t hash_area_offset;       /* bytes: superblock (or tree, without one) */
+	bool no_superblock;
+	uint16_t salt_size;
+	uint8_t salt[VERITY_MAX_SALT_SIZE];
+	uint8_t uuid[16];
+};
+
+/* --- superblock.c: the 512-byte header ------------------------------------ */
+bool verity_block_size_ok(uint32_t bs);
+/* Encode/decode; decode returns 0 or a negative errno and fills *why with a
+ * veritysetup-worded static message. */
+void verity_sb_encode(const struct verity_params *p, uint8_t out[VERITY_SB_SIZE]);
+int verity_sb_decode(const uint8_t in[VERITY_SB_SIZE], struct verity_params *p, const char **why);
+int verity_sb_read(int fd, uint64_t offset, struct verity_params *p, const char **why);
+int verity_sb_write(int fd, const struct verity_params *p);
+int verity_uuid_parse(const char *s, uint8_t out[16]);
+void verity_uuid_unparse(const uint8_t uuid[16], char out[37]);
+int verity_uuid_generate(uint8_t out[16]);
+
+/* --- geometry.c: where every level of the tree lives ----------------------- */
+struct verity_geometry {
+	unsigned digest_size;            /* D */
+	unsigned stride;                 /* bytes between digests in a hash block */
+	unsigned hash_per_block_bits;
+	unsigned hash_per_block;         /* 2^bits */
+	unsigned levels;
+	uint64_t hash_start;             /* first tree block, in hash blocks */
+	uint64_t hash_blocks;            /* T: all tree blocks */
+	uint64_t level_block[VERITY_MAX_LEVELS]; /* absolute hash-block index, 0 = leaves */
+	uint64_t level_size[VERITY_MAX_LEVELS];
+};
+/* -EINVAL on an impossible or overflowing layout ("Hash area overflow."). */
+int verity_geometry_init(struct verity_geometry *g, const struct verity_params *p, unsigned digest_size);
+/* End of the tree in bytes on the hash device: (hash_start + T) * hbs. */
+int verity_geometry_hash_end(const struct verity_geometry *g, const struct verity_params *p, uint64_t *bytes);
+/* Byte offset on the hash device of the digest for block `idx` of level `level`'s input. */
+uint64_t verity_geometry_digest_offset(const struct verity_geometry *g, const struct verity_params *p,
+				       unsigned level, uint64_t idx);
+
+/* --- hash.c: the salted block digest ------------------------------------- */
+struct verity_hasher;
+int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt, size_t salt_size,
+		      struct verity_hasher **out);
+void verity_hasher_free(struct verity_hasher *h);
+unsigned verity_hasher_digest_size(const struct verity_hasher *h);
+/* digest size of a digest name, 0 if unknown to OpenSSL or unusable for verity. */
+unsigned verity_digest_size(const char *name);
+/* A per-thread scratch context; hashing is thread-safe with one per thread. */
+void *verity_hasher_ctx_new(void);
+void verity_hasher_ctx_free(void *ctx);
+int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest);
+
+/* --- build.c: whole-tree create and verify, multithreaded ---------------- */
+struct verity_report {                   /* where and why verification failed */
+	char message[128];               /* veritysetup wording, without newline */
+};
+/* Writes the tree on hash_fd and returns the root digest. data_fd and hash_fd
+ * may refer to the same file. threads = 0: one per online CPU. */
+int verity_tree_create(const struct verity_params *p, int data_fd, int hash_fd,
+		       unsigned threads, uint8_t *root);
+/* 0 if the tree matches the data and root; -EPERM on a mismatch inside the
+ * tree or spare area, -EFAULT on a root mismatch, -EIO on read errors. */
+int verity_tree_check(const struct verity_params *p, int data_fd, int hash_fd,
+		      unsigned threads, const uint8_t *root, struct verity_report *rep);
+
+/* --- fec.c + rs.c: Reed-Solomon parity (veritysetup --fec-device) -------- */
+struct verity_fec_params {
+	int fd;                          /* parity device */
+	uint64_t offset;                 /* bytes (--fec-offset) */
+	unsigned roots;
+	uint64_t blocks;                 /* message blocks covered (fec_blocks) */
+};
+/* fec_blocks as cryptsetup chooses it, given the hash device size in bytes. */
+int verity_fec_blocks(const struct verity_params *p, const struct verity_geometry *g,
+		      uint64_t hash_dev_size, bool fec_on_hash_dev, uint64_t fec_offset, uint64_t *blocks);
+uint64_t verity_fec_rs_blocks(uint64_t fec_blocks, unsigned roots);
+int verity_fec_encode(const struct verity_params *p, const struct verity_geometry *g,
+		      const struct verity_fec_params *f, int data_fd, int hash_fd, unsigned threads);
+/* Decode every codeword; *corrected = byte errors found. -EILSEQ if any codeword is beyond repair. */
+int verity_fec_check(const struct verity_params *p, const struct verity_geometry *g,
+		     const struct verity_fec_params *f, int data_fd, int hash_fd,
+		     unsigned threads, uint64_t *corrected);
+/* Rebuild message block `idx` (data block, or data_blocks + j for hash block
+ * hash_start + j) into out (block size bytes). */
+int verity_fec_correct_block(const struct verity_params *p, const struct verity_geometry *g,
+			     const struct verity_fec_params *f, int data_fd, int hash_fd,
+			     uint64_t idx, uint8_t *out, unsigned *nerrors);
+
+/* RS(255, 255-roots) over GF(2^8), poly 0x11d, fcr 0, prim 1. */
+struct verity_rs;
+int verity_rs_new(unsigned roots, struct verity_rs **out);
+void verity_rs_free(struct verity_rs *rs);
+/* Encode `n` interleaved codewords at once: msg[i][p] is byte i of codeword p. */
+void verity_rs_encode(const struct verity_rs *rs, const uint8_t *const *msg, size_t n, uint8_t *parity);
+/* Correct one codeword (255 bytes: message then parity) in place;
+ * returns number of corrected symbols, or -EILSEQ. */
+int verity_rs_decode(const struct verity_rs *rs, uint8_t *codeword);
+
+/* --- tree.c: random-access verified reads (for the verity target) -------- */
+struct verity_tree;
+struct verity_tree_options {
+	size_t cache_blocks;             /* verified hash blocks kept (0 = default) */
+	const struct verity_fec_params *fec; /* NULL = no correction */
+};
+int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
+		     const struct verity_tree_options *opt, struct verity_tree **out);
+void verity_tree_close(struct verity_tree *t);
+/* Read data block n into buf (data_block_size bytes) and verify it; -EIO on
+ * a mismatch that FEC cannot repair. Safe to call from many threads. */
+int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf);
+const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t);
+uint64_t verity_tree_corrected(const struct verity_tree *t);   /* FEC repairs so far */
+
+/* --- hex helpers --------------------------------------------------------- */
+int verity_hex_decode(const char *hex, uint8_t *out, size_t max, size_t *len);
+void verity_hex_encode(const uint8_t *in, size_t len, char *out);
+
+#endif

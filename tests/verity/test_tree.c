@@ -1,0 +1,271 @@
+/* Unit tests: tree create/check with exhaustive single-bit corruption, verified random
+ * reads (cache, concurrency, corruption) and FEC repair on the read path. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "verity/verity.h"
+
+struct image {
+	struct verity_params p;
+	struct verity_geometry g;
+	int data_fd, hash_fd;
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	uint8_t *data;                 /* a copy of the original data */
+	uint64_t hash_end;
+};
+
+static void fill(uint8_t *buf, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		buf[i] = (uint8_t)(seed >> 24);
+	}
+}
+
+static void image_make(struct image *im, const char *hash, uint32_t type, uint32_t bs, uint64_t blocks)
+{
+	size_t len = (size_t)(bs * blocks);
+
+	memset(im, 0, sizeof(*im));
+	strcpy(im->p.hash_name, hash);
+	im->p.hash_type = type;
+	im->p.data_block_size = im->p.hash_block_size = bs;
+	im->p.data_blocks = blocks;
+	im->p.salt_size = 7;           /* odd on purpose */
+	fill(im->p.salt, 7, 99);
+	im->data = malloc(len);
+	assert_non_null(im->data);
+	fill(im->data, len, 42);
+	im->data_fd = memfd_create("data", 0);
+	im->hash_fd = memfd_create("hash", 0);
+	assert_true(im->data_fd >= 0 && im->hash_fd >= 0);
+	assert_int_equal(pwrite(im->data_fd, im->data, len, 0), (ssize_t)len);
+	assert_int_equal(verity_geometry_init(&im->g, &im->p, verity_digest_size(hash)), 0);
+	assert_int_equal(verity_geometry_hash_end(&im->g, &im->p, &im->hash_end), 0);
+	assert_int_equal(ftruncate(im->hash_fd, (off_t)im->hash_end), 0);
+	assert_int_equal(verity_tree_create(&im->p, im->data_fd, im->hash_fd, 2, im->root), 0);
+	assert_int_equal(verity_tree_check(&im->p, im->data_fd, im->hash_fd, 2, im->root, NULL), 0);
+}
+
+static void image_free(struct image *im)
+{
+	close(im->data_fd);
+	close(im->hash_fd);
+	free(im->data);
+}
+
+static void flip_bit(int fd, uint64_t bit)
+{
+	uint8_t b;
+	assert_int_equal(pread(fd, &b, 1, (off_t)(bit / 8)), 1);
+	b ^= (uint8_t)(1u << (bit % 8));
+	assert_int_equal(pwrite(fd, &b, 1, (off_t)(bit / 8)), 1);
+}
+
+/* Every bit of [from, to) bytes of fd, flipped alone, must make the check fail. */
+static void flip_all(struct image *im, int fd, uint64_t from, uint64_t to)
+{
+	struct verity_report rep;
+	for (uint64_t bit = from * 8; bit < to * 8; bit++) {
+		flip_bit(fd, bit);
+		int r = verity_tree_check(&im->p, im->data_fd, im->hash_fd, 1, im->root, &rep);
+		if (r == 0)
+			fail_msg("bit %llu of fd %d went unnoticed", (unsigned long long)bit, fd);
+		flip_bit(fd, bit);
+	}
+	assert_int_equal(verity_tree_check(&im->p, im->data_fd, im->hash_fd, 1, im->root, NULL), 0);
+}
+
+static void test_exhaustive_flips_sha1_type1(void **state)
+{
+	struct image im;
+	(void)state;
+	/* 3 blocks: one tree block holding 3 padded sha1 digests and a zero tail */
+	image_make(&im, "sha1", 1, 512, 3);
+	flip_all(&im, im.data_fd, 0, 3 * 512);
+	flip_all(&im, im.hash_fd, im.g.hash_start * 512, im.hash_end);
+	image_free(&im);
+}
+
+static void test_exhaustive_tree_flips_sha256_type0(void **state)
+{
+	struct image im;
+	(void)state;
+	/* 40 blocks, 16 digests per block: two levels, four tree blocks */
+	image_make(&im, "sha256", 0, 512, 40);
+	assert_int_equal(im.g.levels, 2);
+	flip_all(&im, im.hash_fd, im.g.hash_start * 512, im.hash_end);
+	image_free(&im);
+}
+
+static void test_check_reports_first_position(void **state)
+{
+	struct image im;
+	struct verity_report rep;
+	(void)state;
+	image_make(&im, "sha256", 1, 1024, 300);
+	flip_bit(im.data_fd, (100 * 1024 + 5) * 8);
+	flip_bit(im.data_fd, (200 * 1024 + 5) * 8);
+	assert_int_equal(verity_tree_check(&im.p, im.data_fd, im.hash_fd, 2, im.root, &rep), -EPERM);
+	assert_string_equal(rep.message, "Verification failed at position 102400.");
+	flip_bit(im.data_fd, (100 * 1024 + 5) * 8);
+	flip_bit(im.data_fd, (200 * 1024 + 5) * 8);
+	im.root[0] ^= 1;
+	assert_int_equal(verity_tree_check(&im.p, im.data_fd, im.hash_fd, 2, im.root, &rep), -EFAULT);
+	assert_string_equal(rep.message, "Verification of root hash failed.");
+	image_free(&im);
+}
+
+static void test_reads_verify_and_fail_closed(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_tree_options opt = { .cache_blocks = 4 };
+	uint8_t buf[1024];
+	(void)state;
+	image_make(&im, "sha256", 1, 1024, 700);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
+	for (uint64_t n = 0; n < 700; n++) {
+		assert_int_equal(verity_tree_read(t, n, buf), 0);
+		assert_memory_equal(buf, im.data + n * 1024, 1024);
+	}
+	assert_int_equal(verity_tree_read(t, 700, buf), -EINVAL);
+	flip_bit(im.data_fd, (123 * 1024 + 77) * 8 + 3);
+	memset(buf, 0xaa, sizeof(buf));
+	assert_int_equal(verity_tree_read(t, 123, buf), -EIO);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		assert_int_equal(buf[i], 0);   /* corrupt bytes never handed out */
+	assert_int_equal(verity_tree_read(t, 124, buf), 0);
+	verity_tree_close(t);
+
+	/* a damaged leaf hash block fails exactly the blocks below it, for a fresh reader */
+	flip_bit(im.data_fd, (123 * 1024 + 77) * 8 + 3);
+	uint64_t leaf = im.g.level_block[0] + 2;       /* data blocks 64..95 (32 per block) */
+	flip_bit(im.hash_fd, leaf * 1024 * 8 + 9);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read(t, 63, buf), 0);
+	assert_int_equal(verity_tree_read(t, 64, buf), -EIO);
+	assert_int_equal(verity_tree_read(t, 95, buf), -EIO);
+	assert_int_equal(verity_tree_read(t, 96, buf), 0);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+static void test_single_block_image(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	uint8_t buf[4096];
+	(void)state;
+	image_make(&im, "sha512", 1, 4096, 1);
+	assert_int_equal(im.g.levels, 0);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read(t, 0, buf), 0);
+	flip_bit(im.data_fd, 1000);
+	assert_int_equal(verity_tree_read(t, 0, buf), -EIO);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+struct reader_arg {
+	struct verity_tree *t;
+	const struct image *im;
+	uint32_t seed;
+	int failures;
+};
+
+static void *reader(void *arg)
+{
+	struct reader_arg *a = arg;
+	uint8_t buf[512];
+	for (int i = 0; i < 3000; i++) {
+		a->seed = a->seed * 1664525u + 1013904223u;
+		uint64_t n = (a->seed >> 8) % a->im->p.data_blocks;
+		if (verity_tree_read(a->t, n, buf) || memcmp(buf, a->im->data + n * 512, 512))
+			a->failures++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_readers_small_cache(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_tree_options opt = { .cache_blocks = 3 };
+	pthread_t tid[4];
+	struct reader_arg args[4];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 5000);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
+	for (int i = 0; i < 4; i++) {
+		args[i] = (struct reader_arg){ .t = t, .im = &im, .seed = (uint32_t)i * 7 + 1 };
+		assert_int_equal(pthread_create(&tid[i], NULL, reader, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		assert_int_equal(args[i].failures, 0);
+	}
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+static void test_fec_repairs_reads(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_fec_params f = { .roots = 4 };
+	struct verity_tree_options opt = { .fec = &f };
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 600);
+	f.fd = memfd_create("fec", 0);
+	assert_true(f.fd >= 0);
+	assert_int_equal(verity_fec_blocks(&im.p, &im.g, im.hash_end, false, 0, &f.blocks), 0);
+	assert_int_equal(verity_fec_encode(&im.p, &im.g, &f, im.data_fd, im.hash_fd, 2), 0);
+	/* two bad bytes in one data block and one in a leaf hash block */
+	flip_bit(im.data_fd, (10 * 512 + 1) * 8);
+	flip_bit(im.data_fd, (10 * 512 + 300) * 8 + 7);
+	flip_bit(im.hash_fd, im.g.level_block[0] * 512 * 8 + 100);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
+	assert_int_equal(verity_tree_read(t, 10, buf), 0);
+	assert_memory_equal(buf, im.data + 10 * 512, 512);
+	assert_int_equal(verity_tree_read(t, 0, buf), 0);
+	assert_memory_equal(buf, im.data, 512);
+	assert_int_equal(verity_tree_corrected(t), 2);
+	verity_tree_close(t);
+
+	uint64_t corrected = 0;
+	assert_int_equal(verity_fec_check(&im.p, &im.g, &f, im.data_fd, im.hash_fd, 2, &corrected), 0);
+	assert_int_equal(corrected, 3);
+	/* three bad bytes in the same codeword exceed roots/2 = 2: reads fail closed */
+	uint64_t rounds = (f.blocks + 250) / 251;
+	for (uint64_t i = 0; i < 3; i++)
+		flip_bit(im.data_fd, ((i * rounds + 20) * 512 + 9) * 8);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
+	assert_int_equal(verity_tree_read(t, 20, buf), -EIO);
+	verity_tree_close(t);
+	close(f.fd);
+	image_free(&im);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exhaustive_flips_sha1_type1),
+		cmocka_unit_test(test_exhaustive_tree_flips_sha256_type0),
+		cmocka_unit_test(test_check_reports_first_position),
+		cmocka_unit_test(test_reads_verify_and_fail_closed),
+		cmocka_unit_test(test_single_block_image),
+		cmocka_unit_test(test_concurrent_readers_small_cache),
+		cmocka_unit_test(test_fec_repairs_reads),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
