@@ -30,6 +30,9 @@ struct verity_tree {
 	struct cache_slot *slots;
 	pthread_mutex_t locks[CACHE_LOCKS];
 	atomic_uint_fast64_t corrected;
+	bool ignore_zero_blocks;
+	uint8_t zero_digest[VERITY_MAX_DIGEST_SIZE];
+	_Atomic uint8_t *validated;      /* check_at_most_once bitmap, or NULL */
 };
 
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
@@ -64,6 +67,23 @@ int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, co
 	}
 	for (size_t i = 0; i < t->nslots; i++)
 		t->slots[i].block = UINT64_MAX;
+	if (opt && opt->check_at_most_once) {
+		t->validated = calloc((size_t)(p->data_blocks / 8 + 1), 1);
+		if (!t->validated) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	if (opt && opt->ignore_zero_blocks) {
+		uint8_t *zero = calloc(1, p->data_block_size);
+		void *ctx = verity_hasher_ctx_new();
+		r = zero && ctx ? verity_hash_block(t->h, ctx, zero, p->data_block_size, t->zero_digest) : -ENOMEM;
+		free(zero);
+		verity_hasher_ctx_free(ctx);
+		if (r)
+			goto fail;
+		t->ignore_zero_blocks = true;
+	}
 	for (unsigned i = 0; i < CACHE_LOCKS; i++)
 		pthread_mutex_init(&t->locks[i], NULL);
 	atomic_init(&t->corrected, 0);
@@ -71,6 +91,8 @@ int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, co
 	return 0;
 fail:
 	verity_hasher_free(t->h);
+	free(t->slots);
+	free((void *)t->validated);
 	free(t);
 	return r;
 }
@@ -84,8 +106,19 @@ void verity_tree_close(struct verity_tree *t)
 	for (unsigned i = 0; i < CACHE_LOCKS; i++)
 		pthread_mutex_destroy(&t->locks[i]);
 	free(t->slots);
+	free((void *)t->validated);
 	verity_hasher_free(t->h);
 	free(t);
+}
+
+void verity_tree_forget(struct verity_tree *t)
+{
+	for (size_t i = 0; i < t->nslots; i++) {
+		pthread_mutex_t *lk = &t->locks[i % CACHE_LOCKS];
+		pthread_mutex_lock(lk);
+		t->slots[i].block = UINT64_MAX;
+		pthread_mutex_unlock(lk);
+	}
 }
 
 const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t)
@@ -137,6 +170,7 @@ static int read_checked(struct verity_tree *t, void *ctx, int fd, uint64_t off, 
 {
 	uint8_t got[VERITY_MAX_DIGEST_SIZE];
 	int r = verity_pread_full(fd, buf, len, off);
+	int fail = r ? -EIO : -EBADMSG;   /* read error, or a digest mismatch */
 
 	if (!r) {
 		r = verity_hash_block(t->h, ctx, buf, len, got);
@@ -146,17 +180,23 @@ static int read_checked(struct verity_tree *t, void *ctx, int fd, uint64_t off, 
 			return 0;
 	}
 	if (!t->has_fec)
-		return -EIO;
+		return fail;
 	if (verity_fec_correct_block(&t->p, &t->g, &t->fec, t->data_fd, t->hash_fd, fec_idx, buf, NULL))
-		return -EIO;
+		return fail;
 	/* FEC output is trusted only if it hashes to what the tree wants */
 	if (verity_hash_block(t->h, ctx, buf, len, got) || memcmp(got, want, t->g.digest_size) != 0)
-		return -EIO;
+		return fail;
 	atomic_fetch_add(&t->corrected, 1);
 	return 0;
 }
 
 int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf)
+{
+	int r = verity_tree_read_fault(t, n, buf, NULL);
+	return r == -EBADMSG ? -EIO : r;
+}
+
+int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct verity_read_fault *fault)
 {
 	const struct verity_geometry *g = &t->g;
 	size_t hbs = t->p.hash_block_size;
@@ -195,12 +235,30 @@ int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf)
 		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
 		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
 		r = read_checked(t, ctx, t->hash_fd, blk * hbs, hbs, fec_idx, want, hblock);
-		if (r)
+		if (r) {
+			if (fault)
+				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk };
 			goto out;
+		}
 		cache_put(t, blk, hblock);
 		memcpy(want, hblock + off, g->digest_size);
 	}
+	if (t->ignore_zero_blocks && memcmp(want, t->zero_digest, g->digest_size) == 0) {
+		/* the tree says this block was zeroes at format time: whatever is on disk is ignored */
+		memset(buf, 0, t->p.data_block_size);
+		goto out;
+	}
+	if (t->validated && (atomic_load(&t->validated[n / 8]) & (1u << (n % 8)))) {
+		r = verity_pread_full(t->data_fd, buf, t->p.data_block_size, n * t->p.data_block_size);
+		if (r && fault)
+			*fault = (struct verity_read_fault){ false, false, n };
+		goto out;
+	}
 	r = read_checked(t, ctx, t->data_fd, n * t->p.data_block_size, t->p.data_block_size, n, want, buf);
+	if (r && fault)
+		*fault = (struct verity_read_fault){ r == -EBADMSG, false, n };
+	if (!r && t->validated)
+		atomic_fetch_or(&t->validated[n / 8], (uint8_t)(1u << (n % 8)));
 out:
 	if (r)   /* never leave unverified bytes in the caller's buffer */
 		memset(buf, 0, t->p.data_block_size);

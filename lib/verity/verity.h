@@ -130,6 +130,14 @@ struct verity_tree;
 struct verity_tree_options {
 	size_t cache_blocks;             /* verified hash blocks kept (0 = default) */
 	const struct verity_fec_params *fec; /* NULL = no correction */
+	bool ignore_zero_blocks;         /* a block whose digest is that of zeroes reads as zeroes */
+	bool check_at_most_once;         /* verify each data block once (a bitmap remembers) */
+};
+/* Where a verified read failed: for the target's error handling and messages. */
+struct verity_read_fault {
+	bool corrupt;                    /* a digest mismatch (not a read error) */
+	bool metadata;                   /* in a hash block rather than the data block */
+	uint64_t block;                  /* data block index, or absolute hash block number */
 };
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
 		     const struct verity_tree_options *opt, struct verity_tree **out);
@@ -137,6 +145,10 @@ void verity_tree_close(struct verity_tree *t);
 /* Read data block n into buf (data_block_size bytes) and verify it; -EIO on
  * a mismatch that FEC cannot repair. Safe to call from many threads. */
 int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf);
+/* Same, reporting where a failure happened (fault may be NULL). */
+int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct verity_read_fault *fault);
+/* Forget every verified hash block (the kernel resets dm-bufio at postsuspend). */
+void verity_tree_forget(struct verity_tree *t);
 const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t);
 uint64_t verity_tree_corrected(const struct verity_tree *t);   /* FEC repairs so far */
 
