@@ -73,7 +73,7 @@ struct ipe_policy {
 	enum ipe_action global_default;
 	struct ipe_op_table ops[IPE_OP_COUNT];
 	size_t nrules;
-	char *text;		/* the parsed text (up to the first NUL), NUL-terminated */
+	char *text;		/* all textlen bytes given (parsing stopped at a NUL), + NUL */
 	size_t textlen;
 	uint8_t *pkcs7;		/* the signed blob it came from, NULL if unsigned */
 	size_t pkcs7len;

@@ -468,20 +468,23 @@ int ipe_policy_parse(const char *text, size_t len, struct ipe_policy **out,
 		memset(perr, 0, sizeof(*perr));
 	if (len == 0)
 		return fail(&ps, EBADMSG, "empty policy");
-	len = strnlen(text, len);	/* the kernel parses a C string */
 	if (!(ps.pol = policy_new()))
 		return fail(&ps, ENOMEM, "out of memory");
-	char *work = malloc(len + 1);
-	ps.pol->text = strndup(text, len);
+	/* the policy file shows all len bytes; the parser sees a C string */
+	size_t clen = strnlen(text, len);
+	char *work = malloc(clen + 1);
+	ps.pol->text = malloc(len + 1);
 	if (!work || !ps.pol->text) {
 		free(work);
 		ipe_policy_put(ps.pol);
 		return fail(&ps, ENOMEM, "out of memory");
 	}
-	memcpy(work, text, len);
-	work[len] = '\0';
+	memcpy(ps.pol->text, text, len);
+	ps.pol->text[len] = '\0';
 	ps.pol->textlen = len;
-	rc = parse_lines(&ps, work, len);
+	memcpy(work, text, clen);
+	work[clen] = '\0';
+	rc = parse_lines(&ps, work, clen);
 	free(work);
 	if (!rc && ipe_index_build(ps.pol) < 0)
 		rc = fail(&ps, ENOMEM, "out of memory");

@@ -146,6 +146,14 @@ static void test_parsed_form(void **state)
 	assert_int_equal(p->ops[IPE_OP_KMODULE].rules[0].props[0].type, IPE_PROP_BOOT_VERIFIED_TRUE);
 	ipe_policy_put(p);
 
+	/* parsing stops at a NUL, but the policy text keeps every byte (the policy file) */
+	const struct pcase *nul = &kunit_cases[13];
+	assert_int_equal(ipe_policy_parse(nul->text, nul->len, &p, NULL), 0);
+	assert_int_equal(p->textlen, nul->len);
+	assert_memory_equal(p->text, nul->text, nul->len);
+	assert_int_equal(p->nrules, 0);
+	ipe_policy_put(p);
+
 	t = "policy_name=v policy_version=+01.002.65535\nDEFAULT action=DENY";
 	assert_int_equal(ipe_policy_parse(t, strlen(t), &p, NULL), 0);
 	assert_int_equal(p->version[0], 1);
