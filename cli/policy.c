@@ -1,0 +1,280 @@
+/* udm policy: offline IPE verbs (check = lint, eval = dry run); the verbs that
+ * change the daemon's policy state go through udmd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fsverity.h>
+#include "cli/cli.h"
+#include "lib/ipe/ipe.h"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: udm policy check FILE [--trusted-certs CERTS]\n"
+		"       udm policy eval FILE --op OP [--dmverity-roothash ALG:HEX] [--dmverity-signature]\n"
+		"                       [--boot-verified] [--fsverity-digest ALG:HEX] [--fsverity-signature]\n"
+		"                       [--anonymous | --file PATH] [--trusted-certs CERTS]\n"
+		"       udm policy load|update|activate|delete|list|show|enforce|success-audit ... (through udmd)\n");
+	return 1;
+}
+
+static int read_all(const char *path, uint8_t **out, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 65536, n = 0;
+	uint8_t *buf;
+
+	if (!f)
+		return -errno;
+	if (!(buf = malloc(cap))) {
+		if (f != stdin)
+			fclose(f);
+		return -ENOMEM;
+	}
+	for (;;) {
+		if (n == cap) {
+			uint8_t *nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				if (f != stdin)
+					fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int err = ferror(f) ? -EIO : 0;
+	if (f != stdin)
+		fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* Read FILE (text or PKCS#7), verify against CERTS if given, parse. */
+static int load_policy(const char *what, const char *file, const char *certs,
+		       struct ipe_policy **pol, struct ipe_blob *blob)
+{
+	struct ipe_trust *trust = NULL;
+	struct ipe_parse_error pe;
+	char reason[256];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (certs && (rc = ipe_trust_load(certs, &trust, reason, sizeof(reason))) < 0) {
+		cli_error(what, "--trusted-certs: %s: %s", ipe_errno_name(-rc), reason);
+		return rc;
+	}
+	if ((rc = read_all(file, &data, &len)) < 0) {
+		cli_error(what, "%s: %s", file, strerror(-rc));
+		ipe_trust_free(trust);
+		return rc;
+	}
+	rc = ipe_blob_open(data, len, trust, blob, reason, sizeof(reason));
+	free(data);
+	ipe_trust_free(trust);
+	if (rc < 0) {
+		cli_error(what, "%s: %s: %s", file, ipe_errno_name(-rc), reason);
+		return rc;
+	}
+	rc = ipe_policy_parse(blob->text, blob->textlen, pol, &pe);
+	if (rc < 0) {
+		cli_error(what, "%s:%u: %s: %s", file, pe.line, ipe_errno_name(pe.err), pe.reason);
+		ipe_blob_release(blob);
+	}
+	return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	const char *file = NULL, *certs = NULL;
+	struct ipe_policy *pol;
+	struct ipe_blob blob;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--trusted-certs") == 0 && i + 1 < argc)
+			certs = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] && !file)
+			return cli_error("policy check", "unknown option '%s'", argv[i]), usage();
+		else if (!file)
+			file = argv[i];
+		else
+			return cli_error("policy check", "extra argument '%s'", argv[i]), usage();
+	}
+	if (!file)
+		return cli_error("policy check", "no policy file given"), usage();
+	if (load_policy("policy check", file, certs, &pol, &blob) < 0)
+		return 1;
+	printf("ok: %s %hu.%hu.%hu, %zu rules\n", pol->name, pol->version[0], pol->version[1],
+	       pol->version[2], pol->nrules);
+	if (blob.is_signed)
+		printf("signed by %s, %s\n", blob.signer[0] ? blob.signer : "(no certificate in message)",
+		       blob.verified ? "verified against the trusted certificates"
+				     : "not verified (no --trusted-certs)");
+	ipe_blob_release(&blob);
+	ipe_policy_put(pol);
+	return 0;
+}
+
+/* ALG:HEX as a policy digest value (hex of either case, even length). */
+static int parse_digest_arg(const char *opt, const char *s, char **alg, uint8_t **bytes, size_t *len)
+{
+	const char *c = strchr(s, ':');
+	size_t hl = c ? strlen(c + 1) : 0;
+
+	if (!c || hl % 2 || c == s) {
+		cli_error("policy eval", "%s '%s': expected ALG:HEX with an even number of hex digits", opt, s);
+		return -EINVAL;
+	}
+	*alg = strndup(s, (size_t)(c - s));
+	*bytes = malloc(hl / 2 + 1);
+	*len = hl / 2;
+	for (size_t i = 0; i < hl / 2; i++) {
+		unsigned v;
+		char two[3] = { c[1 + 2 * i], c[2 + 2 * i], 0 };
+		if (!strchr("0123456789abcdefABCDEF", two[0]) || !strchr("0123456789abcdefABCDEF", two[1]) ||
+		    sscanf(two, "%2x", &v) != 1) {
+			cli_error("policy eval", "%s '%s': '%s' is not hex", opt, s, two);
+			return -EINVAL;
+		}
+		(*bytes)[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+/* fs-verity of a real file (FS_IOC_MEASURE_VERITY); not an error when the
+ * file or its filesystem has none. A non-udm block device has no dm-verity
+ * data, so --file gives no dmverity_* properties yet. */
+static int file_props(const char *path, struct ipe_eval_ctx *c, char **alg, uint8_t **bytes)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error("policy eval", "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	struct { struct fsverity_digest d; uint8_t buf[64]; } m = { .d.digest_size = 64 };
+	if (ioctl(fd, FS_IOC_MEASURE_VERITY, &m) == 0) {
+		c->fsv_present = true;
+		*alg = strdup(m.d.digest_algorithm == FS_VERITY_HASH_ALG_SHA512 ? "sha512" : "sha256");
+		*bytes = malloc(m.d.digest_size);
+		memcpy(*bytes, m.d.digest, m.d.digest_size);
+		c->fsv_alg = *alg;
+		c->fsv_digest = *bytes;
+		c->fsv_digest_len = m.d.digest_size;
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_eval(int argc, char **argv)
+{
+	const char *file = NULL, *certs = NULL, *opname = NULL, *path = NULL;
+	struct ipe_eval_ctx c = { .has_file = true };
+	char *dalg = NULL, *falg = NULL, *xalg = NULL;
+	uint8_t *dbytes = NULL, *fbytes = NULL, *xbytes = NULL;
+	bool anon = false;
+	int rc = 1;
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--op") == 0 && v) {
+			opname = v, i++;
+		} else if (strcmp(a, "--trusted-certs") == 0 && v) {
+			certs = v, i++;
+		} else if (strcmp(a, "--dmverity-roothash") == 0 && v && !dalg) {
+			if (parse_digest_arg(a, v, &dalg, &dbytes, &c.dmv_digest_len) < 0)
+				goto out;
+			c.dmv_present = true, c.dmv_alg = dalg, c.dmv_digest = dbytes, i++;
+		} else if (strcmp(a, "--fsverity-digest") == 0 && v && !falg) {
+			if (parse_digest_arg(a, v, &falg, &fbytes, &c.fsv_digest_len) < 0)
+				goto out;
+			c.fsv_present = true, c.fsv_alg = falg, c.fsv_digest = fbytes, i++;
+		} else if (strcmp(a, "--dmverity-signature") == 0) {
+			c.dmv_present = c.dmv_signed = true;	/* a signed verity device */
+		} else if (strcmp(a, "--fsverity-signature") == 0) {
+			c.fsv_present = c.fsv_signed = true;	/* only verity files carry one */
+		} else if (strcmp(a, "--boot-verified") == 0) {
+			c.boot_verified = true;
+		} else if (strcmp(a, "--anonymous") == 0) {
+			anon = true;
+		} else if (strcmp(a, "--file") == 0 && v && !path) {
+			path = v, i++;
+		} else if (a[0] != '-' && !file) {
+			file = a;
+		} else {
+			cli_error("policy eval", "bad or repeated argument '%s'", a);
+			usage();
+			goto out;
+		}
+	}
+	if (!file || !opname) {
+		cli_error("policy eval", "%s", !file ? "no policy file given" : "--op OP is required");
+		usage();
+		goto out;
+	}
+	if (anon && path) {
+		cli_error("policy eval", "--anonymous and --file exclude each other");
+		goto out;
+	}
+	int op = ipe_op_from_name(opname);
+	if (op < 0 && strcmp(opname, "UNKNOWN") != 0) {
+		cli_error("policy eval", "unknown op '%s' (EXECUTE FIRMWARE KMODULE KEXEC_IMAGE "
+			  "KEXEC_INITRAMFS POLICY X509_CERT UNKNOWN)", opname);
+		goto out;
+	}
+	c.op = op < 0 ? IPE_OP_INVALID : (enum ipe_op)op;
+	c.has_file = !anon;
+	if (path && !c.fsv_present && file_props(path, &c, &xalg, &xbytes) < 0)
+		goto out;
+
+	struct ipe_policy *pol;
+	struct ipe_blob blob;
+	if (load_policy("policy eval", file, certs, &pol, &blob) < 0)
+		goto out;
+	struct ipe_decision d;
+	char text[8192];
+	ipe_eval(pol, &c, &d);
+	ipe_decision_format(&d, text, sizeof(text));
+	printf("%s %s\n", d.action == IPE_ACTION_DENY ? "DENY" : "ALLOW", text);
+	rc = d.action == IPE_ACTION_DENY ? 2 : 0;
+	ipe_blob_release(&blob);
+	ipe_policy_put(pol);
+out:
+	free(dalg), free(dbytes), free(falg), free(fbytes), free(xalg), free(xbytes);
+	return rc;
+}
+
+int cli_policy_main(int argc, char **argv)
+{
+	static const char *const daemon_verbs[] = {
+		"load", "update", "activate", "delete", "list", "show", "enforce", "success-audit",
+	};
+
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc, argv);
+	if (strcmp(argv[1], "eval") == 0)
+		return cmd_eval(argc, argv);
+	for (size_t i = 0; i < sizeof(daemon_verbs) / sizeof(daemon_verbs[0]); i++)
+		if (strcmp(argv[1], daemon_verbs[i]) == 0) {
+			cli_error("policy", "%s: requires udmd (not wired to the daemon yet)", argv[1]);
+			return 1;
+		}
+	cli_error("policy", "unknown verb '%s'", argv[1]);
+	return usage();
+}
