@@ -68,25 +68,25 @@ static int read_all(const char *path, uint8_t **out, size_t *len)
 static int load_policy(const char *what, const char *file, const char *certs,
 		       struct ipe_policy **pol, struct ipe_blob *blob)
 {
-	struct ipe_trust *trust = NULL;
+	struct udm_trust *trust = NULL;
 	struct ipe_parse_error pe;
 	char reason[256];
 	uint8_t *data = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (certs && (rc = ipe_trust_load(certs, &trust, reason, sizeof(reason))) < 0) {
+	if (certs && (rc = udm_trust_load(certs, &trust, reason, sizeof(reason))) < 0) {
 		cli_error(what, "--trusted-certs: %s: %s", ipe_errno_name(-rc), reason);
 		return rc;
 	}
 	if ((rc = read_all(file, &data, &len)) < 0) {
 		cli_error(what, "%s: %s", file, strerror(-rc));
-		ipe_trust_free(trust);
+		udm_trust_free(trust);
 		return rc;
 	}
 	rc = ipe_blob_open(data, len, trust, blob, reason, sizeof(reason));
 	free(data);
-	ipe_trust_free(trust);
+	udm_trust_free(trust);
 	if (rc < 0) {
 		cli_error(what, "%s: %s: %s", file, ipe_errno_name(-rc), reason);
 		return rc;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/pkcs7.h"
 
 /* ---- Policy model (kernel policy.h order: the enum values matter) ---- */
 
@@ -189,10 +190,7 @@ size_t ipe_audit_enforce(char *buf, size_t size, bool new_enforce, bool old_enfo
 
 /* ---- Signed policies (sig.c) ---- */
 
-struct ipe_trust;	/* a set of trusted certificates: the keyring analog */
-/* path: one PEM file (any number of certificates) or a directory of them. */
-int ipe_trust_load(const char *path, struct ipe_trust **out, char *reason, size_t rsize);
-void ipe_trust_free(struct ipe_trust *t);
+/* Trusted certificates (the keyring analog) live in util/pkcs7.h: udm_trust_load/free. */
 
 struct ipe_blob {
 	bool is_signed;		/* the input was a PKCS#7 message */
@@ -206,7 +204,7 @@ struct ipe_blob {
  * certificate if there is one). Errors as the kernel's verify_pkcs7_signature:
  * EBADMSG malformed, ENODATA detached, EKEYREJECTED bad signature, ENOKEY
  * signer not trusted. reason says which. */
-int ipe_blob_open(const uint8_t *data, size_t len, const struct ipe_trust *trust,
+int ipe_blob_open(const uint8_t *data, size_t len, const struct udm_trust *trust,
 		  struct ipe_blob *out, char *reason, size_t rsize);
 void ipe_blob_release(struct ipe_blob *b);
 
@@ -217,7 +215,7 @@ typedef void (*ipe_audit_fn)(void *arg, int type, const char *record);
 
 struct ipe_store_opts {
 	const char *state_dir;		/* created if missing */
-	const struct ipe_trust *trust;	/* NULL: every signed load fails ENOKEY */
+	const struct udm_trust *trust;	/* NULL: every signed load fails ENOKEY */
 	bool compat612;			/* v6.12 update check and load records */
 	ipe_audit_fn audit;		/* may be NULL */
 	void *audit_arg;

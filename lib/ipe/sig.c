@@ -1,143 +1,9 @@
-/* Signed IPE policies: split a PKCS#7 (DER, attached content) message into its
- * policy text and check the signature against trusted certificates, with the
- * errno the kernel's verify_pkcs7_signature gives for each kind of failure. */
-#include <dirent.h>
+/* Signed IPE policies: split bytes into policy text, verifying a PKCS#7
+ * (DER, attached content) signature with the shared verifier (util/pkcs7). */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/pkcs7.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 #include "lib/ipe/ipe.h"
-
-struct ipe_trust {
-	STACK_OF(X509) *certs;
-	X509_STORE *store;
-};
-
-static int why(char *reason, size_t rsize, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int why(char *reason, size_t rsize, int err, const char *fmt, ...)
-{
-	if (reason && rsize) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(reason, rsize, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-	return -err;
-}
-
-static int add_pem_file(struct ipe_trust *t, const char *path, char *reason, size_t rsize)
-{
-	FILE *f = fopen(path, "r");
-	X509 *x;
-	int n = 0;
-
-	if (!f)
-		return why(reason, rsize, errno, "%s: %s", path, strerror(errno));
-	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
-		if (!sk_X509_push(t->certs, x) || !X509_STORE_add_cert(t->store, x)) {
-			if (sk_X509_value(t->certs, sk_X509_num(t->certs) - 1) != x)
-				X509_free(x);
-			fclose(f);
-			return why(reason, rsize, ENOMEM, "%s: cannot add certificate", path);
-		}
-		n++;
-	}
-	fclose(f);
-	ERR_clear_error();	/* the read loop ends on "no start line" */
-	return n;
-}
-
-int ipe_trust_load(const char *path, struct ipe_trust **out, char *reason, size_t rsize)
-{
-	struct ipe_trust *t = calloc(1, sizeof(*t));
-	struct stat st;
-	int n = 0, rc;
-
-	if (!t || !(t->certs = sk_X509_new_null()) || !(t->store = X509_STORE_new())) {
-		ipe_trust_free(t);
-		return why(reason, rsize, ENOMEM, "out of memory");
-	}
-	/* The kernel keyring analog: a listed certificate is a trust anchor in
-	 * itself (partial chain), and key usage or validity dates are not policy. */
-	X509_STORE_set_flags(t->store, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME);
-	X509_STORE_set_purpose(t->store, X509_PURPOSE_ANY);
-	if (stat(path, &st) < 0) {
-		rc = why(reason, rsize, errno, "%s: %s", path, strerror(errno));
-		goto err;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		struct dirent **ents;
-		int ne = scandir(path, &ents, NULL, alphasort);
-		if (ne < 0) {
-			rc = why(reason, rsize, errno, "%s: %s", path, strerror(errno));
-			goto err;
-		}
-		rc = 0;
-		for (int i = 0; i < ne; i++) {
-			char full[4096];
-			struct stat fs;
-			snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
-			if (rc >= 0 && ents[i]->d_name[0] != '.' && stat(full, &fs) == 0 &&
-			    S_ISREG(fs.st_mode)) {
-				rc = add_pem_file(t, full, reason, rsize);
-				n += rc > 0 ? rc : 0;
-			}
-			free(ents[i]);
-		}
-		free(ents);
-		if (rc < 0)
-			goto err;
-	} else {
-		if ((rc = add_pem_file(t, path, reason, rsize)) < 0)
-			goto err;
-		n = rc;
-	}
-	if (n == 0) {
-		rc = why(reason, rsize, ENOKEY, "%s: no PEM certificate found", path);
-		goto err;
-	}
-	*out = t;
-	return n;
-err:
-	ipe_trust_free(t);
-	return rc;
-}
-
-void ipe_trust_free(struct ipe_trust *t)
-{
-	if (!t)
-		return;
-	sk_X509_pop_free(t->certs, X509_free);
-	X509_STORE_free(t->store);
-	free(t);
-}
-
-static void subject_of(X509 *x, char *buf, size_t size)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p;
-	long n;
-
-	buf[0] = '\0';
-	if (!b)
-		return;
-	X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253);
-	n = BIO_get_mem_data(b, &p);
-	if (n > 0)
-		snprintf(buf, size, "%.*s", (int)n, p);
-	BIO_free(b);
-}
 
 /* A DER SEQUENCE whose length is in long form: no policy text starts so
  * (its second byte would be >= 0x80), so a failure to decode is a broken
@@ -147,104 +13,31 @@ static bool looks_like_der(const uint8_t *d, size_t len)
 	return len >= 2 && d[0] == 0x30 && d[1] >= 0x80;
 }
 
-static int open_pkcs7(const uint8_t *data, size_t len, const struct ipe_trust *trust,
-		      struct ipe_blob *out, char *reason, size_t rsize)
-{
-	const unsigned char *p = data;
-	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
-	STACK_OF(X509) *signers = NULL;
-	BIO *content = NULL;
-	int rc;
-
-	if (!p7 || p != data + len) {
-		rc = why(reason, rsize, EBADMSG, "not a valid PKCS#7 message (truncated or corrupt)");
-		goto out;
-	}
-	if (!PKCS7_type_is_signed(p7)) {
-		rc = why(reason, rsize, EBADMSG, "PKCS#7 message is not signed-data");
-		goto out;
-	}
-	if (PKCS7_get_detached(p7) || !p7->d.sign->contents->d.ptr) {
-		rc = why(reason, rsize, ENODATA, "PKCS#7 signature is detached: it carries no policy text");
-		goto out;
-	}
-	out->is_signed = true;
-	signers = PKCS7_get0_signers(p7, trust ? trust->certs : NULL, 0);
-	if (!signers || sk_X509_num(signers) == 0) {
-		/* no certificate for the signer: in the message nor in the trust set */
-		ERR_clear_error();
-		if (trust) {
-			rc = why(reason, rsize, ENOKEY, "no trusted certificate for the signer");
-			goto out;
-		}
-	} else {
-		subject_of(sk_X509_value(signers, 0), out->signer, sizeof(out->signer));
-	}
-	if (!(content = BIO_new(BIO_s_mem()))) {
-		rc = why(reason, rsize, ENOMEM, "out of memory");
-		goto out;
-	}
-	if (signers && sk_X509_num(signers) > 0) {
-		/* the signature over the content first, trust second: the kernel's order */
-		if (PKCS7_verify(p7, trust ? trust->certs : NULL, NULL, NULL, content,
-				 PKCS7_NOVERIFY | PKCS7_BINARY) != 1) {
-			rc = why(reason, rsize, EKEYREJECTED,
-				 "signature does not match the content (forged or altered)");
-			goto out;
-		}
-	} else {
-		ASN1_OCTET_STRING *os = p7->d.sign->contents->d.data;
-		if (!PKCS7_type_is_data(p7->d.sign->contents) || !os) {
-			rc = why(reason, rsize, EBADMSG, "PKCS#7 content is not data");
-			goto out;
-		}
-		BIO_write(content, os->data, os->length);
-	}
-	if (trust) {
-		X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-		int ok = ctx && X509_STORE_CTX_init(ctx, trust->store, sk_X509_value(signers, 0),
-						    p7->d.sign->cert) == 1 &&
-			 X509_verify_cert(ctx) == 1;
-		X509_STORE_CTX_free(ctx);
-		if (!ok) {
-			rc = why(reason, rsize, ENOKEY, "signer %s is not trusted",
-				 out->signer[0] ? out->signer : "(unknown)");
-			goto out;
-		}
-		out->verified = true;
-	}
-	char *mem;
-	long n = BIO_get_mem_data(content, &mem);
-	if (!(out->text = malloc((size_t)n + 1))) {
-		rc = why(reason, rsize, ENOMEM, "out of memory");
-		goto out;
-	}
-	memcpy(out->text, mem, (size_t)n);
-	out->text[n] = '\0';
-	out->textlen = (size_t)n;
-	rc = 0;
-out:
-	sk_X509_free(signers);
-	BIO_free(content);
-	PKCS7_free(p7);
-	ERR_clear_error();
-	return rc;
-}
-
-int ipe_blob_open(const uint8_t *data, size_t len, const struct ipe_trust *trust,
+int ipe_blob_open(const uint8_t *data, size_t len, const struct udm_trust *trust,
 		  struct ipe_blob *out, char *reason, size_t rsize)
 {
 	memset(out, 0, sizeof(*out));
 	if (reason && rsize)
 		reason[0] = '\0';
 	if (looks_like_der(data, len)) {
-		int rc = open_pkcs7(data, len, trust, out, reason, rsize);
-		if (rc < 0)
-			ipe_blob_release(out);
-		return rc;
+		struct udm_pkcs7 p7 = { 0 };
+		int rc = udm_pkcs7_verify(data, len, NULL, 0, trust, &p7, reason, rsize);
+		out->is_signed = p7.is_signed;
+		out->verified = p7.verified;
+		memcpy(out->signer, p7.signer, sizeof(out->signer));
+		if (rc < 0) {
+			udm_pkcs7_release(&p7);
+			return rc;
+		}
+		out->text = p7.content;
+		out->textlen = p7.content_len;
+		return 0;
 	}
-	if (!(out->text = malloc(len + 1)))
-		return why(reason, rsize, ENOMEM, "out of memory");
+	if (!(out->text = malloc(len + 1))) {
+		if (reason && rsize)
+			strncpy(reason, "out of memory", rsize - 1);
+		return -ENOMEM;
+	}
 	memcpy(out->text, data, len);
 	out->text[len] = '\0';
 	out->textlen = len;

@@ -12,11 +12,11 @@
 static const char POLICY[] = "policy_name=signed policy_version=1.2.3\nDEFAULT action=DENY\n"
 			     "op=EXECUTE dmverity_signature=TRUE action=ALLOW\n";
 
-static struct ipe_trust *trust_of(const char *name)
+static struct udm_trust *trust_of(const char *name)
 {
-	struct ipe_trust *t = NULL;
+	struct udm_trust *t = NULL;
 	char reason[256];
-	int n = ipe_trust_load(sign_path(name), &t, reason, sizeof(reason));
+	int n = udm_trust_load(sign_path(name), &t, reason, sizeof(reason));
 	if (n < 1)
 		fail_msg("trust %s: %s", name, reason);
 	return t;
@@ -38,7 +38,7 @@ static void test_signed_trusted(void **state)
 	(void)state;
 	size_t len;
 	uint8_t *der = sign_policy(POLICY, "trusted", "-nodetach", &len);
-	struct ipe_trust *t = trust_of("trusted.pem");
+	struct udm_trust *t = trust_of("trusted.pem");
 	struct ipe_blob b;
 	char reason[256];
 	assert_int_equal(ipe_blob_open(der, len, t, &b, reason, sizeof(reason)), 0);
@@ -58,7 +58,7 @@ static void test_signed_trusted(void **state)
 	assert_false(b.verified);
 	assert_string_equal(b.signer, "CN=udm-test-trusted");
 	ipe_blob_release(&b);
-	ipe_trust_free(t);
+	udm_trust_free(t);
 	free(der);
 }
 
@@ -69,7 +69,7 @@ static void test_refusals(void **state)
 	uint8_t *der = sign_policy(POLICY, "trusted", "-nodetach -binary", &len);
 	uint8_t *foreign = sign_policy(POLICY, "foreign", "-nodetach", &flen);
 	uint8_t *detached = sign_policy(POLICY, "trusted", "", &dlen);
-	struct ipe_trust *t = trust_of("trusted.pem");
+	struct udm_trust *t = trust_of("trusted.pem");
 	struct ipe_blob b;
 	char reason[256];
 
@@ -84,30 +84,30 @@ static void test_refusals(void **state)
 	hit[0] = '9';
 	assert_int_equal(ipe_blob_open(der, len, t, &b, reason, sizeof(reason)), -EKEYREJECTED);
 	assert_int_equal(ipe_blob_open(der, len, NULL, &b, reason, sizeof(reason)), -EKEYREJECTED);
-	ipe_trust_free(t);
+	udm_trust_free(t);
 	free(der), free(foreign), free(detached);
 }
 
 static void test_trust_sets(void **state)
 {
 	(void)state;
-	struct ipe_trust *t;
+	struct udm_trust *t;
 	char reason[256];
 	/* a directory holds both certificates: the foreign signer is then trusted */
 	sign_run("mkdir -p certs && cp trusted.pem foreign.pem certs/ && cat trusted.pem foreign.pem > both.pem "
 		 "&& echo junk > nocert.pem");
-	assert_int_equal(ipe_trust_load(sign_path("certs"), &t, reason, sizeof(reason)), 2);
+	assert_int_equal(udm_trust_load(sign_path("certs"), &t, reason, sizeof(reason)), 2);
 	size_t flen;
 	uint8_t *foreign = sign_policy(POLICY, "foreign", "-nodetach", &flen);
 	struct ipe_blob b;
 	assert_int_equal(ipe_blob_open(foreign, flen, t, &b, reason, sizeof(reason)), 0);
 	assert_true(b.verified);
 	ipe_blob_release(&b);
-	ipe_trust_free(t);
-	assert_int_equal(ipe_trust_load(sign_path("both.pem"), &t, reason, sizeof(reason)), 2);
-	ipe_trust_free(t);
-	assert_int_equal(ipe_trust_load(sign_path("nocert.pem"), &t, reason, sizeof(reason)), -ENOKEY);
-	assert_int_equal(ipe_trust_load(sign_path("missing.pem"), &t, reason, sizeof(reason)), -ENOENT);
+	udm_trust_free(t);
+	assert_int_equal(udm_trust_load(sign_path("both.pem"), &t, reason, sizeof(reason)), 2);
+	udm_trust_free(t);
+	assert_int_equal(udm_trust_load(sign_path("nocert.pem"), &t, reason, sizeof(reason)), -ENOKEY);
+	assert_int_equal(udm_trust_load(sign_path("missing.pem"), &t, reason, sizeof(reason)), -ENOENT);
 	/* a message without its certificate verifies from the trust set alone */
 	size_t nlen;
 	uint8_t *nocerts = sign_policy(POLICY, "trusted", "-nodetach -nocerts", &nlen);
@@ -116,10 +116,10 @@ static void test_trust_sets(void **state)
 	assert_true(b.verified);
 	assert_string_equal(b.signer, "CN=udm-test-trusted");
 	ipe_blob_release(&b);
-	ipe_trust_free(t);
+	udm_trust_free(t);
 	t = trust_of("foreign.pem");
 	assert_int_equal(ipe_blob_open(nocerts, nlen, t, &b, reason, sizeof(reason)), -ENOKEY);
-	ipe_trust_free(t);
+	udm_trust_free(t);
 	free(foreign), free(nocerts);
 }
 

@@ -22,7 +22,7 @@ static void capture(void *arg, int type, const char *rec)
 	snprintf(recs[nrecs++], sizeof(recs[0]), "%s", rec);
 }
 
-static struct ipe_trust *trust;
+static struct udm_trust *trust;
 static char state_dir[300];
 
 static uint8_t *policy_blob(const char *name, const char *ver, size_t *len)
@@ -55,12 +55,12 @@ static int setup(void **state)
 	if (sign_setup(state))
 		return -1;
 	char reason[256];
-	return ipe_trust_load(sign_path("trusted.pem"), &trust, reason, sizeof(reason)) == 1 ? 0 : -1;
+	return udm_trust_load(sign_path("trusted.pem"), &trust, reason, sizeof(reason)) == 1 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	ipe_trust_free(trust);
+	udm_trust_free(trust);
 	return sign_teardown(state);
 }
 
