@@ -130,6 +130,8 @@ void udm_put_device(struct udm_target *ti, struct udm_blockdev *dev);
 /* "MAJ:MIN" for a block or udm device, the absolute path for a regular file. */
 const char *udm_blockdev_name(const struct udm_blockdev *dev);
 dev_t udm_blockdev_devt(const struct udm_blockdev *dev);   /* 0 for a regular file */
+/* The open file descriptor of a file or block device; -1 for a stacked udm device. */
+int udm_blockdev_fd(const struct udm_blockdev *dev);
 uint64_t udm_blockdev_sectors(const struct udm_blockdev *dev);
 /* Synchronous I/O on a backing device; 0 or -errno. */
 int udm_blockdev_read(struct udm_blockdev *dev, void *buf, uint64_t sector, uint32_t nr_sectors);

@@ -193,6 +193,7 @@ void udm_blockdev_close(struct udm_blockdev *bd)
 
 const char *udm_blockdev_name(const struct udm_blockdev *dev) { return dev->name; }
 dev_t udm_blockdev_devt(const struct udm_blockdev *dev) { return dev->devt; }
+int udm_blockdev_fd(const struct udm_blockdev *dev) { return dev->fd; }
 
 uint64_t udm_blockdev_sectors(const struct udm_blockdev *dev)
 {

@@ -235,7 +235,10 @@ int udm_setintegrity(struct udm_target *ti, enum udm_integrity_type type, const 
 		r = -EINVAL;   /* only from preresume of the table being resumed */
 	} else if (type == UDM_INT_DMVERITY_ROOTHASH) {
 		const struct udm_roothash_digest *d = value;
-		if (!d || size != sizeof(*d) || !d->alg || strlen(d->alg) >= sizeof(md->staged.alg) ||
+		if (!d) {
+			md->staged.has_roothash = false;   /* NULL clears, like IPE's hook */
+			md->staged.digest_len = 0;
+		} else if (size != sizeof(*d) || !d->alg || strlen(d->alg) >= sizeof(md->staged.alg) ||
 		    d->digest_len > sizeof(md->staged.digest)) {
 			r = -EINVAL;
 		} else {
