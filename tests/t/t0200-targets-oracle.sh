@@ -70,9 +70,9 @@ test_expect_success ORACLE 'kernel oracle agrees with the recorded expectations'
 
 test_expect_success ORACLE 'udm matches the live kernel output' '
 	[ -x "$UDM_BUILD/tests/targets/test_oracle_fixtures" ] &&
-	UDM_ORACLE_EXPECTED="$T_ROOT/tests/targets/.oracle-live.txt" \
-		"$UDM_BUILD/tests/targets/test_oracle_fixtures" >out.txt 2>&1 ||
-	{ cat out.txt; false; }
+	(cd "$T_ROOT" && UDM_ORACLE_EXPECTED="$T_ROOT/tests/targets/.oracle-live.txt" \
+		"$UDM_BUILD/tests/targets/test_oracle_fixtures") >"$T_TMP/out.txt" 2>&1 ||
+	{ cat "$T_TMP/out.txt"; false; }
 '
 at_exit 'rm -f "$T_ROOT/tests/targets/.oracle-live.txt"'
 
