@@ -86,8 +86,8 @@ static int open_path(struct udm_target *ti, const char *path, struct udm_blockde
 	if (!S_ISREG(pre.st_mode) && !S_ISBLK(pre.st_mode))
 		return -ENOTBLK;
 	int fd = open(path, flags);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0)   /* dm_get_device: a path that names nothing is -ENODEV */
+		return errno == ENOENT ? -ENODEV : -errno;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		int r = -errno;
