@@ -81,12 +81,13 @@ static int open_path(struct udm_target *ti, const char *path, struct udm_blockde
 	struct stat pre;
 	/* Never open what cannot back a device: opening some character devices
 	 * has side effects (a watchdog starts ticking). */
+	/* dm_get_device: a path that names nothing is -ENODEV */
 	if (stat(path, &pre) < 0)
-		return -errno;
+		return errno == ENOENT ? -ENODEV : -errno;
 	if (!S_ISREG(pre.st_mode) && !S_ISBLK(pre.st_mode))
 		return -ENOTBLK;
 	int fd = open(path, flags);
-	if (fd < 0)   /* dm_get_device: a path that names nothing is -ENODEV */
+	if (fd < 0)
 		return errno == ENOENT ? -ENODEV : -errno;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
