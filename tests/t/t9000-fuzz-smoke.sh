@@ -11,7 +11,7 @@ for h in "$FUZZ_DIR"/fuzz_*; do
 	test_expect_success FUZZ "fuzz $name for ${SECONDS_EACH}s without a finding" "
 		mkdir -p work-$name &&
 		cp -r '$T_ROOT/fuzz/corpus/$name/.' work-$name/ 2>/dev/null || true
-		'$h' -max_total_time=$SECONDS_EACH -rss_limit_mb=1024 -artifact_prefix=\$PWD/ \$PWD/work-$name >log-$name 2>&1 || { tail -30 log-$name; exit 1; }
+		timeout $((SECONDS_EACH + 120)) '$h' -max_total_time=$SECONDS_EACH -timeout=20 -rss_limit_mb=1024 -artifact_prefix=\$PWD/ \$PWD/work-$name >log-$name 2>&1 || { tail -30 log-$name; exit 1; }
 	"
 done
 test_done
