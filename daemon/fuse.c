@@ -59,7 +59,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	(void)fi;
 	struct udmd_fuse *F = D()->fuse;
-	if (path && strcmp(path, "/") == 0) {
+	if ((path && strcmp(path, "/") == 0) || (!path && !(fi && fi->fh))) {
 		memset(st, 0, sizeof(*st));
 		st->st_mode = S_IFDIR | 0755;
 		st->st_nlink = 2;
@@ -71,10 +71,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (fi && fi->fh) {
 		/* an open file: its device, whatever its name is now */
 		struct udm_dev *dev = (struct udm_dev *)(uintptr_t)fi->fh;
-		memset(&info, 0, sizeof(info));
-		info.sectors = udm_dev_sectors(dev);
-		int r = lookup(path, &info);
-		if (r) {
+		if (lookup(path, &info)) {
 			memset(&info, 0, sizeof(info));
 			info.sectors = udm_dev_sectors(dev);
 		}
@@ -94,7 +91,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 	(void)off;
 	(void)fi;
 	(void)flags;
-	if (strcmp(path, "/") != 0)
+	if (path && strcmp(path, "/") != 0)   /* NULL (nullpath_ok): the only directory */
 		return -ENOTDIR;
 	filler(buf, ".", NULL, 0, 0);
 	filler(buf, "..", NULL, 0, 0);
