@@ -261,6 +261,8 @@ static void swap_cb(void *arg, const char *name, dev_t dev)
 	udmd_fuse_swap(arg, name, dev);
 }
 
+static bool pidfile_written;
+
 static void teardown(struct udmd *d)
 {
 	udmd_control_close(d);
@@ -284,9 +286,11 @@ static void teardown(struct udmd *d)
 	if (d->ctx)
 		udm_ctx_free(d->ctx);
 	d->ctx = NULL;
-	char pidfile[600];
-	snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
-	unlink(pidfile);
+	if (pidfile_written) {
+		char pidfile[600];
+		snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
+		unlink(pidfile);
+	}
 }
 
 int main(int argc, char **argv)
@@ -348,6 +352,7 @@ int main(int argc, char **argv)
 	if (pf) {
 		fprintf(pf, "%ld\n", (long)getpid());
 		fclose(pf);
+		pidfile_written = true;
 	}
 	pthread_t sth;
 	pthread_create(&sth, NULL, signal_thread, d);
