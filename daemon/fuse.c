@@ -358,7 +358,8 @@ void udmd_fuse_stop(struct udmd *d)
 
 void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev)
 {
-	(void)dev;
+	if (d->loops)
+		udmd_loop_table_swapped(d, dev);
 	if (d->fuse && d->fuse->running) {
 		char path[UDM_NAME_LEN + 2];
 		snprintf(path, sizeof(path), "/%s", name);

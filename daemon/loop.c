@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,22 @@ int udmd_loop_detach(struct udmd *d, dev_t dev, bool force)
 	}
 	pthread_mutex_unlock(&L->lock);
 	return r;
+}
+
+void udmd_loop_table_swapped(struct udmd *d, dev_t dev)
+{
+	int m = udmd_loop_find(d, dev);
+	if (m < 0)
+		return;
+	int fd = open_loop(m, O_RDONLY);
+	if (fd < 0)
+		return;
+	/* the new table may have another size; cached blocks are the old table's */
+	if (ioctl(fd, LOOP_SET_CAPACITY, 0) < 0)
+		udmd_log("/dev/loop%d: LOOP_SET_CAPACITY: %s", m, strerror(errno));
+	if (ioctl(fd, BLKFLSBUF, 0) < 0)
+		udmd_log("/dev/loop%d: BLKFLSBUF: %s", m, strerror(errno));
+	close(fd);
 }
 
 void udmd_loop_detach_all(struct udmd *d)

@@ -108,6 +108,8 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 int udmd_loop_detach(struct udmd *d, dev_t dev, bool force);
 int udmd_loop_find(struct udmd *d, dev_t dev);   /* loop minor or -1 */
 void udmd_loop_detach_all(struct udmd *d);
+/* After a table swap: resize the attached loop device and drop its page cache. */
+void udmd_loop_table_swapped(struct udmd *d, dev_t dev);
 void udmd_loop_free(struct udmd *d);
 void udmd_loop_clean_stale(const char *mapper_dir);
 
