@@ -47,6 +47,8 @@ udmd_force_clean() {
 		losetup -d "$l"
 	done
 	udmd_mapper_mounted && umount -l "$UDM_RT/mapper"
+	# file systems a failed test left mounted under its temp dir
+	for m in $(findmnt -rno TARGET | grep "^$T_TMP/" | sort -r); do umount -l "$m"; done
 	return 0
 }
 at_exit stop_udmd
