@@ -291,6 +291,7 @@ int udmd_fuse_start(struct udmd *d, char *err, size_t errlen)
 	char *argv[] = { "udmd", "-o", "fsname=udm,subtype=udm,max_read=1048576", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	F->f = fuse_new(&args, &ops, sizeof(ops), d);
+	fuse_opt_free_args(&args);
 	if (!F->f) {
 		snprintf(err, errlen, "%s: cannot set up FUSE", d->mapper_dir);
 		return -EIO;
