@@ -158,7 +158,7 @@ test_expect_success 'errors: one line, exit 1, nothing changed' '
 x y z" 2>err &&
 	test "$(wc -l <err)" = 1 && grep -q "line 2" err &&
 	test_must_fail udm create bad --table "0 8 linear /nonexistent/file 0" 2>err &&
-	test "$(wc -l <err)" = 1 && grep -q "^udm: create bad: No such file or directory" err &&
+	test "$(wc -l <err)" = 1 && grep -q "^udm: create bad: No such device: line 1: linear: " err &&
 	test_must_fail udm create bad --table "0 8 zero
 8 8 linear" 2>err && grep -q "line 2: linear:" err &&
 	test_must_fail udm create lin --table "0 8 zero" 2>err &&
