@@ -1,8 +1,385 @@
-/* udmd: the daemon that holds udm devices (placeholder until the daemon lands). */
+/* udmd: the daemon that holds udm devices. Sets up the runtime directory, the
+ * control socket and the mapper/ FUSE mount, reports readiness (to the parent
+ * when daemonizing, to systemd through $NOTIFY_SOCKET), serves until
+ * `udm shutdown` or SIGTERM, then tears everything down: loop devices it
+ * attached, devices, the FUSE mount, the socket. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include "daemon/udmd.h"
 
-int main(void)
+void udmd_log(const char *fmt, ...)
 {
-	fprintf(stderr, "udmd: not built yet\n");
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "udmd[%ld]: %s\n", (long)getpid(), buf);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR] [--trusted-certs PATH]\n"
+		   "            [--require-signatures] [--boot-policy FILE] [--audit-log FILE]\n"
+		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
+		   "            [--foreground]\n");
+}
+
+/* mkdir -p */
+static int mkdirs(const char *path, mode_t mode)
+{
+	char p[4096];
+	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int parse_id(const char *s, bool group, unsigned *out)
+{
+	char *e;
+	errno = 0;
+	unsigned long v = strtoul(s, &e, 10);
+	if (*s && !*e && !errno && v < UINT_MAX) {
+		*out = (unsigned)v;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(s);
+		if (g) {
+			*out = g->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(s);
+		if (pw) {
+			*out = pw->pw_uid;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_options(int argc, char **argv, struct udmd_config *cfg)
+{
+	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP };
+	static const struct option opts[] = {
+		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "trusted-certs", required_argument, NULL, O_CERTS },
+		{ "require-signatures", no_argument, NULL, O_REQSIG },
+		{ "boot-policy", required_argument, NULL, O_BOOTPOL },
+		{ "audit-log", required_argument, NULL, O_AUDIT },
+		{ "enforce-mount", required_argument, NULL, O_ENFORCE },
+		{ "foreground", no_argument, NULL, O_FG },
+		{ "allow-uid", required_argument, NULL, O_AUID },
+		{ "allow-gid", required_argument, NULL, O_AGID },
+		{ "help", no_argument, NULL, O_HELP },
+		{ 0 }
+	};
+	const char *rt = getenv("UDM_RUNTIME_DIR");
+	snprintf(cfg->runtime_dir, sizeof(cfg->runtime_dir), "%s", rt && *rt ? rt : "/run/udm");
+	snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/udm");
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		unsigned id;
+		switch (c) {
+		case O_RUNTIME:
+			if (snprintf(cfg->runtime_dir, sizeof(cfg->runtime_dir), "%s", optarg) >=
+			    (int)sizeof(cfg->runtime_dir)) {
+				fprintf(stderr, "udmd: --runtime-dir: %s\n", strerror(ENAMETOOLONG));
+				return -1;
+			}
+			break;
+		case O_STATE:
+			snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", optarg);
+			break;
+		case O_CERTS: cfg->trusted_certs = optarg; break;
+		case O_REQSIG: cfg->require_signatures = true; break;
+		case O_BOOTPOL: cfg->boot_policy = optarg; break;
+		case O_AUDIT: cfg->audit_log = optarg; break;
+		case O_ENFORCE: {
+			const char **v = realloc(cfg->enforce_mounts, (cfg->n_enforce_mounts + 1) * sizeof(*v));
+			if (!v)
+				return -1;
+			v[cfg->n_enforce_mounts++] = optarg;
+			cfg->enforce_mounts = v;
+			break;
+		}
+		case O_FG: cfg->foreground = true; break;
+		case O_AUID:
+		case O_AGID: {
+			bool g = c == O_AGID;
+			size_t *n = g ? &cfg->n_allow_gid : &cfg->n_allow_uid;
+			if (parse_id(optarg, g, &id) || *n >= 16) {
+				fprintf(stderr, "udmd: --allow-%s: invalid or too many: %s\n", g ? "gid" : "uid", optarg);
+				return -1;
+			}
+			if (g)
+				cfg->allow_gid[(*n)++] = id;
+			else
+				cfg->allow_uid[(*n)++] = id;
+			break;
+		}
+		case O_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "udmd: unexpected argument: %s\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* sd_notify(3) by hand: one datagram to $NOTIFY_SOCKET ('@' = abstract). */
+static void sd_notify_msg(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || !*path)
+		return;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(path);
+	if (n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = '\0';
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+		   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0)
+		udmd_log("sd_notify: %s", strerror(errno));
+	close(fd);
+}
+
+static int ready_fd = -1;
+
+/* Tell the waiting parent: "" = ready, else the one-line reason it failed. */
+static void report(const char *reason)
+{
+	if (ready_fd < 0) {
+		if (*reason)
+			fprintf(stderr, "udmd: %s\n", reason);
+		return;
+	}
+	if (write(ready_fd, reason, strlen(reason) + 1) < 0) {
+		/* the parent is gone: nothing to tell */
+	}
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/* Parent side of daemonizing: exit with the child's verdict. */
+static void daemonize(void)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "udmd: pipe: %s\n", strerror(errno));
+		exit(1);
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "udmd: fork: %s\n", strerror(errno));
+		exit(1);
+	}
+	if (pid > 0) {
+		close(p[1]);
+		char msg[1024];
+		size_t len = 0;
+		ssize_t n;
+		while (len < sizeof(msg) - 1 && (n = read(p[0], msg + len, sizeof(msg) - 1 - len)) != 0) {
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			len += (size_t)n;
+		}
+		msg[len] = '\0';
+		if (len == 0) {
+			fprintf(stderr, "udmd: exited before it was ready\n");
+			_exit(1);
+		}
+		if (msg[0]) {
+			fprintf(stderr, "udmd: %s\n", msg);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	ready_fd = p[1];
+	setsid();
+}
+
+static void *signal_thread(void *arg)
+{
+	struct udmd *d = arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	int sig;
+	if (sigwait(&set, &sig) == 0) {
+		udmd_log("signal %d: shutting down", sig);
+		udmd_request_stop(d);
+	}
+	return NULL;
+}
+
+static void swap_cb(void *arg, const char *name, dev_t dev)
+{
+	udmd_fuse_swap(arg, name, dev);
+}
+
+static bool pidfile_written;
+
+static void teardown(struct udmd *d)
+{
+	udmd_control_close(d);
+	if (d->loops)
+		udmd_loop_detach_all(d);
+	if (d->ctx) {
+		/* Openers released by the detach above arrive asynchronously. */
+		int left = 0;
+		for (int i = 0; i < 60; i++) {
+			left = udm_remove_all(d->ctx, 0);
+			if (left <= 0)
+				break;
+			struct timespec ts = { 0, 50 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (left > 0)
+			udmd_log("%d device(s) still open at shutdown", left);
+	}
+	udmd_fuse_stop(d);
+	udmd_loop_free(d);
+	if (d->ctx)
+		udm_ctx_free(d->ctx);
+	d->ctx = NULL;
+	if (pidfile_written) {
+		char pidfile[600];
+		snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
+		unlink(pidfile);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct udmd D = { .listen_fd = -1, .wake_fd = { -1, -1 } };
+	struct udmd *d = &D;
+	if (parse_options(argc, argv, &d->cfg))
+		return 1;
+	if (!d->cfg.foreground)
+		daemonize();
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	umask(022);
+	pthread_mutex_init(&d->cwd_lock, NULL);
+
+	char err[1024] = "";
+	int r;
+	if ((r = mkdirs(d->cfg.runtime_dir, 0755))) {
+		snprintf(err, sizeof(err), "%s: %s", d->cfg.runtime_dir, strerror(-r));
+		goto fail;
+	}
+	if ((r = mkdirs(d->cfg.state_dir, 0700))) {
+		snprintf(err, sizeof(err), "%.900s: %s", d->cfg.state_dir, strerror(-r));
+		goto fail;
+	}
+	char real[PATH_MAX];
+	if (!realpath(d->cfg.runtime_dir, real) || strlen(real) >= sizeof(d->cfg.runtime_dir)) {
+		snprintf(err, sizeof(err), "%s: %s", d->cfg.runtime_dir, strerror(errno ? errno : ENAMETOOLONG));
+		goto fail;
+	}
+	strcpy(d->cfg.runtime_dir, real);
+	snprintf(d->mapper_dir, sizeof(d->mapper_dir), "%s/mapper", d->cfg.runtime_dir);
+
+	if (!(d->ctx = udm_ctx_new()) || udmd_loop_init(d)) {
+		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	udm_ctx_set_mapper_dir(d->ctx, d->mapper_dir);
+	udm_ctx_set_swap_callback(d->ctx, swap_cb, d);
+	if (udmd_control_listen(d, err, sizeof(err)))
+		goto fail;
+	/* Only now, holding the socket, is it safe to call leftovers stale. */
+	udmd_loop_clean_stale(d->mapper_dir);
+	udmd_fuse_clean_stale(d->mapper_dir);
+	if (udmd_fuse_start(d, err, sizeof(err)))
+		goto fail;
+	if (chdir("/") < 0)
+		udmd_log("chdir /: %s", strerror(errno));
+
+	char pidfile[600];
+	snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
+	FILE *pf = fopen(pidfile, "we");
+	if (pf) {
+		fprintf(pf, "%ld\n", (long)getpid());
+		fclose(pf);
+		pidfile_written = true;
+	}
+	pthread_t sth;
+	pthread_create(&sth, NULL, signal_thread, d);
+	pthread_detach(sth);
+
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		close(nul);
+	}
+	udmd_log("ready: %s", d->cfg.runtime_dir);
+	report("");
+	sd_notify_msg("READY=1");
+
+	udmd_control_run(d);
+
+	sd_notify_msg("STOPPING=1");
+	udmd_log("shutting down");
+	teardown(d);
+	udmd_log("stopped");
+	free(d->cfg.enforce_mounts);
+	return 0;
+
+fail:
+	report(err[0] ? err : "failed to start");
+	teardown(d);
+	free(d->cfg.enforce_mounts);
 	return 1;
 }

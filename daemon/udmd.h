@@ -1,0 +1,119 @@
+/* udmd internals: configuration, daemon state, the control-command table and
+ * the services each part offers the others (FUSE export, loop attach). */
+#ifndef UDMD_H
+#define UDMD_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "udm/udm.h"
+#include "util/proto.h"
+
+/* Command-line configuration (spec/cli.md "udmd"). Options not used yet by the
+ * daemon itself are kept here for the verity and IPE parts to read. */
+struct udmd_config {
+	char runtime_dir[256];      /* realpath after setup */
+	char state_dir[4096];
+	const char *trusted_certs;
+	bool require_signatures;
+	const char *boot_policy;
+	const char *audit_log;
+	const char **enforce_mounts;
+	size_t n_enforce_mounts;
+	bool foreground;
+	uid_t allow_uid[16];
+	size_t n_allow_uid;
+	gid_t allow_gid[16];
+	size_t n_allow_gid;
+};
+
+struct udmd_fuse;
+struct udmd_loops;
+
+struct udmd {
+	struct udmd_config cfg;
+	struct udm_ctx *ctx;
+	char control_path[512];
+	char mapper_dir[512];
+	int listen_fd;
+	int wake_fd[2];             /* written to stop the accept loop */
+	struct udmd_fuse *fuse;
+	struct udmd_loops *loops;
+	pthread_mutex_t cwd_lock;   /* table loads chdir to the client's cwd */
+};
+
+/* Output of a command: text for the client (its output on success, a detail
+ * line on failure). */
+struct udmd_out {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void udmd_printf(struct udmd_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One decoded request, as handed to a command. */
+struct udmd_req {
+	uint16_t cmd;
+	uint32_t flags;
+	unsigned argc;
+	const char **argv;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int conn_fd;                /* to notice a client that went away during a long wait */
+};
+
+/* A control command. Commands are gathered from every daemon/cmd_*.c file
+ * through a linker section: a new family needs a new file and its command
+ * numbers in lib/util/proto.h, and no edit anywhere else. */
+struct udmd_cmd {
+	uint16_t id;
+	const char *name;
+	unsigned min_args, max_args;
+	bool mutating;              /* refused (EACCES) for unprivileged clients */
+	/* Returns 0 or -errno; writes output or an error detail to out. */
+	int (*fn)(struct udmd *d, const struct udmd_req *req, struct udmd_out *out);
+};
+
+#define UDMD_COMMANDS(table_) \
+	__attribute__((used, section("udmd_cmds"), aligned(sizeof(void *)))) \
+	static const struct udmd_cmd *const udmd_cmds_ptr_##table_ = (table_)
+/* Each table ends with an entry whose fn is NULL. */
+
+const struct udmd_cmd *udmd_cmd_find(uint16_t id);
+
+/* control.c */
+int udmd_control_listen(struct udmd *d, char *err, size_t errlen);
+void udmd_control_run(struct udmd *d);      /* until udmd_request_stop() */
+void udmd_request_stop(struct udmd *d);
+bool udmd_stop_requested(void);
+void udmd_control_close(struct udmd *d);
+
+/* fuse.c: RUNTIME/mapper */
+int udmd_fuse_start(struct udmd *d, char *err, size_t errlen);
+void udmd_fuse_stop(struct udmd *d);
+void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev);
+/* Clean a mapper mount left by a udmd that was killed. */
+void udmd_fuse_clean_stale(const char *mapper_dir);
+
+/* loop.c: loop devices on RUNTIME/mapper/NAME */
+int udmd_loop_init(struct udmd *d);
+/* Attach; *minor receives the loop number. Returns -EEXIST with *minor set if already attached. */
+int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly, int *minor);
+/* Detach what is attached to dev; -ENXIO if nothing, -EBUSY if the loop
+ * device is in use and !force (force: detach when its last user goes). */
+int udmd_loop_detach(struct udmd *d, dev_t dev, bool force);
+int udmd_loop_find(struct udmd *d, dev_t dev);   /* loop minor or -1 */
+void udmd_loop_detach_all(struct udmd *d);
+/* After a table swap: resize the attached loop device and drop its page cache. */
+void udmd_loop_table_swapped(struct udmd *d, dev_t dev);
+void udmd_loop_free(struct udmd *d);
+void udmd_loop_clean_stale(const char *mapper_dir);
+
+/* log.c */
+void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
