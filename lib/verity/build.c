@@ -146,6 +146,8 @@ static void *level_worker(void *arg)
 			r = verity_pwrite_full(j->out_fd, want, out_len, start);
 			if (r)
 				job_fail(j, c, r, "Cannot write hash device at position %" PRIu64 ".", start);
+			else	/* start writeback now so the caller's final fsync has little left to wait for */
+				sync_file_range(j->out_fd, (off_t)start, (off_t)out_len, SYNC_FILE_RANGE_WRITE);
 			continue;
 		}
 		r = verity_pread_full(j->out_fd, have, out_len, start);
