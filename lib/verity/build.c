@@ -37,6 +37,7 @@ struct level_job {
 	char fail_msg[128];
 };
 
+/* Record a failure; fmt may use pos (%PRIu64) or ignore it. */
 static void job_fail(struct level_job *j, uint64_t chunk, int err, const char *fmt, uint64_t pos)
 {
 	pthread_mutex_lock(&j->lock);
@@ -102,7 +103,7 @@ static void *level_worker(void *arg)
 	void *ctx = verity_hasher_ctx_new();
 
 	if (!in || !want || (j->verify && !have) || !ctx) {
-		job_fail(j, 0, -ENOMEM, "Out of memory%.0" PRIu64, 0);
+		job_fail(j, 0, -ENOMEM, "Out of memory", 0);
 		goto out;
 	}
 	for (;;) {
@@ -139,7 +140,7 @@ static void *level_worker(void *arg)
 				break;
 		}
 		if (r) {
-			job_fail(j, c, r, "Hash computation failed%.0" PRIu64, 0);
+			job_fail(j, c, r, "Hash computation failed", 0);
 			continue;
 		}
 		if (!j->verify) {

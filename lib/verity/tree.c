@@ -35,6 +35,35 @@ struct verity_tree {
 	_Atomic uint8_t *validated;      /* check_at_most_once bitmap, or NULL */
 };
 
+/* One hashing context per reader thread, kept for the thread's lifetime: a warm read
+ * then costs one digest and no allocation. Contexts are not tied to a digest. */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static int ctx_key_err;
+
+static void ctx_key_init(void)
+{
+	ctx_key_err = pthread_key_create(&ctx_key, verity_hasher_ctx_free);
+}
+
+static void *thread_ctx(void)
+{
+	void *ctx;
+
+	pthread_once(&ctx_once, ctx_key_init);
+	if (ctx_key_err)
+		return NULL;
+	ctx = pthread_getspecific(ctx_key);
+	if (!ctx) {
+		ctx = verity_hasher_ctx_new();
+		if (ctx && pthread_setspecific(ctx_key, ctx)) {
+			verity_hasher_ctx_free(ctx);
+			ctx = NULL;
+		}
+	}
+	return ctx;
+}
+
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
 		     const struct verity_tree_options *opt, struct verity_tree **out)
 {
@@ -150,16 +179,14 @@ static void cache_put(struct verity_tree *t, uint64_t block, const uint8_t *data
 {
 	size_t s = (size_t)(block % t->nslots);
 	pthread_mutex_t *lk = &t->locks[s % CACHE_LOCKS];
-	uint8_t *copy = NULL;
 
 	pthread_mutex_lock(lk);
 	if (!t->slots[s].data)
-		t->slots[s].data = copy = malloc(t->p.hash_block_size);
-	if (t->slots[s].data) {
+		t->slots[s].data = malloc(t->p.hash_block_size);
+	if (t->slots[s].data) {   /* out of memory only costs a future re-verification */
 		memcpy(t->slots[s].data, data, t->p.hash_block_size);
 		t->slots[s].block = block;
 	}
-	(void)copy;
 	pthread_mutex_unlock(lk);
 }
 
@@ -208,7 +235,7 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 
 	if (n >= t->p.data_blocks)
 		return -EINVAL;
-	ctx = verity_hasher_ctx_new();
+	ctx = thread_ctx();
 	if (!ctx)
 		return -ENOMEM;
 	/* Find the lowest level whose block is cached (verified); walk down from there,
@@ -263,6 +290,5 @@ out:
 	if (r)   /* never leave unverified bytes in the caller's buffer */
 		memset(buf, 0, t->p.data_block_size);
 	free(hblock);
-	verity_hasher_ctx_free(ctx);
 	return r;
 }
