@@ -256,6 +256,84 @@ static void test_fec_repairs_reads(void **state)
 	image_free(&im);
 }
 
+static void test_read_fault_locations(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_read_fault f;
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 100);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	flip_bit(im.data_fd, 7 * 512 * 8);
+	assert_int_equal(verity_tree_read_fault(t, 7, buf, &f), -EBADMSG);
+	assert_true(f.corrupt);
+	assert_false(f.metadata);
+	assert_int_equal(f.block, 7);
+	assert_int_equal(verity_tree_read(t, 7, buf), -EIO);
+	verity_tree_close(t);
+	/* a damaged leaf reports its absolute hash-block number (hash_start included) */
+	flip_bit(im.data_fd, 7 * 512 * 8);
+	uint64_t leaf = im.g.level_block[0] + 1;          /* data blocks 16..31 */
+	flip_bit(im.hash_fd, leaf * 512 * 8 + 3);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read_fault(t, 20, buf, &f), -EBADMSG);
+	assert_true(f.corrupt);
+	assert_true(f.metadata);
+	assert_int_equal(f.block, leaf);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+static void test_forget_reverifies_hash_blocks(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 100);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read(t, 40, buf), 0);
+	/* the cached, verified leaf keeps serving until the cache is forgotten */
+	uint64_t leaf = im.g.level_block[0] + 2;          /* data blocks 32..47 */
+	flip_bit(im.hash_fd, leaf * 512 * 8 + 8 * 32 * 9);  /* digest of block 41 */
+	assert_int_equal(verity_tree_read(t, 40, buf), 0);
+	verity_tree_forget(t);
+	assert_int_equal(verity_tree_read(t, 40, buf), -EIO);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+static void test_zero_blocks_and_at_most_once(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_tree_options opt = { .ignore_zero_blocks = true, .check_at_most_once = true };
+	uint8_t zero[512] = { 0 }, buf[512];
+	(void)state;
+	memset(&im, 0, sizeof(im));
+	image_make(&im, "sha256", 1, 512, 64);
+	/* rebuild with block 5 all zero */
+	assert_int_equal(pwrite(im.data_fd, zero, 512, 5 * 512), 512);
+	memset(im.data + 5 * 512, 0, 512);
+	assert_int_equal(verity_tree_create(&im.p, im.data_fd, im.hash_fd, 1, im.root), 0);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
+	/* whatever is on disk now, a zero block at format time reads as zeroes */
+	flip_bit(im.data_fd, 5 * 512 * 8 + 100);
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(verity_tree_read(t, 5, buf), 0);
+	assert_memory_equal(buf, zero, 512);
+	/* at most once: verified once, a later change is not noticed (the kernel's trade-off) */
+	assert_int_equal(verity_tree_read(t, 9, buf), 0);
+	flip_bit(im.data_fd, 9 * 512 * 8);
+	assert_int_equal(verity_tree_read(t, 9, buf), 0);
+	/* but a block corrupted before its first read is refused */
+	flip_bit(im.data_fd, 10 * 512 * 8);
+	assert_int_equal(verity_tree_read(t, 10, buf), -EIO);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +344,9 @@ int main(void)
 		cmocka_unit_test(test_single_block_image),
 		cmocka_unit_test(test_concurrent_readers_small_cache),
 		cmocka_unit_test(test_fec_repairs_reads),
+		cmocka_unit_test(test_read_fault_locations),
+		cmocka_unit_test(test_forget_reverifies_hash_blocks),
+		cmocka_unit_test(test_zero_blocks_and_at_most_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
