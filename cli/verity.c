@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "udm/target.h"   /* udm_parse_u64 */
 #include "verity/verity.h"
 
 /* veritysetup's exit codes (man page). */
@@ -53,19 +54,9 @@ static void say(const char *fmt, ...)
 
 static int parse_number(const char *opt, const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
-		goto bad;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	cli_error("verity", "invalid number for %s: '%s'", opt, s ? s : "");
+	if (udm_parse_u64(s, out) == 0)
+		return 0;
+	cli_error("verity", "invalid number for --%s: '%s'", opt, s ? s : "");
 	return -EINVAL;
 }
 
