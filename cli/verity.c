@@ -273,8 +273,9 @@ struct fec_info {
 	uint64_t offset;
 };
 
-static void print_header(const char *hash_path, const struct verity_params *p, const struct verity_geometry *g,
-			 const struct fec_info *fec, const uint8_t *root)
+/* hash_name: as the user spelled it for format (veritysetup echoes it), else from the superblock */
+static void print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
+			 const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root)
 {
 	char uuid[37] = "", salt[2 * VERITY_MAX_SALT_SIZE + 1], hex[2 * VERITY_MAX_DIGEST_SIZE + 1];
 
@@ -287,7 +288,7 @@ static void print_header(const char *hash_path, const struct verity_params *p, c
 	printf("Data block size: \t%u\n", p->data_block_size);
 	printf("Hash blocks:     \t%" PRIu64 "\n", g->hash_blocks);
 	printf("Hash block size: \t%u\n", p->hash_block_size);
-	printf("Hash algorithm:  \t%s\n", p->hash_name);
+	printf("Hash algorithm:  \t%s\n", hash_name);
 	if (fec->on) {
 		printf("FEC RS roots:   \t%u\n", fec->roots);
 		printf("FEC blocks:     \t%" PRIu64 "\n", fec->rs_blocks);
@@ -514,7 +515,7 @@ static int do_format(struct verity_opts *o)
 			goto out;
 		}
 	}
-	print_header(hash_path, &p, &g, &fec, root);
+	print_header(hash_path, o->hash, &p, &g, &fec, root);
 out:
 	if (r && hash_created)
 		unlink(hash_path);
@@ -707,7 +708,7 @@ static int do_dump(struct verity_opts *o)
 		}
 		fec.rs_blocks = verity_fec_rs_blocks(blocks, fec.roots);
 	}
-	print_header(o->args[1], &p, &g, &fec, NULL);
+	print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
 out:
 	close(hash_fd);
 	return exit_code(r);

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include "verity/verity.h"
 
 struct verity_hasher {
@@ -14,15 +17,30 @@ struct verity_hasher {
 	uint8_t salt[VERITY_MAX_SALT_SIZE];
 };
 
+/* Digests such as whirlpool live in OpenSSL 3's legacy provider, which cryptsetup's
+ * OpenSSL backend also loads; load it once, and only when a name is not found. */
+static void load_legacy_provider(void)
+{
+	OSSL_PROVIDER_load(NULL, "legacy");
+	OSSL_PROVIDER_load(NULL, "default");   /* loading one provider disables the implicit default */
+}
+
 static EVP_MD *fetch_md(const char *name)
 {
+	static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
 	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
 
-	if (!md)
+	if (!md) {
+		ERR_clear_error();
+		pthread_once(&legacy_once, load_legacy_provider);
+		md = EVP_MD_fetch(NULL, name, NULL);
+	}
+	if (!md) {
+		ERR_clear_error();
 		return NULL;
-	/* extendable-output functions have no fixed digest to put in a tree */
-	if ((EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF) || EVP_MD_get_size(md) <= 0 ||
-	    EVP_MD_get_size(md) > (int)VERITY_MAX_DIGEST_SIZE) {
+	}
+	/* XOFs (shake*) are used at their default output length, as veritysetup does */
+	if (EVP_MD_get_size(md) <= 0 || EVP_MD_get_size(md) > (int)VERITY_MAX_DIGEST_SIZE) {
 		EVP_MD_free(md);
 		return NULL;
 	}
