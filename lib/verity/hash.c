@@ -18,11 +18,19 @@ struct verity_hasher {
 };
 
 /* Digests such as whirlpool live in OpenSSL 3's legacy provider, which cryptsetup's
- * OpenSSL backend also loads; load it once, and only when a name is not found. */
+ * OpenSSL backend also loads. udm loads it into a library context of its own, once and
+ * only when a name is not found, so the process-wide default context stays as it was.
+ * The handles are kept in statics: they live until exit, reachable. */
+static OSSL_LIB_CTX *legacy_ctx;
+static OSSL_PROVIDER *legacy_prov, *legacy_default_prov;
+
 static void load_legacy_provider(void)
 {
-	OSSL_PROVIDER_load(NULL, "legacy");
-	OSSL_PROVIDER_load(NULL, "default");   /* loading one provider disables the implicit default */
+	legacy_ctx = OSSL_LIB_CTX_new();
+	if (!legacy_ctx)
+		return;
+	legacy_prov = OSSL_PROVIDER_load(legacy_ctx, "legacy");
+	legacy_default_prov = OSSL_PROVIDER_load(legacy_ctx, "default");
 }
 
 static EVP_MD *fetch_md(const char *name)
@@ -33,7 +41,8 @@ static EVP_MD *fetch_md(const char *name)
 	if (!md) {
 		ERR_clear_error();
 		pthread_once(&legacy_once, load_legacy_provider);
-		md = EVP_MD_fetch(NULL, name, NULL);
+		if (legacy_ctx && legacy_prov)
+			md = EVP_MD_fetch(legacy_ctx, name, NULL);
 	}
 	if (!md) {
 		ERR_clear_error();
