@@ -128,4 +128,15 @@ test_expect_success VERITYSETUP 'large blocks: up to 512 KiB data and hash block
 	done
 '
 
+test_expect_success VERITYSETUP 'udm run as veritysetup behaves as udm verity' '
+	mkdata d 65536
+	ln -s "$UDM" veritysetup
+	./veritysetup format d h --salt - --uuid $UUID > out
+	root=$(sed -n "s/^Root hash:[[:space:]]*//p" out)
+	veritysetup verify d h $root
+	./veritysetup dump h > ud
+	veritysetup dump h > vd
+	test_cmp vd ud
+'
+
 test_done
