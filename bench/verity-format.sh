@@ -2,11 +2,13 @@
 # bench/verity-format.sh: udm verity format/verify against veritysetup on the same file
 # (default 1 GiB, page cache warm), with hyperfine; prints the ratios and the 2-core
 # SHA-256 ceiling from openssl speed.
-# Usage: bench/verity-format.sh [SIZE]   (B=build dir, RUNS=5, BENCH_DIR=/dev/shm)
+# Also times format with --fec-device on FEC_SIZE (256M) bytes.
+# Usage: bench/verity-format.sh [SIZE]   (B=build dir, RUNS=5, FEC_SIZE=256M, BENCH_DIR=/dev/shm)
 set -eu
 cd "$(dirname "$0")/.."
 SIZE=${1:-1G}
 RUNS=${RUNS:-5}
+FEC_SIZE=${FEC_SIZE:-256M}
 UDM=$PWD/${B:-build}/udm
 for tool in hyperfine veritysetup openssl python3; do
 	command -v $tool >/dev/null || { echo "bench: $tool not installed" >&2; exit 77; }
@@ -32,10 +34,19 @@ hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$dir/verify.json" \
 	-n veritysetup "veritysetup verify $dir/data $dir/hash.v $root" \
 	-n udm "$UDM verity verify $dir/data $dir/hash.u $root"
 
-python3 - "$dir" "$(stat -c %s "$dir/data")" <<'PY'
+# FEC (RS, 2 roots) on a smaller slice: veritysetup's encoder is slow
+head -c "$FEC_SIZE" "$dir/data" > "$dir/fecdata"
+hyperfine -N --warmup 1 --runs 3 --export-json "$dir/fec.json" \
+	-n veritysetup "veritysetup format $dir/fecdata $dir/fhash.v --fec-device $dir/fec.v $OPTS" \
+	-n udm "$UDM verity format $dir/fecdata $dir/fhash.u --fec-device $dir/fec.u $OPTS"
+cmp "$dir/fec.v" "$dir/fec.u" || { echo "bench: FEC files differ" >&2; exit 1; }
+
+python3 - "$dir" "$(stat -c %s "$dir/data")" "$(stat -c %s "$dir/fecdata")" <<'PY'
 import json, sys
-d, size = sys.argv[1], int(sys.argv[2])
-for what in ("format", "verify"):
+d, size, fec_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for what in ("format", "verify", "fec"):
+    if what == "fec":
+        size = fec_size
     r = {x["command"]: x["mean"] for x in json.load(open(f"{d}/{what}.json"))["results"]}
     v, u = r["veritysetup"], r["udm"]
     print(f"{what:7s} veritysetup {v*1000:8.1f} ms ({size/v/1e6:7.0f} MB/s)  "
