@@ -573,6 +573,20 @@ static int load_params(const struct verity_opts *o, int hash_fd, const char *has
 	return -EINVAL;
 }
 
+/* veritysetup --verbose's closing line */
+static void report_verbose(int code)
+{
+	static const char *const why[] = {
+		"", "wrong or missing parameters", "no permission or bad passphrase",
+		"out of memory", "wrong device or file specified", "device already exists or device is busy",
+	};
+	if (!code)
+		fprintf(stderr, "Command successful.\n");
+	else
+		fprintf(stderr, "Command failed with code %d (%s).\n", -code,
+			code < (int)(sizeof(why) / sizeof(why[0])) ? why[code] : "unknown error");
+}
+
 static int do_verify(struct verity_opts *o)
 {
 	struct verity_params p;
@@ -659,7 +673,7 @@ out:
 		close(data_fd);
 	close(hash_fd);
 	if (o->verbose)
-		fprintf(stderr, r ? "Command failed with code %d.\n" : "Command successful.\n", exit_code(r));
+		report_verbose(exit_code(r));
 	return exit_code(r);
 }
 

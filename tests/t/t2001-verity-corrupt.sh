@@ -54,6 +54,7 @@ test_expect_success VERITYSETUP 'wrong root hash, truncated data, verify exit co
 	root=$(sed -n "s/^Root hash:[[:space:]]*//p" out)
 	bad=$(echo $root | tr 0-9a-f 1-9a-f0)
 	same_verdict d h $bad
+	same_verdict -v d h $bad
 	same_verdict d h 1234
 	same_verdict d h
 	same_verdict d nonexistent $root
