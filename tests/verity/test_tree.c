@@ -334,6 +334,48 @@ static void test_zero_blocks_and_at_most_once(void **state)
 	image_free(&im);
 }
 
+/* A caller-provided device: an fd with a read counter and one failing offset. */
+struct counting_dev {
+	int fd;
+	unsigned reads;
+	uint64_t fail_off;
+};
+
+static int counting_pread(void *dev, void *buf, size_t len, uint64_t off)
+{
+	struct counting_dev *d = dev;
+	d->reads++;
+	if (off == d->fail_off)
+		return -EIO;
+	return pread(d->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
+
+static void test_open_on_caller_devices(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_read_fault f;
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 300);
+	struct counting_dev data = { .fd = im.data_fd, .fail_off = 200 * 512 };
+	struct counting_dev hash = { .fd = im.hash_fd, .fail_off = UINT64_MAX };
+	struct verity_source ds = { counting_pread, &data }, hs = { counting_pread, &hash };
+	assert_int_equal(verity_tree_open_src(&im.p, &ds, &hs, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read(t, 3, buf), 0);
+	assert_memory_equal(buf, im.data + 3 * 512, 512);
+	assert_int_equal(hash.reads, im.g.levels);     /* cold: one read per level */
+	assert_int_equal(verity_tree_read(t, 4, buf), 0);
+	assert_int_equal(hash.reads, im.g.levels);     /* warm: the leaf is cached and verified */
+	assert_int_equal(data.reads, 2);
+	/* an I/O error is reported as such, not as corruption */
+	assert_int_equal(verity_tree_read_fault(t, 200, buf, &f), -EIO);
+	assert_false(f.corrupt);
+	assert_false(f.metadata);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_read_fault_locations),
 		cmocka_unit_test(test_forget_reverifies_hash_blocks),
 		cmocka_unit_test(test_zero_blocks_and_at_most_once),
+		cmocka_unit_test(test_open_on_caller_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
