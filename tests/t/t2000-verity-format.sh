@@ -2,13 +2,7 @@
 # udm verity format/verify/dump against veritysetup: same root hash, byte-identical hash
 # devices and output, each verifying the other's images, over a matrix of geometries.
 . "$(dirname "$0")/lib.sh"
-
-UUID=a60c98d2-ae9b-4865-bfcb-b4e3ace11033
-SALT=e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d
-
-# mkdata NAME BYTES: deterministic pseudo-random content
-mkdata() { openssl enc -aes-128-ctr -K 00112233445566778899aabbccddeeff -iv 0 -nosalt \
-	-in /dev/zero 2>/dev/null | head -c "$2" > "$1"; }
+. "$(dirname "$0")/verity-helpers.sh"
 
 # both_format DATA [OPTIONS...]: format DATA with both tools into v/ and u/ (same
 # relative hash name so the printed header matches) and compare everything.

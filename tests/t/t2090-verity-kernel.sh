@@ -3,12 +3,12 @@
 # their data, repairs correctable damage through udm's parity and fails reads beyond it.
 # Runs only with UDM_KERNEL_ORACLE=path/to/kernel-oracle (about 15 s under QEMU).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/verity-helpers.sh"
 
 [ -n "${UDM_KERNEL_ORACLE:-}" ] && [ -x "$UDM_KERNEL_ORACLE" ] && test_set_prereq KERNEL_ORACLE
 
-# flip FILE OFFSET: invert every bit of one byte, so it always changes
-flip() { local b; b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
-	printf "$(printf '\\%03o' $((b ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+# flip FILE OFFSET: invert every bit of one byte
+flip() { xor_byte "$1" "$2" 255; }
 
 test_expect_success KERNEL_ORACLE 'kernel dm-verity reads udm images, FEC repairs, corruption fails' '
 	openssl enc -aes-128-ctr -K 00112233445566778899aabbccddeeff -iv 0 -nosalt -in /dev/zero 2>/dev/null |
