@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "udm/target.h"   /* udm_parse_u64 */
 #include "verity/verity.h"
 
 /* veritysetup's exit codes (man page). */
@@ -53,19 +54,9 @@ static void say(const char *fmt, ...)
 
 static int parse_number(const char *opt, const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!s || !*s || *s == '-' || isspace((unsigned char)*s))
-		goto bad;
-	v = strtoull(s, &end, 0);
-	if (errno || *end)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
-	cli_error("verity", "invalid number for %s: '%s'", opt, s ? s : "");
+	if (udm_parse_u64(s, out) == 0)
+		return 0;
+	cli_error("verity", "invalid number for --%s: '%s'", opt, s ? s : "");
 	return -EINVAL;
 }
 
@@ -282,8 +273,9 @@ struct fec_info {
 	uint64_t offset;
 };
 
-static void print_header(const char *hash_path, const struct verity_params *p, const struct verity_geometry *g,
-			 const struct fec_info *fec, const uint8_t *root)
+/* hash_name: as the user spelled it for format (veritysetup echoes it), else from the superblock */
+static void print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
+			 const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root)
 {
 	char uuid[37] = "", salt[2 * VERITY_MAX_SALT_SIZE + 1], hex[2 * VERITY_MAX_DIGEST_SIZE + 1];
 
@@ -296,7 +288,7 @@ static void print_header(const char *hash_path, const struct verity_params *p, c
 	printf("Data block size: \t%u\n", p->data_block_size);
 	printf("Hash blocks:     \t%" PRIu64 "\n", g->hash_blocks);
 	printf("Hash block size: \t%u\n", p->hash_block_size);
-	printf("Hash algorithm:  \t%s\n", p->hash_name);
+	printf("Hash algorithm:  \t%s\n", hash_name);
 	if (fec->on) {
 		printf("FEC RS roots:   \t%u\n", fec->roots);
 		printf("FEC blocks:     \t%" PRIu64 "\n", fec->rs_blocks);
@@ -523,7 +515,7 @@ static int do_format(struct verity_opts *o)
 			goto out;
 		}
 	}
-	print_header(hash_path, &p, &g, &fec, root);
+	print_header(hash_path, o->hash, &p, &g, &fec, root);
 out:
 	if (r && hash_created)
 		unlink(hash_path);
@@ -579,6 +571,20 @@ static int load_params(const struct verity_opts *o, int hash_fd, const char *has
 		say("%s", why);
 	say("Device %s is not a valid VERITY device.", hash_path);
 	return -EINVAL;
+}
+
+/* veritysetup --verbose's closing line */
+static void report_verbose(int code)
+{
+	static const char *const why[] = {
+		"", "wrong or missing parameters", "no permission or bad passphrase",
+		"out of memory", "wrong device or file specified", "device already exists or device is busy",
+	};
+	if (!code)
+		fprintf(stderr, "Command successful.\n");
+	else
+		fprintf(stderr, "Command failed with code %d (%s).\n", -code,
+			code < (int)(sizeof(why) / sizeof(why[0])) ? why[code] : "unknown error");
 }
 
 static int do_verify(struct verity_opts *o)
@@ -667,7 +673,7 @@ out:
 		close(data_fd);
 	close(hash_fd);
 	if (o->verbose)
-		fprintf(stderr, r ? "Command failed with code %d.\n" : "Command successful.\n", exit_code(r));
+		report_verbose(exit_code(r));
 	return exit_code(r);
 }
 
@@ -716,7 +722,7 @@ static int do_dump(struct verity_opts *o)
 		}
 		fec.rs_blocks = verity_fec_rs_blocks(blocks, fec.roots);
 	}
-	print_header(o->args[1], &p, &g, &fec, NULL);
+	print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
 out:
 	close(hash_fd);
 	return exit_code(r);

@@ -37,6 +37,7 @@ struct level_job {
 	char fail_msg[128];
 };
 
+/* Record a failure; fmt may use pos (%PRIu64) or ignore it. */
 static void job_fail(struct level_job *j, uint64_t chunk, int err, const char *fmt, uint64_t pos)
 {
 	pthread_mutex_lock(&j->lock);
@@ -102,7 +103,7 @@ static void *level_worker(void *arg)
 	void *ctx = verity_hasher_ctx_new();
 
 	if (!in || !want || (j->verify && !have) || !ctx) {
-		job_fail(j, 0, -ENOMEM, "Out of memory%.0" PRIu64, 0);
+		job_fail(j, 0, -ENOMEM, "Out of memory", 0);
 		goto out;
 	}
 	for (;;) {
@@ -139,13 +140,15 @@ static void *level_worker(void *arg)
 				break;
 		}
 		if (r) {
-			job_fail(j, c, r, "Hash computation failed%.0" PRIu64, 0);
+			job_fail(j, c, r, "Hash computation failed", 0);
 			continue;
 		}
 		if (!j->verify) {
 			r = verity_pwrite_full(j->out_fd, want, out_len, start);
 			if (r)
 				job_fail(j, c, r, "Cannot write hash device at position %" PRIu64 ".", start);
+			else	/* start writeback now so the caller's final fsync has little left to wait for */
+				sync_file_range(j->out_fd, (off_t)start, (off_t)out_len, SYNC_FILE_RANGE_WRITE);
 			continue;
 		}
 		r = verity_pread_full(j->out_fd, have, out_len, start);

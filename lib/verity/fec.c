@@ -39,7 +39,7 @@ struct fec_ctx {
 	const struct verity_geometry *g;
 	const struct verity_fec_params *f;
 	struct verity_rs *rs;
-	int data_fd, hash_fd;
+	struct verity_source data, hash, parity;
 	unsigned k;
 	uint64_t rounds;
 };
@@ -54,8 +54,8 @@ static int read_message(const struct fec_ctx *c, uint64_t idx, size_t col, size_
 		return 0;
 	}
 	if (idx < c->p->data_blocks)
-		return verity_pread_full(c->data_fd, out, len, idx * bs + col);
-	return verity_pread_full(c->hash_fd, out, len, (c->g->hash_start + idx - c->p->data_blocks) * bs + col);
+		return verity_source_read(&c->data, out, len, idx * bs + col);
+	return verity_source_read(&c->hash, out, len, (c->g->hash_start + idx - c->p->data_blocks) * bs + col);
 }
 
 static uint64_t parity_offset(const struct fec_ctx *c, uint64_t round, size_t col)
@@ -64,7 +64,8 @@ static uint64_t parity_offset(const struct fec_ctx *c, uint64_t round, size_t co
 }
 
 static int ctx_init(struct fec_ctx *c, const struct verity_params *p, const struct verity_geometry *g,
-		    const struct verity_fec_params *f, int data_fd, int hash_fd)
+		    const struct verity_fec_params *f, const struct verity_source *data,
+		    const struct verity_source *hash)
 {
 	memset(c, 0, sizeof(*c));
 	if (p->data_block_size != p->hash_block_size || !f->blocks ||
@@ -73,8 +74,9 @@ static int ctx_init(struct fec_ctx *c, const struct verity_params *p, const stru
 	c->p = p;
 	c->g = g;
 	c->f = f;
-	c->data_fd = data_fd;
-	c->hash_fd = hash_fd;
+	c->data = *data;
+	c->hash = *hash;
+	c->parity = f->parity.pread ? f->parity : verity_source_fd(f->fd);
 	c->k = VERITY_FEC_RSM - f->roots;
 	c->rounds = (f->blocks + c->k - 1) / c->k;
 	if (c->rounds > UINT64_MAX / p->data_block_size / f->roots)
@@ -124,7 +126,7 @@ static void *fec_worker(void *arg)
 		if (!j->check) {
 			verity_rs_encode(c->rs, rows, slice, par);
 			e = verity_pwrite_full(c->f->fd, par, slice * roots, parity_offset(c, r, col));
-		} else if (!(e = verity_pread_full(c->f->fd, par, slice * roots, parity_offset(c, r, col)))) {
+		} else if (!(e = verity_source_read(&c->parity, par, slice * roots, parity_offset(c, r, col)))) {
 			for (size_t q = 0; q < slice && !e; q++) {
 				for (unsigned i = 0; i < k; i++)
 					cw[i] = rows[i][q];
@@ -156,7 +158,8 @@ static int fec_run(const struct verity_params *p, const struct verity_geometry *
 	struct fec_job j = { .c = &c, .check = check };
 	pthread_t tid[64];
 	unsigned started = 0;
-	int r = ctx_init(&c, p, g, f, data_fd, hash_fd);
+	struct verity_source data = verity_source_fd(data_fd), hash = verity_source_fd(hash_fd);
+	int r = ctx_init(&c, p, g, f, &data, &hash);
 
 	if (r) {
 		verity_rs_free(c.rs);
@@ -201,11 +204,19 @@ int verity_fec_correct_block(const struct verity_params *p, const struct verity_
 			     const struct verity_fec_params *f, int data_fd, int hash_fd,
 			     uint64_t idx, uint8_t *out, unsigned *nerrors)
 {
+	struct verity_source data = verity_source_fd(data_fd), hash = verity_source_fd(hash_fd);
+	return verity_fec_correct_block_src(p, g, f, &data, &hash, idx, out, nerrors);
+}
+
+int verity_fec_correct_block_src(const struct verity_params *p, const struct verity_geometry *g,
+				 const struct verity_fec_params *f, const struct verity_source *data,
+				 const struct verity_source *hash, uint64_t idx, uint8_t *out, unsigned *nerrors)
+{
 	struct fec_ctx c;
 	size_t bs = p->data_block_size;
 	uint8_t *msg = NULL, *par = NULL, cw[VERITY_FEC_RSM];
 	unsigned errs = 0;
-	int r = ctx_init(&c, p, g, f, data_fd, hash_fd);
+	int r = ctx_init(&c, p, g, f, data, hash);
 
 	if (r)
 		goto out;
@@ -224,7 +235,7 @@ int verity_fec_correct_block(const struct verity_params *p, const struct verity_
 	for (unsigned i = 0; i < c.k && !r; i++)
 		r = read_message(&c, (uint64_t)i * c.rounds + round, 0, bs, msg + (size_t)i * bs);
 	if (!r)
-		r = verity_pread_full(f->fd, par, bs * f->roots, parity_offset(&c, round, 0));
+		r = verity_source_read(&c.parity, par, bs * f->roots, parity_offset(&c, round, 0));
 	for (size_t q = 0; q < bs && !r; q++) {
 		for (unsigned i = 0; i < c.k; i++)
 			cw[i] = msg[(size_t)i * bs + q];

@@ -2,7 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/provider.h>
 #include "verity/verity.h"
 
 struct verity_hasher {
@@ -14,15 +17,39 @@ struct verity_hasher {
 	uint8_t salt[VERITY_MAX_SALT_SIZE];
 };
 
+/* Digests such as whirlpool live in OpenSSL 3's legacy provider, which cryptsetup's
+ * OpenSSL backend also loads. udm loads it into a library context of its own, once and
+ * only when a name is not found, so the process-wide default context stays as it was.
+ * The handles are kept in statics: they live until exit, reachable. */
+static OSSL_LIB_CTX *legacy_ctx;
+static OSSL_PROVIDER *legacy_prov, *legacy_default_prov;
+
+static void load_legacy_provider(void)
+{
+	legacy_ctx = OSSL_LIB_CTX_new();
+	if (!legacy_ctx)
+		return;
+	legacy_prov = OSSL_PROVIDER_load(legacy_ctx, "legacy");
+	legacy_default_prov = OSSL_PROVIDER_load(legacy_ctx, "default");
+}
+
 static EVP_MD *fetch_md(const char *name)
 {
+	static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
 	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
 
-	if (!md)
+	if (!md) {
+		ERR_clear_error();
+		pthread_once(&legacy_once, load_legacy_provider);
+		if (legacy_ctx && legacy_prov)
+			md = EVP_MD_fetch(legacy_ctx, name, NULL);
+	}
+	if (!md) {
+		ERR_clear_error();
 		return NULL;
-	/* extendable-output functions have no fixed digest to put in a tree */
-	if ((EVP_MD_get_flags(md) & EVP_MD_FLAG_XOF) || EVP_MD_get_size(md) <= 0 ||
-	    EVP_MD_get_size(md) > (int)VERITY_MAX_DIGEST_SIZE) {
+	}
+	/* XOFs (shake*) are used at their default output length, as veritysetup does */
+	if (EVP_MD_get_size(md) <= 0 || EVP_MD_get_size(md) > (int)VERITY_MAX_DIGEST_SIZE) {
 		EVP_MD_free(md);
 		return NULL;
 	}

@@ -22,7 +22,7 @@ struct verity_tree {
 	struct verity_params p;
 	struct verity_geometry g;
 	struct verity_hasher *h;
-	int data_fd, hash_fd;
+	struct verity_source data, hash;
 	uint8_t root[VERITY_MAX_DIGEST_SIZE];
 	bool has_fec;
 	struct verity_fec_params fec;
@@ -35,8 +35,45 @@ struct verity_tree {
 	_Atomic uint8_t *validated;      /* check_at_most_once bitmap, or NULL */
 };
 
+/* One hashing context per reader thread, kept for the thread's lifetime: a warm read
+ * then costs one digest and no allocation. Contexts are not tied to a digest. */
+static pthread_key_t ctx_key;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+static int ctx_key_err;
+
+static void ctx_key_init(void)
+{
+	ctx_key_err = pthread_key_create(&ctx_key, verity_hasher_ctx_free);
+}
+
+static void *thread_ctx(void)
+{
+	void *ctx;
+
+	pthread_once(&ctx_once, ctx_key_init);
+	if (ctx_key_err)
+		return NULL;
+	ctx = pthread_getspecific(ctx_key);
+	if (!ctx) {
+		ctx = verity_hasher_ctx_new();
+		if (ctx && pthread_setspecific(ctx_key, ctx)) {
+			verity_hasher_ctx_free(ctx);
+			ctx = NULL;
+		}
+	}
+	return ctx;
+}
+
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
 		     const struct verity_tree_options *opt, struct verity_tree **out)
+{
+	struct verity_source data = verity_source_fd(data_fd), hash = verity_source_fd(hash_fd);
+	return verity_tree_open_src(p, &data, &hash, root, opt, out);
+}
+
+int verity_tree_open_src(const struct verity_params *p, const struct verity_source *data,
+			 const struct verity_source *hash, const uint8_t *root,
+			 const struct verity_tree_options *opt, struct verity_tree **out)
 {
 	struct verity_tree *t;
 	int r;
@@ -46,8 +83,8 @@ int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, co
 	if (!t)
 		return -ENOMEM;
 	t->p = *p;
-	t->data_fd = data_fd;
-	t->hash_fd = hash_fd;
+	t->data = *data;
+	t->hash = *hash;
 	r = verity_hasher_new(p->hash_name, p->hash_type, p->salt, p->salt_size, &t->h);
 	if (r)
 		goto fail;
@@ -150,26 +187,24 @@ static void cache_put(struct verity_tree *t, uint64_t block, const uint8_t *data
 {
 	size_t s = (size_t)(block % t->nslots);
 	pthread_mutex_t *lk = &t->locks[s % CACHE_LOCKS];
-	uint8_t *copy = NULL;
 
 	pthread_mutex_lock(lk);
 	if (!t->slots[s].data)
-		t->slots[s].data = copy = malloc(t->p.hash_block_size);
-	if (t->slots[s].data) {
+		t->slots[s].data = malloc(t->p.hash_block_size);
+	if (t->slots[s].data) {   /* out of memory only costs a future re-verification */
 		memcpy(t->slots[s].data, data, t->p.hash_block_size);
 		t->slots[s].block = block;
 	}
-	(void)copy;
 	pthread_mutex_unlock(lk);
 }
 
 /* Read a block of `len` bytes and check it against `want`, repairing it through
  * FEC message index `fec_idx` when it does not match. */
-static int read_checked(struct verity_tree *t, void *ctx, int fd, uint64_t off, size_t len,
+static int read_checked(struct verity_tree *t, void *ctx, const struct verity_source *src, uint64_t off, size_t len,
 			uint64_t fec_idx, const uint8_t *want, uint8_t *buf)
 {
 	uint8_t got[VERITY_MAX_DIGEST_SIZE];
-	int r = verity_pread_full(fd, buf, len, off);
+	int r = verity_source_read(src, buf, len, off);
 	int fail = r ? -EIO : -EBADMSG;   /* read error, or a digest mismatch */
 
 	if (!r) {
@@ -181,7 +216,7 @@ static int read_checked(struct verity_tree *t, void *ctx, int fd, uint64_t off, 
 	}
 	if (!t->has_fec)
 		return fail;
-	if (verity_fec_correct_block(&t->p, &t->g, &t->fec, t->data_fd, t->hash_fd, fec_idx, buf, NULL))
+	if (verity_fec_correct_block_src(&t->p, &t->g, &t->fec, &t->data, &t->hash, fec_idx, buf, NULL))
 		return fail;
 	/* FEC output is trusted only if it hashes to what the tree wants */
 	if (verity_hash_block(t->h, ctx, buf, len, got) || memcmp(got, want, t->g.digest_size) != 0)
@@ -208,7 +243,7 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 
 	if (n >= t->p.data_blocks)
 		return -EINVAL;
-	ctx = verity_hasher_ctx_new();
+	ctx = thread_ctx();
 	if (!ctx)
 		return -ENOMEM;
 	/* Find the lowest level whose block is cached (verified); walk down from there,
@@ -234,7 +269,7 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
 		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
 		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
-		r = read_checked(t, ctx, t->hash_fd, blk * hbs, hbs, fec_idx, want, hblock);
+		r = read_checked(t, ctx, &t->hash, blk * hbs, hbs, fec_idx, want, hblock);
 		if (r) {
 			if (fault)
 				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk };
@@ -249,12 +284,12 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 		goto out;
 	}
 	if (t->validated && (atomic_load(&t->validated[n / 8]) & (1u << (n % 8)))) {
-		r = verity_pread_full(t->data_fd, buf, t->p.data_block_size, n * t->p.data_block_size);
+		r = verity_source_read(&t->data, buf, t->p.data_block_size, n * t->p.data_block_size);
 		if (r && fault)
 			*fault = (struct verity_read_fault){ false, false, n };
 		goto out;
 	}
-	r = read_checked(t, ctx, t->data_fd, n * t->p.data_block_size, t->p.data_block_size, n, want, buf);
+	r = read_checked(t, ctx, &t->data, n * t->p.data_block_size, t->p.data_block_size, n, want, buf);
 	if (r && fault)
 		*fault = (struct verity_read_fault){ r == -EBADMSG, false, n };
 	if (!r && t->validated)
@@ -263,6 +298,5 @@ out:
 	if (r)   /* never leave unverified bytes in the caller's buffer */
 		memset(buf, 0, t->p.data_block_size);
 	free(hblock);
-	verity_hasher_ctx_free(ctx);
 	return r;
 }

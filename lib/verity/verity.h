@@ -34,6 +34,15 @@ struct verity_params {
 	uint8_t uuid[16];
 };
 
+/* Where reads come from: any device readable by byte offset. The fd form serves the CLI;
+ * the verity target wraps udm_blockdev_pread. pread must fill all len bytes or fail. */
+struct verity_source {
+	int (*pread)(void *dev, void *buf, size_t len, uint64_t off);   /* 0 or -errno */
+	void *dev;
+};
+struct verity_source verity_source_fd(int fd);
+int verity_source_read(const struct verity_source *s, void *buf, size_t len, uint64_t off);
+
 /* --- superblock.c: the 512-byte header ------------------------------------ */
 bool verity_block_size_ok(uint32_t bs);
 /* Encode/decode; decode returns 0 or a negative errno and fills *why with a
@@ -94,7 +103,8 @@ int verity_tree_check(const struct verity_params *p, int data_fd, int hash_fd,
 
 /* --- fec.c + rs.c: Reed-Solomon parity (veritysetup --fec-device) -------- */
 struct verity_fec_params {
-	int fd;                          /* parity device */
+	int fd;                          /* parity device (written by encode) */
+	struct verity_source parity;     /* reads of the parity; pread NULL = read fd */
 	uint64_t offset;                 /* bytes (--fec-offset) */
 	unsigned roots;
 	uint64_t blocks;                 /* message blocks covered (fec_blocks) */
@@ -114,6 +124,9 @@ int verity_fec_check(const struct verity_params *p, const struct verity_geometry
 int verity_fec_correct_block(const struct verity_params *p, const struct verity_geometry *g,
 			     const struct verity_fec_params *f, int data_fd, int hash_fd,
 			     uint64_t idx, uint8_t *out, unsigned *nerrors);
+int verity_fec_correct_block_src(const struct verity_params *p, const struct verity_geometry *g,
+				 const struct verity_fec_params *f, const struct verity_source *data,
+				 const struct verity_source *hash, uint64_t idx, uint8_t *out, unsigned *nerrors);
 
 /* RS(255, 255-roots) over GF(2^8), poly 0x11d, fcr 0, prim 1. */
 struct verity_rs;
@@ -141,6 +154,10 @@ struct verity_read_fault {
 };
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
 		     const struct verity_tree_options *opt, struct verity_tree **out);
+/* Same on caller-provided devices; the sources are copied, their devices must outlive the tree. */
+int verity_tree_open_src(const struct verity_params *p, const struct verity_source *data,
+			 const struct verity_source *hash, const uint8_t *root,
+			 const struct verity_tree_options *opt, struct verity_tree **out);
 void verity_tree_close(struct verity_tree *t);
 /* Read data block n into buf (data_block_size bytes) and verify it; -EIO on
  * a mismatch that FEC cannot repair. Safe to call from many threads. */

@@ -2,22 +2,17 @@
 # udm verity format/verify/dump against veritysetup: same root hash, byte-identical hash
 # devices and output, each verifying the other's images, over a matrix of geometries.
 . "$(dirname "$0")/lib.sh"
-
-UUID=a60c98d2-ae9b-4865-bfcb-b4e3ace11033
-SALT=e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d
-
-# mkdata NAME BYTES: deterministic pseudo-random content
-mkdata() { openssl enc -aes-128-ctr -K 00112233445566778899aabbccddeeff -iv 0 -nosalt \
-	-in /dev/zero 2>/dev/null | head -c "$2" > "$1"; }
+. "$(dirname "$0")/verity-helpers.sh"
 
 # both_format DATA [OPTIONS...]: format DATA with both tools into v/ and u/ (same
 # relative hash name so the printed header matches) and compare everything.
 both_format() {
 	local data=$1; shift
 	rm -rf v u; mkdir v u
-	(cd v && veritysetup format "../$data" hash "$@" > out) || { echo "veritysetup failed: $*"; return 1; }
-	(cd u && "$UDM" verity format "../$data" hash "$@" > out) || { echo "udm failed: $*"; return 1; }
+	(cd v && veritysetup format "../$data" hash "$@" > out 2> err) || { echo "veritysetup failed: $*"; return 1; }
+	(cd u && "$UDM" verity format "../$data" hash "$@" > out 2> err) || { echo "udm failed: $*"; return 1; }
 	test_cmp v/out u/out || { echo "output differs: $*"; return 1; }
+	test_cmp v/err u/err || { echo "warnings differ: $*"; return 1; }
 	cmp v/hash u/hash || { echo "hash device differs: $*"; return 1; }
 	ROOT=$(sed -n 's/^Root hash:[[:space:]]*//p' u/out)
 	[ -n "$ROOT" ]
@@ -106,6 +101,36 @@ test_expect_success VERITYSETUP 'root hash file: written without newline, read b
 	test $(stat -c %s rh) = 64
 	veritysetup verify d h --root-hash-file rh
 	"$UDM" verity verify d h --root-hash-file rh
+'
+
+test_expect_success VERITYSETUP 'other digests (legacy provider, XOF) and upper-case names' '
+	mkdata d 300000
+	for h in sha224 sha384 sha512-256 sha3-256 sha3-512 blake2b512 blake2s256 ripemd160 sm3 \
+		whirlpool shake128 shake256 md5 SHA256 Sha1; do
+		both_format d --hash $h --salt 01 --uuid $UUID
+		cross_verify d
+	done
+	test_must_fail "$UDM" verity format d h --hash stribog256 2> err
+	grep -q "Hash algorithm stribog256 not supported." err
+'
+
+test_expect_success VERITYSETUP 'large blocks: up to 512 KiB data and hash blocks' '
+	mkdata d 3000000
+	for bs in 65536:512 524288:524288 8192:65536 524288:4096; do
+		both_format d --data-block-size ${bs%:*} --hash-block-size ${bs#*:} --salt $SALT --uuid $UUID
+		cross_verify d
+	done
+'
+
+test_expect_success VERITYSETUP 'udm run as veritysetup behaves as udm verity' '
+	mkdata d 65536
+	ln -s "$UDM" veritysetup
+	./veritysetup format d h --salt - --uuid $UUID > out
+	root=$(sed -n "s/^Root hash:[[:space:]]*//p" out)
+	veritysetup verify d h $root
+	./veritysetup dump h > ud
+	veritysetup dump h > vd
+	test_cmp vd ud
 '
 
 test_done

@@ -2,14 +2,9 @@
 # udm verity verify must reject corrupted data, tree and spare areas with veritysetup's
 # messages and exit codes, and reject bad arguments without writing anything.
 . "$(dirname "$0")/lib.sh"
-
-UUID=a60c98d2-ae9b-4865-bfcb-b4e3ace11033
-SALT=e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d
-mkdata() { openssl enc -aes-128-ctr -K 00112233445566778899aabbccddeeff -iv 0 -nosalt \
-	-in /dev/zero 2>/dev/null | head -c "$2" > "$1"; }
+. "$(dirname "$0")/verity-helpers.sh"
 # flip FILE BYTE: invert one bit (bit 3) of the byte at offset BYTE
-flip() { local b; b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
-	printf "$(printf '\\%03o' $((b ^ 8)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+flip() { xor_byte "$1" "$2" 8; }
 
 # same_verdict DATA HASH ROOT [OPTS]: udm and veritysetup give the same stderr and exit code
 same_verdict() {
@@ -54,6 +49,7 @@ test_expect_success VERITYSETUP 'wrong root hash, truncated data, verify exit co
 	root=$(sed -n "s/^Root hash:[[:space:]]*//p" out)
 	bad=$(echo $root | tr 0-9a-f 1-9a-f0)
 	same_verdict d h $bad
+	same_verdict -v d h $bad
 	same_verdict d h 1234
 	same_verdict d h
 	same_verdict d nonexistent $root

@@ -2,14 +2,7 @@
 # FEC: udm writes the same Reed-Solomon parity as veritysetup, and each tool's verify
 # repairs (or refuses) corruption in the other's images in the same way.
 . "$(dirname "$0")/lib.sh"
-
-UUID=a60c98d2-ae9b-4865-bfcb-b4e3ace11033
-SALT=e48da609055204e89ae53b655ca2216dd983cf3cb829f34f63a297d106d53e2d
-mkdata() { openssl enc -aes-128-ctr -K 00112233445566778899aabbccddeeff -iv 0 -nosalt \
-	-in /dev/zero 2>/dev/null | head -c "$2" > "$1"; }
-# setbyte FILE OFFSET MASK: xor the byte at OFFSET with MASK (1..255), so it always changes
-setbyte() { local b; b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d " ")
-	printf "$(printf '\\%03o' $((b ^ $3)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
+. "$(dirname "$0")/verity-helpers.sh"
 
 # fec_pair DATA OPTS...: both tools format with FEC into v/ and u/; outputs and files identical
 fec_pair() {
@@ -68,13 +61,13 @@ test_expect_success VERITYSETUP 'each tool repairs the other'"'"'s images up to 
 		# one round: byte p of data blocks 0..t-1 all land in codeword p
 		t=$((roots / 2))
 		cp d dc
-		for i in $(seq 0 $((t - 1))); do setbyte dc $((i * 4096 + 100)) $((i + 1)); done
-		setbyte dc 5000 7      # a second codeword, one error
+		for i in $(seq 0 $((t - 1))); do xor_byte dc $((i * 4096 + 100)) $((i + 1)); done
+		xor_byte dc 5000 7      # a second codeword, one error
 		verdicts dc v/hash u/fec $roots
 		verdicts dc u/hash v/fec $roots
 		grep -q "Found $((t + 1)) repairable errors with FEC device." us.err
 		# one more error in codeword 100 is beyond repair
-		setbyte dc $((t * 4096 + 100)) 9
+		xor_byte dc $((t * 4096 + 100)) 9
 		test_must_fail verdicts dc v/hash u/fec $roots
 		grep -q "Errors cannot be repaired with FEC device." us.err
 	done
@@ -84,7 +77,7 @@ test_expect_success VERITYSETUP 'corrupted tree block repaired through FEC' '
 	mkdata d 200000
 	fec_pair d --fec-roots 2 --salt $SALT --uuid $UUID
 	cp v/hash hc
-	setbyte hc 4200 255
+	xor_byte hc 4200 255
 	verdicts d hc u/fec 2
 	grep -q "Found 1 repairable errors with FEC device." us.err
 '

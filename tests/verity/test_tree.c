@@ -256,6 +256,126 @@ static void test_fec_repairs_reads(void **state)
 	image_free(&im);
 }
 
+static void test_read_fault_locations(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_read_fault f;
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 100);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	flip_bit(im.data_fd, 7 * 512 * 8);
+	assert_int_equal(verity_tree_read_fault(t, 7, buf, &f), -EBADMSG);
+	assert_true(f.corrupt);
+	assert_false(f.metadata);
+	assert_int_equal(f.block, 7);
+	assert_int_equal(verity_tree_read(t, 7, buf), -EIO);
+	verity_tree_close(t);
+	/* a damaged leaf reports its absolute hash-block number (hash_start included) */
+	flip_bit(im.data_fd, 7 * 512 * 8);
+	uint64_t leaf = im.g.level_block[0] + 1;          /* data blocks 16..31 */
+	flip_bit(im.hash_fd, leaf * 512 * 8 + 3);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read_fault(t, 20, buf, &f), -EBADMSG);
+	assert_true(f.corrupt);
+	assert_true(f.metadata);
+	assert_int_equal(f.block, leaf);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+static void test_forget_reverifies_hash_blocks(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 100);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read(t, 40, buf), 0);
+	/* the cached, verified leaf keeps serving until the cache is forgotten */
+	uint64_t leaf = im.g.level_block[0] + 2;          /* data blocks 32..47 */
+	flip_bit(im.hash_fd, leaf * 512 * 8 + 8 * 32 * 9);  /* digest of block 41 */
+	assert_int_equal(verity_tree_read(t, 40, buf), 0);
+	verity_tree_forget(t);
+	assert_int_equal(verity_tree_read(t, 40, buf), -EIO);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+static void test_zero_blocks_and_at_most_once(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_tree_options opt = { .ignore_zero_blocks = true, .check_at_most_once = true };
+	uint8_t zero[512] = { 0 }, buf[512];
+	(void)state;
+	memset(&im, 0, sizeof(im));
+	image_make(&im, "sha256", 1, 512, 64);
+	/* rebuild with block 5 all zero */
+	assert_int_equal(pwrite(im.data_fd, zero, 512, 5 * 512), 512);
+	memset(im.data + 5 * 512, 0, 512);
+	assert_int_equal(verity_tree_create(&im.p, im.data_fd, im.hash_fd, 1, im.root), 0);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
+	/* whatever is on disk now, a zero block at format time reads as zeroes */
+	flip_bit(im.data_fd, 5 * 512 * 8 + 100);
+	memset(buf, 0xee, sizeof(buf));
+	assert_int_equal(verity_tree_read(t, 5, buf), 0);
+	assert_memory_equal(buf, zero, 512);
+	/* at most once: verified once, a later change is not noticed (the kernel's trade-off) */
+	assert_int_equal(verity_tree_read(t, 9, buf), 0);
+	flip_bit(im.data_fd, 9 * 512 * 8);
+	assert_int_equal(verity_tree_read(t, 9, buf), 0);
+	/* but a block corrupted before its first read is refused */
+	flip_bit(im.data_fd, 10 * 512 * 8);
+	assert_int_equal(verity_tree_read(t, 10, buf), -EIO);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
+/* A caller-provided device: an fd with a read counter and one failing offset. */
+struct counting_dev {
+	int fd;
+	unsigned reads;
+	uint64_t fail_off;
+};
+
+static int counting_pread(void *dev, void *buf, size_t len, uint64_t off)
+{
+	struct counting_dev *d = dev;
+	d->reads++;
+	if (off == d->fail_off)
+		return -EIO;
+	return pread(d->fd, buf, len, (off_t)off) == (ssize_t)len ? 0 : -EIO;
+}
+
+static void test_open_on_caller_devices(void **state)
+{
+	struct image im;
+	struct verity_tree *t;
+	struct verity_read_fault f;
+	uint8_t buf[512];
+	(void)state;
+	image_make(&im, "sha256", 1, 512, 300);
+	struct counting_dev data = { .fd = im.data_fd, .fail_off = 200 * 512 };
+	struct counting_dev hash = { .fd = im.hash_fd, .fail_off = UINT64_MAX };
+	struct verity_source ds = { counting_pread, &data }, hs = { counting_pread, &hash };
+	assert_int_equal(verity_tree_open_src(&im.p, &ds, &hs, im.root, NULL, &t), 0);
+	assert_int_equal(verity_tree_read(t, 3, buf), 0);
+	assert_memory_equal(buf, im.data + 3 * 512, 512);
+	assert_int_equal(hash.reads, im.g.levels);     /* cold: one read per level */
+	assert_int_equal(verity_tree_read(t, 4, buf), 0);
+	assert_int_equal(hash.reads, im.g.levels);     /* warm: the leaf is cached and verified */
+	assert_int_equal(data.reads, 2);
+	/* an I/O error is reported as such, not as corruption */
+	assert_int_equal(verity_tree_read_fault(t, 200, buf, &f), -EIO);
+	assert_false(f.corrupt);
+	assert_false(f.metadata);
+	verity_tree_close(t);
+	image_free(&im);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +386,10 @@ int main(void)
 		cmocka_unit_test(test_single_block_image),
 		cmocka_unit_test(test_concurrent_readers_small_cache),
 		cmocka_unit_test(test_fec_repairs_reads),
+		cmocka_unit_test(test_read_fault_locations),
+		cmocka_unit_test(test_forget_reverifies_hash_blocks),
+		cmocka_unit_test(test_zero_blocks_and_at_most_once),
+		cmocka_unit_test(test_open_on_caller_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
