@@ -145,6 +145,9 @@ bool udm_table_is_readonly(const struct udm_table *t);
 /* Raise a table event (event_nr++ and waiters woken) from a target. */
 void udm_table_event(struct udm_table *t);
 
+/* Perform a remapped bio now on bio->bdev at bio->bdev_sector (what the core
+ * does after UDM_MAPIO_REMAPPED); for targets that hold bios and submit later. */
+int udm_bio_perform(struct udm_bio *bio);
 /* Complete a bio the target owns (after SUBMITTED or ENDIO_INCOMPLETE). */
 void udm_bio_endio(struct udm_bio *bio, int error);
 

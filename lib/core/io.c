@@ -69,7 +69,7 @@ void udm_bio_endio(struct udm_bio *bio, int error)
 	io_finish(bio, error, pushback);
 }
 
-static int bio_perform(struct udm_bio *bio)
+int udm_bio_perform(struct udm_bio *bio)
 {
 	switch (bio->op) {
 	case UDM_IO_READ:
@@ -109,7 +109,7 @@ static void bio_issue(struct udm_io *io, struct udm_target *ti, enum udm_io_op o
 	int r = ti->type->map ? ti->type->map(ti, bio) : UDM_MAPIO_KILL;
 	switch (r) {
 	case UDM_MAPIO_REMAPPED:
-		udm_bio_endio(bio, bio_perform(bio));
+		udm_bio_endio(bio, udm_bio_perform(bio));
 		break;
 	case UDM_MAPIO_SUBMITTED:
 		break;

@@ -33,28 +33,13 @@ struct delay_c {
 	unsigned argc;
 };
 
-static int delay_submit(struct udm_bio *bio)
-{
-	switch (bio->op) {
-	case UDM_IO_READ:
-		return udm_blockdev_read(bio->bdev, bio->data, bio->bdev_sector, bio->nr_sectors);
-	case UDM_IO_WRITE:
-		return udm_blockdev_write(bio->bdev, bio->data, bio->bdev_sector, bio->nr_sectors);
-	case UDM_IO_FLUSH:
-		return udm_blockdev_flush(bio->bdev);
-	case UDM_IO_DISCARD:
-		return udm_blockdev_discard(bio->bdev, bio->bdev_sector, bio->nr_sectors);
-	}
-	return -EIO;
-}
-
 /* Perform and complete a detached list, outside the lock: I/O may be slow. */
 static void delay_flush_list(struct delay_info *di)
 {
 	while (di) {
 		struct delay_info *next = di->next;
 		struct udm_bio *bio = di->bio;   /* di lives in bio: read next first */
-		udm_bio_endio(bio, delay_submit(bio));
+		udm_bio_endio(bio, udm_bio_perform(bio));
 		di = next;
 	}
 }
