@@ -71,6 +71,21 @@ static int hex_to_bin(const char *hex, uint8_t *out, size_t len)
 	return 0;
 }
 
+/* verity_source on a udm_blockdev. Whole sectors (every data block and hash
+ * block) are read straight into the caller's buffer; only odd spans take the
+ * bounce buffer of udm_blockdev_pread. */
+static int blockdev_pread(void *dev, void *buf, size_t len, uint64_t off)
+{
+	if (!(off & 511) && !(len & 511) && len <= ((size_t)UINT32_MAX << 9))
+		return udm_blockdev_read(dev, buf, off >> 9, (uint32_t)(len >> 9));
+	return udm_blockdev_pread(dev, buf, len, off);
+}
+
+static struct verity_source blockdev_source(struct udm_blockdev *bd)
+{
+	return (struct verity_source){ .pread = blockdev_pread, .dev = bd };
+}
+
 static int fail(struct udm_target *ti, const char *msg, int r)
 {
 	ti->error = msg;
@@ -161,8 +176,6 @@ static int fec_check(struct udm_target *ti, struct verity_c *v, const struct ver
 		return fail(ti, "Missing fec_blocks", -EINVAL);
 	if (v->p.data_block_size != v->p.hash_block_size)
 		return fail(ti, "Block sizes must match to use FEC", -EINVAL);
-	if (udm_blockdev_fd(v->fec_dev) < 0)
-		return fail(ti, "FEC device lookup failed", -EINVAL);
 	if (v->fec_blocks < v->p.data_blocks + g->hash_blocks)
 		return fail(ti, "Invalid fec_blocks", -EINVAL);
 	uint64_t hash_dev_blocks = udm_blockdev_sectors(v->hash_dev) / (v->p.hash_block_size / 512);
@@ -175,7 +188,8 @@ static int fec_check(struct udm_target *ti, struct verity_c *v, const struct ver
 						    v->p.data_block_size)
 		return fail(ti, "FEC device is too small", -E2BIG);
 	v->fec = (struct verity_fec_params){
-		.fd = udm_blockdev_fd(v->fec_dev),
+		.fd = -1,
+		.parity = blockdev_source(v->fec_dev),
 		.offset = v->fec_start * v->p.data_block_size,
 		.roots = v->fec_roots,
 		.blocks = v->fec_blocks,
@@ -213,11 +227,6 @@ static int verity_ctr(struct udm_target *ti, unsigned argc, char **argv)
 	}
 	if ((r = udm_get_device(ti, argv[2], &v->hash_dev))) {
 		ti->error = "Hash device lookup failed";
-		goto bad;
-	}
-	if (udm_blockdev_fd(v->data_dev) < 0 || udm_blockdev_fd(v->hash_dev) < 0) {
-		/* the tree reader works on file descriptors */
-		r = fail(ti, "Stacking verity on a udm device is not supported", -EINVAL);
 		goto bad;
 	}
 	if (!parse_block_size(argv[3], &v->p.data_block_size, 4096)) {
@@ -303,8 +312,10 @@ static int verity_ctr(struct udm_target *ti, unsigned argc, char **argv)
 		.ignore_zero_blocks = v->zero_blocks,
 		.check_at_most_once = v->at_most_once,
 	};
-	r = verity_tree_open(&v->p, udm_blockdev_fd(v->data_dev), udm_blockdev_fd(v->hash_dev), v->root, &opt,
-			     &v->tree);
+	/* Reads go through the blockdev layer, so data, hash and FEC devices may
+	 * be files, block devices or other udm devices (stacking). */
+	struct verity_source data = blockdev_source(v->data_dev), hash = blockdev_source(v->hash_dev);
+	r = verity_tree_open_src(&v->p, &data, &hash, v->root, &opt, &v->tree);
 	if (r) {
 		ti->error = "Cannot initialize hash tree";
 		goto bad;
@@ -374,8 +385,7 @@ static int verity_read_blocks(struct verity_c *v, uint64_t block, uint64_t count
 		if ((r = handle_corruption(v, &f)))
 			return r;
 		/* logging mode: the unverified data goes through, as in the kernel */
-		if (pread(udm_blockdev_fd(v->data_dev), out, v->p.data_block_size,
-			  (off_t)((block + i) * v->p.data_block_size)) != (ssize_t)v->p.data_block_size)
+		if (blockdev_pread(v->data_dev, out, v->p.data_block_size, (block + i) * v->p.data_block_size))
 			return -EIO;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include "testutil.h"
 #include "verity/verity.h"
@@ -292,12 +293,53 @@ static void root_hash_signatures(void **state)
 	assert_string_equal(err, "verity: Root hash verification failed");
 }
 
+/* Data and hash on other udm devices (linear over the files): the tree reads
+ * through the lower devices' I/O path, verification and corruption included. */
+static void stacked_on_udm_linear(void **state)
+{
+	(void)state;
+	char t[1024];
+	snprintf(t, sizeof(t), "0 %d linear %s 0\n", BLOCKS * 8, data_path);
+	assert_int_equal(tu_create(ctx, "ld", t), 0);
+	snprintf(t, sizeof(t), "0 8 linear %s 0\n", hash_path);
+	assert_int_equal(tu_create(ctx, "lh", t), 0);
+	struct udm_info ld, lh;
+	assert_int_equal(udm_dev_info(ctx, UDM_BY_NAME("ld"), 0, &ld), 0);
+	assert_int_equal(udm_dev_info(ctx, UDM_BY_NAME("lh"), 0, &lh), 0);
+	char dname[32], hname[32];
+	snprintf(dname, sizeof(dname), "%u:%u", major(ld.dev), minor(ld.dev));
+	snprintf(hname, sizeof(hname), "%u:%u", major(lh.dev), minor(lh.dev));
+	snprintf(t, sizeof(t), "0 %d verity 1 %s %s 4096 4096 %d 0 sha256 %s %s\n", BLOCKS * 8, dname, hname,
+		 BLOCKS, root_hex, salt_hex);
+	struct udm_dev *d = activate(t);
+	uint8_t *buf = malloc(BLOCKS * 4096);
+	assert_int_equal(udm_dev_io(d, UDM_IO_READ, 0, 0, BLOCKS * 8, buf), 0);
+	for (size_t i = 0; i < BLOCKS * 4096; i++)
+		if (buf[i] != tu_pattern(i, 9))
+			fail_msg("byte %zu differs", i);
+	char expect[512];
+	snprintf(expect, sizeof(expect), "1 %s %s 4096 4096 %d 0 sha256 %s %s", dname, hname, BLOCKS, root_hex,
+		 salt_hex);
+	assert_string_equal(status_of(UDM_F_STATUS_TABLE), expect);
+	/* the lower devices are held open: they cannot go away under the verity device */
+	assert_int_equal(udm_dev_remove(ctx, UDM_BY_NAME("ld"), 0), -EBUSY);
+	corrupt_byte(9 * 4096 + 4095);
+	assert_int_equal(udm_dev_io(d, UDM_IO_READ, 0, 9 * 8, 8, buf), -EIO);
+	assert_int_equal(udm_dev_io(d, UDM_IO_READ, 0, 8 * 8, 8, buf), 0);
+	assert_string_equal(status_of(0), "C -");
+	udm_dev_close(d);
+	free(buf);
+	assert_int_equal(udm_dev_remove(ctx, UDM_BY_NAME("v"), 0), 0);
+	assert_int_equal(udm_dev_remove(ctx, UDM_BY_NAME("ld"), 0), 0);
+	assert_int_equal(udm_dev_remove(ctx, UDM_BY_NAME("lh"), 0), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(ctr_errors), T(verified_reads_and_corruption), T(ignore_corruption_returns_data),
-		T(table_round_trip_and_blob), T(root_hash_signatures),
+		T(table_round_trip_and_blob), T(root_hash_signatures), T(stacked_on_udm_linear),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
