@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 
@@ -54,6 +55,14 @@ int main(int argc, char **argv)
 		return run_family(cli_dmsetup_main, "dmsetup", argc, argv);
 	if (argc < 2)
 		return usage();
+	/* udm --runtime-dir DIR verity|policy ...: the families read $UDM_RUNTIME_DIR */
+	if (argc >= 4 && strcmp(argv[1], "--runtime-dir") == 0 &&
+	    (strcmp(argv[3], "verity") == 0 || strcmp(argv[3], "policy") == 0)) {
+		setenv("UDM_RUNTIME_DIR", argv[2], 1);
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	if (strcmp(argv[1], "verity") == 0)
 		return run_family(cli_verity_main, "verity", argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)

@@ -1,4 +1,4 @@
-/* udm verity (veritysetup): format, verify and dump run in-process; open, close and status need udmd. */
+/* udm verity (veritysetup): format, verify and dump run in-process; open, close and status go through udmd. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,10 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "cli/cli.h"
 #include "udm/target.h"   /* udm_parse_u64 */
+#include "util/proto.h"
+#include "verity/io.h"
 #include "verity/verity.h"
 
 /* veritysetup's exit codes (man page). */
@@ -26,6 +30,10 @@ struct verity_opts {
 	const char *uuid;
 	const char *fec_device;
 	const char *root_hash_file;
+	const char *root_hash_signature;
+	const char *runtime_dir;
+	bool ignore_corruption, restart_on_corruption, panic_on_corruption, error_as_corruption;
+	bool ignore_zero_blocks, check_at_most_once, use_tasklets;
 	uint64_t data_block_size, hash_block_size, data_blocks, hash_offset, fec_offset, fec_roots;
 	uint64_t format;
 	bool no_superblock;
@@ -38,7 +46,7 @@ struct verity_opts {
 static void usage_hint(void)
 {
 	fprintf(stderr, "Usage: udm verity format DATA HASH | verify DATA HASH [ROOT_HASH] | dump HASH"
-		" [OPTION...]\n");
+		" | open DATA NAME HASH [ROOT_HASH] | close NAME | status NAME [OPTION...]\n");
 }
 
 /* veritysetup prints its own sentences; keep them verbatim where it has one. */
@@ -83,6 +91,15 @@ static const struct opt_def opt_defs[] = {
 	{ "format", 0, OPT_NUM, O(format) },
 	{ "no-superblock", 0, OPT_FLAG, O(no_superblock) },
 	{ "verbose", 'v', OPT_FLAG, O(verbose) },
+	{ "root-hash-signature", 0, OPT_STR, O(root_hash_signature) },
+	{ "runtime-dir", 0, OPT_STR, O(runtime_dir) },
+	{ "ignore-corruption", 0, OPT_FLAG, O(ignore_corruption) },
+	{ "restart-on-corruption", 0, OPT_FLAG, O(restart_on_corruption) },
+	{ "panic-on-corruption", 0, OPT_FLAG, O(panic_on_corruption) },
+	{ "error-as-corruption", 0, OPT_FLAG, O(error_as_corruption) },
+	{ "ignore-zero-blocks", 0, OPT_FLAG, O(ignore_zero_blocks) },
+	{ "check-at-most-once", 0, OPT_FLAG, O(check_at_most_once) },
+	{ "use-tasklets", 0, OPT_FLAG, O(use_tasklets) },
 };
 
 static int parse_args(int argc, char **argv, struct verity_opts *o)
@@ -728,6 +745,318 @@ out:
 	return exit_code(r);
 }
 
+/* --- open, close, status: through udmd ------------------------------------ */
+
+static const char *runtime_dir(const struct verity_opts *o)
+{
+	const char *rt = o->runtime_dir ? o->runtime_dir : getenv("UDM_RUNTIME_DIR");
+	return rt && *rt ? rt : "/run/udm";
+}
+
+/* One request to udmd. Returns the reply status (0 or -errno), or 1 if udmd
+ * could not be asked (already reported); *reply is the text (malloc'd). */
+static int udmd_call(const struct verity_opts *o, const char *what, uint16_t cmd, unsigned argc,
+		     const char *const *argv, char **reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t *payload = NULL;
+	size_t plen = 0;
+	struct udm_proto_hdr h;
+	int fd = -1, r;
+
+	*reply = NULL;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", runtime_dir(o)) >= (int)sizeof(sa.sun_path)) {
+		cli_error(what, "%s/control: %s", runtime_dir(o), strerror(ENAMETOOLONG));
+		return 1;
+	}
+	if ((r = udm_proto_args_encode(argc, argv, &payload, &plen))) {
+		cli_error(what, "%s", strerror(-r));
+		return 1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		cli_error(what, "cannot reach udmd at %s: %s", sa.sun_path, strerror(errno));
+		r = 1;
+	} else if ((r = udm_proto_send(fd, cmd, 0, payload, plen))) {
+		cli_error(what, "sending to udmd: %s", strerror(-r));
+		r = 1;
+	} else if ((r = udm_proto_recv(fd, UDM_PROTO_MAX_REPLY, &h, (uint8_t **)reply))) {
+		cli_error(what, "no reply from udmd: %s", strerror(r == -ECONNRESET ? EPIPE : -r));
+		r = 1;
+	} else if (h.status > 0 || h.status < -4095) {
+		cli_error(what, "bad reply status %d from udmd", h.status);
+		r = 1;
+	} else {
+		r = h.status;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(payload);
+	return r;
+}
+
+/* The failure of a udmd request as one line: udm: WHAT: DETAIL (errno text). */
+static int report_failure(const char *what, int r, const char *reply)
+{
+	if (r == 1)
+		return 1;
+	if (reply && *reply) {
+		size_t n = strcspn(reply, "\n");
+		cli_error(what, "%.*s (%s)", (int)n, reply, strerror(-r));
+	} else {
+		cli_error(what, "%s", strerror(-r));
+	}
+	return exit_code(r) ? exit_code(r) : 1;
+}
+
+static char *abs_path(const char *path)
+{
+	char *p = realpath(path, NULL);
+	if (!p)
+		say("Device %s does not exist or access denied.", path);
+	return p;
+}
+
+/* The signature file, raw, as lowercase hex (veritysetup: a regular non-empty file). */
+static char *read_signature_hex(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > (off_t)VERITY_MAX_SIG_SIZE) {
+		cli_error("verity", "%s: not a usable root hash signature file%s%s", path, fd < 0 ? ": " : "",
+			  fd < 0 ? strerror(errno) : "");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	size_t n = (size_t)st.st_size;
+	uint8_t *raw = malloc(n);
+	char *hex = malloc(2 * n + 1);
+	if (!raw || !hex || verity_pread_full(fd, raw, n, 0)) {
+		cli_error("verity", "%s: cannot read root hash signature", path);
+		free(raw);
+		free(hex);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	verity_hex_encode(raw, n, hex);
+	free(raw);
+	return hex;
+}
+
+/* veritysetup open DATA NAME HASH [ROOT_HASH]: the table is built here as
+ * cryptsetup's get_dm_verity_params does (spec §2.3); udmd creates the device. */
+static int do_open(struct verity_opts *o)
+{
+	struct verity_params p;
+	struct verity_geometry g;
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1];
+	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *sighex = NULL, *reply = NULL;
+	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
+	uint64_t hash_end, hash_size;
+
+	if (o->nargs != 5 && !(o->nargs == 4 && o->root_hash_file)) {
+		if (o->nargs == 4)
+			say("Command requires <root_hash> or --root-hash-file option as argument.");
+		else
+			fprintf(stderr, "veritysetup: open: requires <data_device> <name> <hash_device> [<root_hash>]"
+				" as arguments\n");
+		return EXIT_PARAMS;
+	}
+	if (o->ignore_corruption && o->restart_on_corruption) {
+		say("Option --ignore-corruption and --restart-on-corruption cannot be used together.");
+		return EXIT_PARAMS;
+	}
+	if (o->panic_on_corruption && o->restart_on_corruption) {
+		say("Option --panic-on-corruption and --restart-on-corruption cannot be used together.");
+		return EXIT_PARAMS;
+	}
+	if (o->error_as_corruption && !o->panic_on_corruption && !o->restart_on_corruption) {
+		say("Option --error-as-corruption must be used with --panic-on-corruption or --restart-on-corruption.");
+		return EXIT_PARAMS;
+	}
+	const char *name = o->args[2];
+	hash_fd = open_existing(o->args[3], O_RDONLY);
+	if (hash_fd < 0)
+		return EXIT_DEVICE;
+	r = load_params(o, hash_fd, o->args[3], &p);
+	if (!r)
+		r = read_root_hash(o, o->args[4], verity_digest_size(p.hash_name), root);
+	if (!r)
+		r = check_fec_opts(o, &p);
+	if (r)
+		goto out;
+	data_fd = open_existing(o->args[1], O_RDONLY);
+	if (data_fd < 0) {
+		r = -ENODEV;
+		goto out;
+	}
+	if ((r = resolve_data_blocks(&p, data_fd, o->args[1])))
+		goto out;
+	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name)) ||
+	    verity_geometry_hash_end(&g, &p, &hash_end)) {
+		say("Hash area overflow.");
+		r = -EINVAL;
+		goto out;
+	}
+	if ((r = fd_size(hash_fd, &hash_size)))
+		goto out;
+	if (!(data_abs = abs_path(o->args[1])) || !(hash_abs = abs_path(o->args[3]))) {
+		r = -ENODEV;
+		goto out;
+	}
+
+	/* base: <hash_type> <data> <hash> <dbs> <hbs> <data_blocks> <hash_start> <alg> <root> <salt|-> */
+	verity_hex_encode(root, verity_digest_size(p.hash_name), root_hex);
+	if (p.salt_size)
+		verity_hex_encode(p.salt, p.salt_size, salt_hex);
+	else
+		strcpy(salt_hex, "-");
+	size_t blen = strlen(data_abs) + strlen(hash_abs) + strlen(root_hex) + strlen(salt_hex) + 128;
+	char *base = malloc(blen), opts[8192] = "";
+	if (!base) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(base, blen, "%u %s %s %u %u %" PRIu64 " %" PRIu64 " %s %s %s", p.hash_type, data_abs, hash_abs,
+		 p.data_block_size, p.hash_block_size, p.data_blocks, g.hash_start, p.hash_name, root_hex, salt_hex);
+	/* cryptsetup's flag sanitising, then its fixed option order */
+	bool restart = o->restart_on_corruption && !o->panic_on_corruption;
+	bool panic = o->panic_on_corruption, ignore = o->ignore_corruption && !restart && !panic;
+	size_t ol = 0;
+#define OPT(...) ol += (size_t)snprintf(opts + ol, sizeof(opts) - ol, __VA_ARGS__)
+	if (ignore)
+		OPT(" ignore_corruption");
+	else if (restart)
+		OPT(" restart_on_corruption");
+	else if (panic)
+		OPT(" panic_on_corruption");
+	if (o->error_as_corruption)
+		OPT(" %s", panic ? "panic_on_error" : "restart_on_error");
+	if (o->ignore_zero_blocks)
+		OPT(" ignore_zero_blocks");
+	if (o->check_at_most_once)
+		OPT(" check_at_most_once");
+	if (o->use_tasklets)
+		OPT(" try_verify_in_tasklet");
+	if (o->fec_device) {
+		uint64_t fec_blocks;
+		fec_fd = open_existing(o->fec_device, O_RDONLY);
+		if (fec_fd < 0 || !(fec_abs = abs_path(o->fec_device))) {
+			free(base);
+			r = -ENODEV;
+			goto out;
+		}
+		if (verity_fec_blocks(&p, &g, hash_size, same_file(fec_fd, hash_fd), o->fec_offset, &fec_blocks)) {
+			say("Invalid FEC segment length.");
+			free(base);
+			r = -EINVAL;
+			goto out;
+		}
+		OPT(" use_fec_from_device %s fec_start %" PRIu64 " fec_blocks %" PRIu64 " fec_roots %u", fec_abs,
+		    o->fec_offset / p.hash_block_size, fec_blocks, (unsigned)o->fec_roots);
+	}
+#undef OPT
+	if (ol >= sizeof(opts)) {
+		cli_error("verity", "open: %s", strerror(ENAMETOOLONG));
+		free(base);
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	if (o->root_hash_signature && !(sighex = read_signature_hex(o->root_hash_signature))) {
+		free(base);
+		r = -EINVAL;
+		goto out;
+	}
+	char uuid[37] = "", sectors[32];
+	static const uint8_t zero_uuid[16];
+	if (!p.no_superblock && memcmp(p.uuid, zero_uuid, 16) != 0)
+		verity_uuid_unparse(p.uuid, uuid);
+	snprintf(sectors, sizeof(sectors), "%" PRIu64, p.data_blocks * (p.data_block_size / 512));
+	const char *argv[6] = { name, uuid, sectors, base, opts[0] ? opts + 1 : "", sighex };
+	char what[300];
+	snprintf(what, sizeof(what), "verity open %s", name);
+	r = udmd_call(o, what, UDM_CMD_VERITY_OPEN, sighex ? 6 : 5, argv, &reply);
+	free(base);
+	if (r) {
+		int code = report_failure(what, r, reply);
+		free(reply);
+		reply = NULL;
+		r = 0;
+		close(hash_fd);
+		hash_fd = -1;
+		if (data_fd >= 0)
+			close(data_fd);
+		if (fec_fd >= 0)
+			close(fec_fd);
+		free(data_abs);
+		free(hash_abs);
+		free(fec_abs);
+		free(sighex);
+		return code;
+	}
+out:
+	free(reply);
+	free(sighex);
+	free(data_abs);
+	free(hash_abs);
+	free(fec_abs);
+	if (fec_fd >= 0)
+		close(fec_fd);
+	if (data_fd >= 0)
+		close(data_fd);
+	if (hash_fd >= 0)
+		close(hash_fd);
+	if (o->verbose)
+		report_verbose(exit_code(r));
+	return exit_code(r);
+}
+
+static int do_close(struct verity_opts *o)
+{
+	char *reply = NULL, what[300];
+	if (o->nargs != 2) {
+		fprintf(stderr, "veritysetup: close: requires <name> as argument\n");
+		return EXIT_PARAMS;
+	}
+	snprintf(what, sizeof(what), "verity close %s", o->args[1]);
+	const char *argv[1] = { o->args[1] };
+	int r = udmd_call(o, what, UDM_CMD_VERITY_CLOSE, 1, argv, &reply);
+	int code = r ? report_failure(what, r, reply) : 0;
+	free(reply);
+	return code;
+}
+
+static int do_status(struct verity_opts *o)
+{
+	char *reply = NULL, what[300];
+	if (o->nargs != 2) {
+		fprintf(stderr, "veritysetup: status: requires <name> as argument\n");
+		return EXIT_PARAMS;
+	}
+	snprintf(what, sizeof(what), "verity status %s", o->args[1]);
+	const char *argv[1] = { o->args[1] };
+	int r = udmd_call(o, what, UDM_CMD_VERITY_STATUS, 1, argv, &reply);
+	int code = 0;
+	if (r == -ENODEV && reply && *reply) {
+		fputs(reply, stdout);   /* "... is inactive." */
+		code = EXIT_DEVICE;
+	} else if (r) {
+		code = report_failure(what, r, reply);
+	} else if (reply) {
+		fputs(reply, stdout);
+	}
+	free(reply);
+	if (fflush(stdout) && !code) {
+		cli_error(what, "writing output: %s", strerror(errno));
+		code = 1;
+	}
+	return code;
+}
+
 int cli_verity_main(int argc, char **argv)
 {
 	struct verity_opts o;
@@ -746,11 +1075,19 @@ int cli_verity_main(int argc, char **argv)
 		return do_verify(&o);
 	if (strcmp(verb, "dump") == 0)
 		return do_dump(&o);
-	if (!strcmp(verb, "open") || !strcmp(verb, "close") || !strcmp(verb, "status") ||
-	    !strcmp(verb, "create") || !strcmp(verb, "remove")) {
-		cli_error("verity", "%s: requires udmd (not wired yet)", verb);
-		return 1;
+	if (strcmp(verb, "create") == 0 && o.nargs == 5) {
+		/* legacy: create NAME DATA HASH ROOT -> open DATA NAME HASH ROOT */
+		char *name = o.args[1];
+		o.args[1] = o.args[2];
+		o.args[2] = name;
+		return do_open(&o);
 	}
+	if (strcmp(verb, "open") == 0)
+		return do_open(&o);
+	if (strcmp(verb, "close") == 0 || strcmp(verb, "remove") == 0)
+		return do_close(&o);
+	if (strcmp(verb, "status") == 0)
+		return do_status(&o);
 	fprintf(stderr, "veritysetup: Unknown action.\n");
 	return EXIT_PARAMS;
 }

@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 	}
 	udm_ctx_set_mapper_dir(d->ctx, d->mapper_dir);
 	udm_ctx_set_swap_callback(d->ctx, swap_cb, d);
+	if (udmd_verity_init(d, err, sizeof(err)))
+		goto fail;
 	if (udmd_control_listen(d, err, sizeof(err)))
 		goto fail;
 	/* Only now, holding the socket, is it safe to call leftovers stale. */

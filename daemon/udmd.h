@@ -113,6 +113,9 @@ void udmd_loop_table_swapped(struct udmd *d, dev_t dev);
 void udmd_loop_free(struct udmd *d);
 void udmd_loop_clean_stale(const char *mapper_dir);
 
+/* cmd_verity.c: trusted certificates, require_signatures, restart/panic action */
+int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
+
 /* log.c */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -49,6 +49,9 @@ enum udm_proto_cmd {
 	UDM_CMD_DM_DETACH,      /* name */
 
 	UDM_CMD_VERITY_FIRST = 0x0200,
+	UDM_CMD_VERITY_OPEN = UDM_CMD_VERITY_FIRST, /* name sb_uuid sectors params opts [sig_hex] */
+	UDM_CMD_VERITY_CLOSE,         /* name */
+	UDM_CMD_VERITY_STATUS,        /* name */
 	UDM_CMD_POLICY_FIRST = 0x0300,
 
 	UDM_CMD_WATCH_ADD = 0x0400,   /* path */
