@@ -98,6 +98,20 @@ static bool valid_name(const char *name)
 	       strcmp(name, "..");
 }
 
+unsigned udmd_verity_block_size(struct udmd *d, dev_t dev)
+{
+	struct udm_target_status *st = NULL;
+	size_t n = 0;
+	unsigned bs = 0;
+	char w[16];
+	if (udm_table_status(d->ctx, ((struct udm_dev_id){ .dev = dev }), UDM_F_STATUS_TABLE, &st, &n, NULL))
+		return 0;
+	if (n == 1 && strcmp(st[0].type, "verity") == 0 && word(st[0].text, 3, w, sizeof(w)))
+		bs = (unsigned)strtoul(w, NULL, 10);
+	udm_target_status_free(st, n);
+	return bs > 512 && bs <= 4096 ? bs : 0;
+}
+
 /* --- verity_open ---------------------------------------------------------- */
 
 /* args: name, superblock uuid ("" without one), size in sectors, the ten

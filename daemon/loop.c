@@ -111,11 +111,12 @@ int udmd_loop_find(struct udmd *d, dev_t dev)
 	return m;
 }
 
-static int configure(int lfd, int bfd, bool ro, const char *name)
+static int configure(int lfd, int bfd, bool ro, const char *name, unsigned block_size)
 {
 	struct loop_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.fd = (unsigned)bfd;
+	cfg.block_size = block_size;   /* 0: 512 */
 	cfg.info.lo_flags = ro ? LO_FLAGS_READ_ONLY : 0;
 	snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "udm:%s", name);
 	if (ioctl(lfd, LOOP_CONFIGURE, &cfg) == 0)
@@ -125,7 +126,8 @@ static int configure(int lfd, int bfd, bool ro, const char *name)
 	/* kernels before 5.8 */
 	if (ioctl(lfd, LOOP_SET_FD, bfd) < 0)
 		return -errno;
-	if (ioctl(lfd, LOOP_SET_STATUS64, &cfg.info) < 0) {
+	if (ioctl(lfd, LOOP_SET_STATUS64, &cfg.info) < 0 ||
+	    (block_size && ioctl(lfd, LOOP_SET_BLOCK_SIZE, (unsigned long)block_size) < 0)) {
 		int r = -errno;
 		ioctl(lfd, LOOP_CLR_FD, 0);
 		return r;
@@ -176,7 +178,8 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 			lfd = -1;
 			break;
 		}
-		r = configure(lfd, bfd, readonly, name);
+		/* a device's logical block size, as the kernel's io_hints raise it (verity: dbs) */
+		r = configure(lfd, bfd, readonly, name, udmd_verity_block_size(d, dev));
 		if (r == 0) {
 			*minor = n;
 		} else {

@@ -115,6 +115,9 @@ void udmd_loop_clean_stale(const char *mapper_dir);
 
 /* cmd_verity.c: trusted certificates, require_signatures, restart/panic action */
 int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
+/* Data block size of a live verity device (its logical block size, as the
+ * kernel's verity_io_hints set it), 0 for any other device. */
+unsigned udmd_verity_block_size(struct udmd *d, dev_t dev);
 
 /* log.c */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
