@@ -89,7 +89,7 @@ test_expect_success 'bad format arguments: one message, non-zero exit, nothing c
 	test_must_fail "$UDM" verity frobnicate 2> err
 	grep -q "Unknown action" err
 	test_must_fail "$UDM" verity open d name h 00 2> err
-	grep -q "requires udmd" err
+	grep -q "Device h does not exist or access denied." err
 '
 
 test_expect_success 'same file for data and hash needs a hash offset beyond the data' '

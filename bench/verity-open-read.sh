@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Sequential verified reads of a device made by `udm verity open`, through
+# RUNTIME/mapper/NAME (FUSE, direct_io) and through the loop device on it,
+# against one core's SHA-256 on 4 KiB blocks (openssl speed). One reader.
+#   bench/verity-open-read.sh [SIZE_MIB (256)] [PASSES (3)] [BS (1M)]
+# Needs root, /dev/fuse, loop devices. BENCH_DIR (default /dev/shm) holds the
+# image: tmpfs, so what is measured is the verity path, not the disk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${1:-256} PASSES=${2:-3} BS=${3:-1M}
+B=${B:-build}
+UDM=$PWD/$B/udm UDMD=$PWD/$B/udmd
+[ "$(id -u)" = 0 ] || { echo "verity-open-read: needs root" >&2; exit 77; }
+[ -x "$UDMD" ] || { echo "verity-open-read: build first (make)" >&2; exit 1; }
+
+DIR=$(mktemp -d "${BENCH_DIR:-/dev/shm}/udm-bench.XXXXXX")
+RT=$DIR/rt
+cleanup() {
+	if [ -S "$RT/control" ]; then "$UDM" --runtime-dir "$RT" shutdown 2>/dev/null || true; fi
+	local f d
+	for f in /sys/block/loop*/loop/backing_file; do   # only ours, if udmd died
+		[ -e "$f" ] || continue
+		case "$(cat "$f")" in "$RT"/mapper/*) d=${f#/sys/block/}; losetup -d "/dev/${d%%/*}" ;; esac
+	done 2>/dev/null
+	grep -q " $RT/mapper " /proc/self/mountinfo && umount -l "$RT/mapper"
+	rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+head -c $((SIZE << 20)) /dev/urandom >"$DIR/data.img"
+"$UDM" verity format "$DIR/data.img" "$DIR/hash.img" --root-hash-file "$DIR/root" >/dev/null
+"$UDMD" --runtime-dir "$RT" --state-dir "$DIR/state" 2>"$DIR/udmd.log"
+"$UDM" --runtime-dir "$RT" verity open "$DIR/data.img" vbench "$DIR/hash.img" "$(cat "$DIR/root")"
+LOOP=$("$UDM" --runtime-dir "$RT" attach vbench)
+
+# mbps CMD...: MB/s of one pass (SIZE MiB)
+mbps() {
+	local t0 t1
+	t0=$(date +%s.%N); "$@" 2>/dev/null; t1=$(date +%s.%N)
+	awk -v s=$SIZE -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", s * 1048576 / (b - a) / 1e6 }'
+}
+median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+m=() l=()
+for _ in $(seq "$PASSES"); do
+	m+=("$(mbps dd if="$RT/mapper/vbench" of=/dev/null bs="$BS" status=none)")
+	l+=("$(mbps dd if="$LOOP" of=/dev/null bs="$BS" iflag=direct status=none)")
+done
+M=$(echo "${m[*]}" | median) L=$(echo "${l[*]}" | median)
+# openssl: "sha256  ...  <4096-byte column>k" (1000s of bytes per second)
+S=$(openssl speed -seconds 3 -evp sha256 -bytes 4096 2>/dev/null | awk '/^sha256/ { sub("k", "", $NF); printf "%.0f", $NF / 1000 }')
+echo "image: ${SIZE} MiB, sha256, 4 KiB blocks, bs=$BS, $PASSES passes, one reader"
+echo "openssl speed -evp sha256 -bytes 4096, one core: $S MB/s"
+printf "mapper/vbench (FUSE):  %5s MB/s  (passes: %s)  %3d %% of one core\n" "$M" "${m[*]}" $((M * 100 / S))
+printf "loop on mapper/vbench: %5s MB/s  (passes: %s)  %3d %% of one core\n" "$L" "${l[*]}" $((L * 100 / S))
