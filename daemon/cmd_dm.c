@@ -294,8 +294,8 @@ static int info_fn(struct udmd *d, const char *name, bool prefix, unsigned flags
 	udmd_printf(out, "Open count:        %d\n", i.open_count);
 	udmd_printf(out, "Event number:      %" PRIu32 "\n", i.event_nr);
 	udmd_printf(out, "Major, minor:      %u, %u\n", major(i.dev), minor(i.dev));
-	if (live || inactive)
-		udmd_printf(out, "Number of targets: %" PRIu32 "\n", i.target_count);
+	/* printed also without a table: "Number of targets: 0" (checked with the kernel oracle) */
+	udmd_printf(out, "Number of targets: %" PRIu32 "\n", i.target_count);
 	if (i.uuid[0])
 		udmd_printf(out, "UUID: %s\n", i.uuid);
 	udmd_printf(out, "\n");
