@@ -371,12 +371,12 @@ static int handle_corruption(struct verity_c *v, const struct verity_read_fault 
 
 static int verity_read_blocks(struct verity_c *v, uint64_t block, uint64_t count, uint8_t *buf)
 {
-	for (uint64_t i = 0; i < count; i++) {
-		uint8_t *out = buf + i * v->p.data_block_size;
+	uint64_t i = 0;
+	while (i < count) {
 		struct verity_read_fault f = { 0 };
-		int r = verity_tree_read_fault(v->tree, block + i, out, &f);
+		int r = verity_tree_read_range(v->tree, block + i, count - i, buf + i * v->p.data_block_size, &f);
 		if (!r)
-			continue;
+			return 0;
 		if (!f.corrupt) {
 			if (v->error_mode != MODE_EIO && fatal_action)
 				fatal_action("dm-verity device has I/O error");
@@ -385,8 +385,11 @@ static int verity_read_blocks(struct verity_c *v, uint64_t block, uint64_t count
 		if ((r = handle_corruption(v, &f)))
 			return r;
 		/* logging mode: the unverified data goes through, as in the kernel */
-		if (blockdev_pread(v->data_dev, out, v->p.data_block_size, (block + i) * v->p.data_block_size))
+		i = f.index - block;
+		if (blockdev_pread(v->data_dev, buf + i * v->p.data_block_size, v->p.data_block_size,
+				   f.index * v->p.data_block_size))
 			return -EIO;
+		i++;
 	}
 	return 0;
 }

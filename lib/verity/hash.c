@@ -140,3 +140,16 @@ int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *bloc
 		return -EIO;
 	return 0;
 }
+
+int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
+		       uint8_t *digests)
+{
+	const uint8_t *b = blocks;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = verity_hash_block(h, ctx, b + i * len, len, digests + i * h->digest_size);
+		if (r)
+			return r;
+	}
+	return 0;
+}

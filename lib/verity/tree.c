@@ -183,6 +183,12 @@ static bool cache_get(struct verity_tree *t, uint64_t block, size_t off, size_t 
 	return hit;
 }
 
+/* Copy a whole cached hash block out; false on a miss. */
+static bool cache_get_block(struct verity_tree *t, uint64_t block, uint8_t *out)
+{
+	return cache_get(t, block, 0, t->p.hash_block_size, out);
+}
+
 static void cache_put(struct verity_tree *t, uint64_t block, const uint8_t *data)
 {
 	size_t s = (size_t)(block % t->nslots);
@@ -272,7 +278,7 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 		r = read_checked(t, ctx, &t->hash, blk * hbs, hbs, fec_idx, want, hblock);
 		if (r) {
 			if (fault)
-				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk };
+				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk, n };
 			goto out;
 		}
 		cache_put(t, blk, hblock);
@@ -286,12 +292,12 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 	if (t->validated && (atomic_load(&t->validated[n / 8]) & (1u << (n % 8)))) {
 		r = verity_source_read(&t->data, buf, t->p.data_block_size, n * t->p.data_block_size);
 		if (r && fault)
-			*fault = (struct verity_read_fault){ false, false, n };
+			*fault = (struct verity_read_fault){ false, false, n, n };
 		goto out;
 	}
 	r = read_checked(t, ctx, &t->data, n * t->p.data_block_size, t->p.data_block_size, n, want, buf);
 	if (r && fault)
-		*fault = (struct verity_read_fault){ r == -EBADMSG, false, n };
+		*fault = (struct verity_read_fault){ r == -EBADMSG, false, n, n };
 	if (!r && t->validated)
 		atomic_fetch_or(&t->validated[n / 8], (uint8_t)(1u << (n % 8)));
 out:
@@ -299,4 +305,128 @@ out:
 		memset(buf, 0, t->p.data_block_size);
 	free(hblock);
 	return r;
+}
+
+/* Leaf (level-0) hash block of data block n, verified up to the root (or to a cached,
+ * verified block), into hblock (hash_block_size bytes). Needs levels > 0. */
+static int get_leaf(struct verity_tree *t, void *ctx, uint64_t n, uint8_t *hblock, struct verity_read_fault *fault)
+{
+	const struct verity_geometry *g = &t->g;
+	size_t hbs = t->p.hash_block_size;
+	uint8_t want[VERITY_MAX_DIGEST_SIZE];
+	unsigned lvl;
+
+	if (cache_get_block(t, g->level_block[0] + (n >> g->hash_per_block_bits), hblock))
+		return 0;
+	memcpy(want, t->root, g->digest_size);
+	for (lvl = 1; lvl < g->levels; lvl++) {
+		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
+		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
+		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
+		if (cache_get(t, blk, off, g->digest_size, want))
+			break;
+	}
+	while (lvl-- > 0) {
+		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
+		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
+		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
+		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
+		int r = read_checked(t, ctx, &t->hash, blk * hbs, hbs, fec_idx, want, hblock);
+		if (r) {
+			if (fault)
+				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk, n };
+			return r;
+		}
+		cache_put(t, blk, hblock);
+		if (lvl)
+			memcpy(want, hblock + off, g->digest_size);
+	}
+	return 0;
+}
+
+#define BATCH 32   /* digests computed per verity_hash_blocks call */
+
+int verity_tree_read_range(struct verity_tree *t, uint64_t first, uint64_t count, void *buf,
+			   struct verity_read_fault *fault)
+{
+	const struct verity_geometry *g = &t->g;
+	size_t dbs = t->p.data_block_size, ds = g->digest_size;
+	uint8_t *out = buf, *hblock = NULL;
+	uint8_t got[BATCH * VERITY_MAX_DIGEST_SIZE];
+	uint64_t n = first, end;
+	void *ctx;
+	int r = 0;
+
+	if (first >= t->p.data_blocks || count > t->p.data_blocks - first)
+		return -EINVAL;
+	end = first + count;
+	if (count > SIZE_MAX / dbs || g->levels == 0)
+		goto one_by_one;
+	ctx = thread_ctx();
+	if (!ctx)
+		return -ENOMEM;
+	/* all data blocks in one read; a read error is sorted out block by block */
+	if (verity_source_read(&t->data, out, (size_t)count * dbs, first * dbs))
+		goto one_by_one;
+	hblock = malloc(t->p.hash_block_size);
+	if (!hblock) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	while (n < end) {
+		/* the data blocks under one leaf hash block */
+		uint64_t leaf_end = ((n >> g->hash_per_block_bits) + 1) << g->hash_per_block_bits;
+		if (leaf_end > end)
+			leaf_end = end;
+		if ((r = get_leaf(t, ctx, n, hblock, fault)))
+			goto fail;
+		while (n < leaf_end) {
+			unsigned k = leaf_end - n > BATCH ? BATCH : (unsigned)(leaf_end - n);
+			uint8_t *p = out + (n - first) * dbs;
+			bool skip_hash = false;
+			if (t->validated || t->ignore_zero_blocks) {
+				/* rare options: per block, as verity_tree_read_fault does */
+				k = 1;
+				size_t off = (size_t)(n & (g->hash_per_block - 1)) * g->stride;
+				if (t->ignore_zero_blocks && memcmp(hblock + off, t->zero_digest, ds) == 0) {
+					memset(p, 0, dbs);
+					skip_hash = true;
+				} else if (t->validated && (atomic_load(&t->validated[n / 8]) & (1u << (n % 8)))) {
+					skip_hash = true;
+				}
+			}
+			if (!skip_hash && (r = verity_hash_blocks(t->h, ctx, p, k, dbs, got)))
+				goto fail;
+			for (unsigned i = 0; i < k && !skip_hash; i++, n++) {
+				size_t off = (size_t)(n & (g->hash_per_block - 1)) * g->stride;
+				if (memcmp(got + i * ds, hblock + off, ds) != 0) {
+					/* re-read, repair through FEC if there is one, and report */
+					r = verity_tree_read_fault(t, n, p + i * dbs, fault);
+					if (r)
+						goto fail;
+				} else if (t->validated) {
+					atomic_fetch_or(&t->validated[n / 8], (uint8_t)(1u << (n % 8)));
+				}
+			}
+			if (skip_hash)
+				n++;
+		}
+	}
+	free(hblock);
+	return 0;
+fail:
+	/* blocks before n are verified; never leave unverified bytes from n on */
+	memset(out + (n - first) * dbs, 0, (size_t)(end - n) * dbs);
+	free(hblock);
+	return r;
+one_by_one:
+	for (; n < end; n++) {
+		r = verity_tree_read_fault(t, n, out + (n - first) * dbs, fault);
+		if (r) {
+			if (fault)
+				fault->index = n;
+			goto fail;
+		}
+	}
+	return 0;
 }

@@ -87,6 +87,9 @@ unsigned verity_digest_size(const char *name);
 void *verity_hasher_ctx_new(void);
 void verity_hasher_ctx_free(void *ctx);
 int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest);
+/* Digests of n consecutive blocks of len bytes each (digest i at digests + i * digest size). */
+int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
+		       uint8_t *digests);
 
 /* --- build.c: whole-tree create and verify, multithreaded ---------------- */
 struct verity_report {                   /* where and why verification failed */
@@ -151,6 +154,7 @@ struct verity_read_fault {
 	bool corrupt;                    /* a digest mismatch (not a read error) */
 	bool metadata;                   /* in a hash block rather than the data block */
 	uint64_t block;                  /* data block index, or absolute hash block number */
+	uint64_t index;                  /* the data block whose read failed */
 };
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
 		     const struct verity_tree_options *opt, struct verity_tree **out);
@@ -164,6 +168,13 @@ void verity_tree_close(struct verity_tree *t);
 int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf);
 /* Same, reporting where a failure happened (fault may be NULL). */
 int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct verity_read_fault *fault);
+/* Read and verify data blocks first..first+count-1 into buf: one read of the data, one
+ * tree walk per leaf hash block, digests computed in batches. On failure, fault (may be
+ * NULL) says where as verity_tree_read_fault would for data block fault->index: the
+ * blocks before it are verified and returned, the rest of buf is zeroed. -EBADMSG on a
+ * digest mismatch (data or hash block), other negative errno otherwise. */
+int verity_tree_read_range(struct verity_tree *t, uint64_t first, uint64_t count, void *buf,
+			   struct verity_read_fault *fault);
 /* Forget every verified hash block (the kernel resets dm-bufio at postsuspend). */
 void verity_tree_forget(struct verity_tree *t);
 const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t);
