@@ -91,6 +91,12 @@ int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *bloc
 int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
 		       uint8_t *digests);
 
+/* --- sha256x2.c: two salted SHA-256 block digests at once (x86 SHA extensions) --- */
+bool verity_sha256x2_supported(void);
+/* digest(salt || block) (salt_first) or digest(block || salt) of two blocks of len bytes */
+void verity_sha256x2(const uint8_t *salt, size_t salt_size, bool salt_first, const uint8_t *da,
+		     const uint8_t *db, size_t len, uint8_t *out_a, uint8_t *out_b);
+
 /* --- build.c: whole-tree create and verify, multithreaded ---------------- */
 struct verity_report {                   /* where and why verification failed */
 	char message[128];               /* veritysetup wording, without newline */
