@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <linux/fsverity.h>
 #include "cli/cli.h"
 #include "lib/ipe/ipe.h"
+#include "util/proto.h"
 
 static int usage(void)
 {
@@ -19,7 +22,8 @@ static int usage(void)
 		"       udm policy eval FILE --op OP [--dmverity-roothash ALG:HEX] [--dmverity-signature]\n"
 		"                       [--boot-verified] [--fsverity-digest ALG:HEX] [--fsverity-signature]\n"
 		"                       [--anonymous | --file PATH] [--trusted-certs CERTS]\n"
-		"       udm policy load|update|activate|delete|list|show|enforce|success-audit ... (through udmd)\n");
+		"       udm policy [--runtime-dir DIR] load FILE | update NAME FILE | activate NAME | delete NAME\n"
+		"       udm policy [--runtime-dir DIR] list | show NAME | enforce [on|off] | success-audit [on|off]\n");
 	return 1;
 }
 
@@ -258,12 +262,150 @@ out:
 	return rc;
 }
 
+/* ---- verbs through udmd ---- */
+
+/* One request to udmd; prints its output. Errors: "udm: policy VERB: ERRNO TEXT: DETAIL". */
+static int call_daemon(const char *rt, const char *what, uint16_t cmd, unsigned argc, const char *const *argv)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t *payload = NULL, *reply = NULL;
+	size_t plen = 0;
+	struct udm_proto_hdr h;
+	int fd = -1, rc = 1, r;
+
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", rt) >= (int)sizeof(sa.sun_path)) {
+		cli_error(what, "%s/control: %s", rt, strerror(ENAMETOOLONG));
+		return 1;
+	}
+	if ((r = udm_proto_args_encode(argc, argv, &payload, &plen))) {
+		cli_error(what, "%s", strerror(-r));
+		return 1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		cli_error(what, "cannot reach udmd at %s: %s", sa.sun_path, strerror(errno));
+		goto out;
+	}
+	if ((r = udm_proto_send(fd, cmd, 0, payload, plen))) {
+		cli_error(what, "sending to udmd: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = udm_proto_recv(fd, UDM_PROTO_MAX_REPLY, &h, &reply))) {
+		cli_error(what, "no reply from udmd: %s", strerror(r == -ECONNRESET ? EPIPE : -r));
+		goto out;
+	}
+	if (h.status > 0 || h.status < -4095) {
+		cli_error(what, "bad reply status %d from udmd", h.status);
+		goto out;
+	}
+	if (h.status < 0) {
+		if (h.len && reply[0])
+			cli_error(what, "%s: %s", strerror(-h.status), (char *)reply);
+		else
+			cli_error(what, "%s", strerror(-h.status));
+		goto out;
+	}
+	if (h.len && fwrite(reply, 1, h.len, stdout) != h.len) {
+		cli_error(what, "writing output: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fflush(stdout) != 0 && rc == 0) {
+		cli_error(what, "writing output: %s", strerror(errno));
+		rc = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(payload);
+	free(reply);
+	return rc;
+}
+
+/* FILE as hex: DER carries NUL bytes and request arguments are C strings. */
+static char *file_hex(const char *what, const char *file)
+{
+	uint8_t *data;
+	size_t len;
+	int r = read_all(file, &data, &len);
+	if (r < 0) {
+		cli_error(what, "%s: %s", file, strerror(-r));
+		return NULL;
+	}
+	if (len > (UDM_PROTO_MAX_REQUEST - 4096) / 2) {
+		cli_error(what, "%s: %s", file, strerror(EFBIG));
+		free(data);
+		return NULL;
+	}
+	char *h = malloc(2 * len + 1);
+	for (size_t i = 0; h && i < len; i++)
+		sprintf(h + 2 * i, "%02x", data[i]);
+	if (h)
+		h[2 * len] = '\0';
+	else
+		cli_error(what, "%s", strerror(ENOMEM));
+	free(data);
+	return h;
+}
+
+static const struct daemon_verb {
+	const char *name;
+	uint16_t cmd, set_cmd;	/* set_cmd: with the optional on|off argument */
+	int min, max;		/* positional arguments */
+	const char *args;
+} daemon_verbs[] = {
+	{ "load", UDM_CMD_POLICY_LOAD, 0, 1, 1, "FILE" },
+	{ "update", UDM_CMD_POLICY_UPDATE, 0, 2, 2, "NAME FILE" },
+	{ "activate", UDM_CMD_POLICY_ACTIVATE, 0, 1, 1, "NAME" },
+	{ "delete", UDM_CMD_POLICY_DELETE, 0, 1, 1, "NAME" },
+	{ "list", UDM_CMD_POLICY_LIST, 0, 0, 0, "" },
+	{ "show", UDM_CMD_POLICY_SHOW, 0, 1, 1, "NAME" },
+	{ "enforce", UDM_CMD_POLICY_ENFORCE_GET, UDM_CMD_POLICY_ENFORCE_SET, 0, 1, "[on|off]" },
+	{ "success-audit", UDM_CMD_POLICY_SAUDIT_GET, UDM_CMD_POLICY_SAUDIT_SET, 0, 1, "[on|off]" },
+};
+
+static int cmd_daemon(const struct daemon_verb *v, int argc, char **argv)
+{
+	char what[64];
+	const char *rt = getenv("UDM_RUNTIME_DIR"), *pos[4];
+	int npos = 0;
+
+	snprintf(what, sizeof(what), "policy %s", v->name);
+	if (!rt || !*rt)
+		rt = "/run/udm";
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--runtime-dir") == 0 && i + 1 < argc)
+			rt = argv[++i];
+		else if (strncmp(argv[i], "--runtime-dir=", 14) == 0)
+			rt = argv[i] + 14;
+		else if (npos < v->max)
+			pos[npos++] = argv[i];
+		else
+			return cli_error(what, "extra argument '%s' (expected %s)", argv[i], v->args), usage();
+	}
+	if (npos < v->min)
+		return cli_error(what, "missing argument (expected %s)", v->args), usage();
+
+	uint16_t cmd = v->cmd;
+	char *hex = NULL;
+	if (v->set_cmd && npos == 1) {
+		bool on;
+		if (ipe_parse_bool(pos[0], strlen(pos[0]), &on) < 0)
+			return cli_error(what, "%s: '%s' is not on or off", strerror(EINVAL), pos[0]), 1;
+		cmd = v->set_cmd;
+		pos[0] = on ? "1" : "0";
+	} else if (cmd == UDM_CMD_POLICY_LOAD || cmd == UDM_CMD_POLICY_UPDATE) {
+		if (!(hex = file_hex(what, pos[npos - 1])))
+			return 1;
+		pos[npos - 1] = hex;
+	}
+	int rc = call_daemon(rt, what, cmd, (unsigned)npos, pos);
+	free(hex);
+	return rc;
+}
+
 int cli_policy_main(int argc, char **argv)
 {
-	static const char *const daemon_verbs[] = {
-		"load", "update", "activate", "delete", "list", "show", "enforce", "success-audit",
-	};
-
 	if (argc < 2)
 		return usage();
 	if (strcmp(argv[1], "check") == 0)
@@ -271,10 +413,8 @@ int cli_policy_main(int argc, char **argv)
 	if (strcmp(argv[1], "eval") == 0)
 		return cmd_eval(argc, argv);
 	for (size_t i = 0; i < sizeof(daemon_verbs) / sizeof(daemon_verbs[0]); i++)
-		if (strcmp(argv[1], daemon_verbs[i]) == 0) {
-			cli_error("policy", "%s: requires udmd (not wired to the daemon yet)", argv[1]);
-			return 1;
-		}
+		if (strcmp(argv[1], daemon_verbs[i].name) == 0)
+			return cmd_daemon(&daemon_verbs[i], argc, argv);
 	cli_error("policy", "unknown verb '%s'", argv[1]);
 	return usage();
 }

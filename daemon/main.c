@@ -282,6 +282,7 @@ static void teardown(struct udmd *d)
 			udmd_log("%d device(s) still open at shutdown", left);
 	}
 	udmd_fuse_stop(d);
+	udmd_ipe_stop(d);
 	udmd_loop_free(d);
 	if (d->ctx)
 		udm_ctx_free(d->ctx);
@@ -344,6 +345,9 @@ int main(int argc, char **argv)
 	udmd_loop_clean_stale(d->mapper_dir);
 	udmd_fuse_clean_stale(d->mapper_dir);
 	if (udmd_fuse_start(d, err, sizeof(err)))
+		goto fail;
+	/* The active policy is back before anything can ask for a decision. */
+	if (udmd_ipe_start(d, err, sizeof(err)))
 		goto fail;
 	if (chdir("/") < 0)
 		udmd_log("chdir /: %s", strerror(errno));

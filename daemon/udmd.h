@@ -32,6 +32,8 @@ struct udmd_config {
 
 struct udmd_fuse;
 struct udmd_loops;
+struct ipe_store;
+struct udmd_ipe_fuse;
 
 struct udmd {
 	struct udmd_config cfg;
@@ -43,6 +45,8 @@ struct udmd {
 	struct udmd_fuse *fuse;
 	struct udmd_loops *loops;
 	pthread_mutex_t cwd_lock;   /* table loads chdir to the client's cwd */
+	struct ipe_store *ipe;      /* IPE policies, active one, switches (cmd_policy.c) */
+	struct udmd_ipe_fuse *ipe_fuse;   /* RUNTIME/ipe (fuse_ipe.c) */
 };
 
 /* Output of a command: text for the client (its output on success, a detail
@@ -118,6 +122,21 @@ int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
 /* Data block size of a live verity device (its logical block size, as the
  * kernel's verity_io_hints set it), 0 for any other device. */
 unsigned udmd_verity_block_size(struct udmd *d, dev_t dev);
+
+/* cmd_policy.c: the IPE store on --state-dir with --trusted-certs, the
+ * --boot-policy, the audit sink and the RUNTIME/ipe mount. start: 0 or -errno
+ * with err set; stop is safe after a failed start. */
+int udmd_ipe_start(struct udmd *d, char *err, size_t errlen);
+void udmd_ipe_stop(struct udmd *d);
+/* One audit record (the text after "audit(...): ") as one line of --audit-log
+ * (appended, flushed; else standard error), typed by its first field. Thread-safe. */
+void udmd_audit(struct udmd *d, const char *record);
+/* The actor of a request for audit records: loginuid and sessionid of pid. */
+void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses);
+
+/* fuse_ipe.c: RUNTIME/ipe, the kernel's securityfs ipe/ tree */
+int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errlen);
+void udmd_fuse_ipe_stop(struct udmd *d);
 
 /* log.c */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

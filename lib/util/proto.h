@@ -53,6 +53,16 @@ enum udm_proto_cmd {
 	UDM_CMD_VERITY_CLOSE,         /* name */
 	UDM_CMD_VERITY_STATUS,        /* name */
 	UDM_CMD_POLICY_FIRST = 0x0300,
+	UDM_CMD_POLICY_LOAD = UDM_CMD_POLICY_FIRST, /* hex(pkcs7 blob) */
+	UDM_CMD_POLICY_UPDATE,        /* name hex(pkcs7 blob) */
+	UDM_CMD_POLICY_ACTIVATE,      /* name */
+	UDM_CMD_POLICY_DELETE,        /* name */
+	UDM_CMD_POLICY_LIST,
+	UDM_CMD_POLICY_SHOW,          /* name */
+	UDM_CMD_POLICY_ENFORCE_GET,
+	UDM_CMD_POLICY_ENFORCE_SET,   /* 1|0 */
+	UDM_CMD_POLICY_SAUDIT_GET,    /* success_audit */
+	UDM_CMD_POLICY_SAUDIT_SET,    /* 1|0 */
 
 	UDM_CMD_WATCH_ADD = 0x0400,   /* path */
 	UDM_CMD_WATCH_REMOVE,         /* path */

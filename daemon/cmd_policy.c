@@ -1,0 +1,350 @@
+/* The policy family of udmd: the IPE store (opened on --state-dir, trusting
+ * --trusted-certs, with --boot-policy made active before udmd reports ready),
+ * the audit sink every IPE record goes through, and the control commands
+ * behind `udm policy load|update|activate|delete|list|show|enforce|success-audit`,
+ * with the rules and errnos of the kernel's securityfs files (ipe.md §5). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "daemon/udmd.h"
+#include "lib/ipe/ipe.h"
+
+/* One daemon per process: the sink and the trust set live here. */
+static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
+static FILE *audit_f;
+static unsigned audit_serial;
+static struct udm_trust *trust;
+
+/* The record's type from its first field, as the kernel's audit.c writes them. */
+static int record_type(const char *rec)
+{
+	if (strncmp(rec, "ipe_op=", 7) == 0)
+		return IPE_AUDIT_ACCESS;
+	if (strncmp(rec, "old_active_pol_name=", 20) == 0)
+		return IPE_AUDIT_CONFIG_CHANGE;
+	if (strncmp(rec, "policy_name=", 12) == 0)
+		return IPE_AUDIT_POLICY_LOAD;
+	if (strncmp(rec, "enforcing=", 10) == 0)
+		return IPE_AUDIT_MAC_STATUS;
+	return 0;
+}
+
+/* "type=1422 audit(1700000000.123:7): policy_name=..." as the kernel prints
+ * records when no audit daemon takes them. */
+static void audit_typed(int type, const char *rec)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&audit_lock);
+	unsigned serial = ++audit_serial;
+	if (audit_f) {
+		fprintf(audit_f, "type=%d audit(%lld.%03ld:%u): %s\n", type, (long long)ts.tv_sec,
+			ts.tv_nsec / 1000000, serial, rec);
+		if (fflush(audit_f) != 0)
+			udmd_log("--audit-log: %s", strerror(errno));
+	} else {
+		udmd_log("type=%d audit(%lld.%03ld:%u): %s", type, (long long)ts.tv_sec,
+			 ts.tv_nsec / 1000000, serial, rec);
+	}
+	pthread_mutex_unlock(&audit_lock);
+}
+
+void udmd_audit(struct udmd *d, const char *record)
+{
+	(void)d;
+	audit_typed(record_type(record), record);
+}
+
+static void store_audit(void *arg, int type, const char *record)
+{
+	(void)arg;
+	audit_typed(type, record);
+}
+
+static uint32_t proc_u32(pid_t pid, const char *file)
+{
+	char path[64], buf[32];
+	unsigned long v;
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return IPE_AUID_UNSET;
+	bool ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu", &v) == 1;
+	fclose(f);
+	return ok ? (uint32_t)v : IPE_AUID_UNSET;
+}
+
+void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses)
+{
+	*auid = pid > 0 ? proc_u32(pid, "loginuid") : IPE_AUID_UNSET;
+	*ses = pid > 0 ? proc_u32(pid, "sessionid") : IPE_AUID_UNSET;
+}
+
+static int read_boot_policy(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap);
+	while (b) {
+		if (n == cap) {
+			char *nb = realloc(b, cap *= 2);
+			if (!nb) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+		}
+		size_t got = fread(b + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int err = !b ? -ENOMEM : ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (err) {
+		free(b);
+		return err;
+	}
+	*text = b;
+	*len = n;
+	return 0;
+}
+
+int udmd_ipe_start(struct udmd *d, char *err, size_t errlen)
+{
+	const struct udmd_config *c = &d->cfg;
+	char reason[512] = "";
+	int r;
+
+	if (c->audit_log) {
+		int fd = open(c->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || !(audit_f = fdopen(fd, "a"))) {
+			r = -errno;
+			if (fd >= 0)
+				close(fd);
+			snprintf(err, errlen, "--audit-log %s: %s", c->audit_log, strerror(-r));
+			return r;
+		}
+	}
+	if (c->trusted_certs && (r = udm_trust_load(c->trusted_certs, &trust, reason, sizeof(reason))) < 0) {
+		snprintf(err, errlen, "--trusted-certs %s: %s", c->trusted_certs, reason);
+		return r;
+	}
+	struct ipe_store_opts o = {
+		.state_dir = c->state_dir, .trust = trust, .audit = store_audit, .audit_arg = d,
+	};
+	if ((r = ipe_store_open(&o, &d->ipe, reason, sizeof(reason))) < 0) {
+		snprintf(err, errlen, "policy store: %s", reason);
+		return r;
+	}
+	if (c->boot_policy) {
+		char *text = NULL;
+		size_t len = 0;
+		struct ipe_parse_error pe = { 0 };
+		if ((r = read_boot_policy(c->boot_policy, &text, &len)) < 0) {
+			snprintf(err, errlen, "--boot-policy %s: %s", c->boot_policy, strerror(-r));
+			return r;
+		}
+		r = ipe_store_boot_policy(d->ipe, text, len, &pe);
+		free(text);
+		if (r < 0) {
+			snprintf(err, errlen, "--boot-policy %s:%u: %s: %s", c->boot_policy, pe.line,
+				 ipe_errno_name(-r), pe.reason);
+			return r;
+		}
+	}
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s/ipe", c->runtime_dir);
+	udmd_fuse_clean_stale(dir);
+	return udmd_fuse_ipe_start(d, dir, err, errlen);
+}
+
+void udmd_ipe_stop(struct udmd *d)
+{
+	udmd_fuse_ipe_stop(d);
+	ipe_store_close(d->ipe);
+	d->ipe = NULL;
+	udm_trust_free(trust);
+	trust = NULL;
+	pthread_mutex_lock(&audit_lock);
+	if (audit_f)
+		fclose(audit_f);
+	audit_f = NULL;
+	pthread_mutex_unlock(&audit_lock);
+}
+
+/* ---- control commands ---- */
+
+static int unhex(const char *s, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(s);
+	if (n % 2)
+		return -EINVAL;
+	uint8_t *b = malloc(n / 2 + 1);
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < n / 2; i++) {
+		int v = 0;
+		for (int k = 0; k < 2; k++) {
+			char ch = s[2 * i + (size_t)k];
+			int x = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+				: ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+			if (x < 0) {
+				free(b);
+				return -EINVAL;
+			}
+			v = v * 16 + x;
+		}
+		b[i] = (uint8_t)v;
+	}
+	*out = b;
+	*len = n / 2;
+	return 0;
+}
+
+static struct ipe_actor actor(const struct udmd_req *req)
+{
+	struct ipe_actor a;
+	udmd_audit_ids(req->pid, &a.auid, &a.ses);
+	return a;
+}
+
+static int cmd_load(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	bool update = req->cmd == UDM_CMD_POLICY_UPDATE;
+	uint8_t *blob;
+	size_t len;
+	char reason[512] = "";
+	int r = unhex(req->argv[update ? 1 : 0], &blob, &len);
+	if (r < 0) {
+		udmd_printf(out, "malformed request (policy blob is not hex)");
+		return r;
+	}
+	struct ipe_actor a = actor(req);
+	r = update ? ipe_store_update(d->ipe, req->argv[0], blob, len, &a, reason, sizeof(reason))
+		   : ipe_store_load(d->ipe, blob, len, &a, reason, sizeof(reason));
+	free(blob);
+	if (r < 0 && reason[0])
+		udmd_printf(out, "%s", reason);
+	return r;
+}
+
+static void print_version(struct udmd_out *out, const struct ipe_policy *p)
+{
+	udmd_printf(out, "%hu.%hu.%hu", p->version[0], p->version[1], p->version[2]);
+}
+
+static int cmd_activate(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	struct ipe_actor a = actor(req);
+	int r = ipe_store_activate(d->ipe, req->argv[0], &a);
+	if (r == -ENOENT) {
+		udmd_printf(out, "no policy named '%s'", req->argv[0]);
+	} else if (r == -EINVAL) {
+		struct ipe_policy *act = ipe_store_get_active(d->ipe), *p = ipe_store_get(d->ipe, req->argv[0]);
+		if (act && p) {
+			udmd_printf(out, "version ");
+			print_version(out, p);
+			udmd_printf(out, " is below the active policy '%s' ", act->name);
+			print_version(out, act);
+		}
+		ipe_policy_put(act);
+		ipe_policy_put(p);
+	}
+	return r;
+}
+
+static int cmd_delete(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	int r = ipe_store_delete(d->ipe, req->argv[0]);
+	if (r == -ENOENT)
+		udmd_printf(out, "no policy named '%s'", req->argv[0]);
+	else if (r == -EPERM)
+		udmd_printf(out, "'%s' is the active policy", req->argv[0]);
+	return r;
+}
+
+static int cmd_list(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	(void)req;
+	char **names;
+	size_t n;
+	int r = ipe_store_list(d->ipe, &names, &n);
+	if (r < 0)
+		return r;
+	struct ipe_policy *act = ipe_store_get_active(d->ipe);
+	for (size_t i = 0; i < n; i++) {
+		struct ipe_policy *p = ipe_store_get(d->ipe, names[i]);
+		if (p) {
+			udmd_printf(out, "%s ", p->name);
+			print_version(out, p);
+			udmd_printf(out, "%s\n", p == act ? " active" : "");
+			ipe_policy_put(p);
+		}
+		free(names[i]);
+	}
+	free(names);
+	ipe_policy_put(act);
+	return 0;
+}
+
+static int cmd_show(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	struct ipe_policy *p = ipe_store_get(d->ipe, req->argv[0]);
+	if (!p) {
+		udmd_printf(out, "no policy named '%s'", req->argv[0]);
+		return -ENOENT;
+	}
+	struct ipe_policy *act = ipe_store_get_active(d->ipe);
+	udmd_printf(out, "name: %s\nversion: ", p->name);
+	print_version(out, p);
+	udmd_printf(out, "\nactive: %s\nsigned: %s\nrules: %zu\ndigest: sha256:", p == act ? "yes" : "no",
+		    p->pkcs7 ? "yes" : "no (boot policy)", p->nrules);
+	for (size_t i = 0; i < sizeof(p->blob_sha256); i++)
+		udmd_printf(out, "%02X", p->blob_sha256[i]);
+	size_t tl = strnlen(p->text, p->textlen);
+	udmd_printf(out, "\n\n%.*s%s", (int)tl, p->text, tl && p->text[tl - 1] != '\n' ? "\n" : "");
+	ipe_policy_put(act);
+	ipe_policy_put(p);
+	return 0;
+}
+
+static int cmd_switch(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	bool enforce = req->cmd == UDM_CMD_POLICY_ENFORCE_GET || req->cmd == UDM_CMD_POLICY_ENFORCE_SET;
+	if (req->cmd == UDM_CMD_POLICY_ENFORCE_GET || req->cmd == UDM_CMD_POLICY_SAUDIT_GET) {
+		bool v = enforce ? ipe_store_enforcing(d->ipe) : ipe_store_success_audit(d->ipe);
+		udmd_printf(out, "%s\n", v ? "on" : "off");
+		return 0;
+	}
+	bool on;
+	if (ipe_parse_bool(req->argv[0], strlen(req->argv[0]), &on) < 0) {
+		udmd_printf(out, "'%s' is not a boolean (on, off, 1, 0, y, n)", req->argv[0]);
+		return -EINVAL;
+	}
+	struct ipe_actor a = actor(req);
+	return enforce ? ipe_store_set_enforce(d->ipe, on, &a) : ipe_store_set_success_audit(d->ipe, on);
+}
+
+static const struct udmd_cmd policy_cmds[] = {
+	{ UDM_CMD_POLICY_LOAD, "policy load", 1, 1, true, cmd_load },
+	{ UDM_CMD_POLICY_UPDATE, "policy update", 2, 2, true, cmd_load },
+	{ UDM_CMD_POLICY_ACTIVATE, "policy activate", 1, 1, true, cmd_activate },
+	{ UDM_CMD_POLICY_DELETE, "policy delete", 1, 1, true, cmd_delete },
+	{ UDM_CMD_POLICY_LIST, "policy list", 0, 0, false, cmd_list },
+	{ UDM_CMD_POLICY_SHOW, "policy show", 1, 1, false, cmd_show },
+	{ UDM_CMD_POLICY_ENFORCE_GET, "policy enforce", 0, 0, false, cmd_switch },
+	{ UDM_CMD_POLICY_ENFORCE_SET, "policy enforce", 1, 1, true, cmd_switch },
+	{ UDM_CMD_POLICY_SAUDIT_GET, "policy success-audit", 0, 0, false, cmd_switch },
+	{ UDM_CMD_POLICY_SAUDIT_SET, "policy success-audit", 1, 1, true, cmd_switch },
+	{ 0 }
+};
+UDMD_COMMANDS(policy_cmds);
