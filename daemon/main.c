@@ -344,10 +344,10 @@ int main(int argc, char **argv)
 	/* Only now, holding the socket, is it safe to call leftovers stale. */
 	udmd_loop_clean_stale(d->mapper_dir);
 	udmd_fuse_clean_stale(d->mapper_dir);
-	if (udmd_fuse_start(d, err, sizeof(err)))
-		goto fail;
 	/* The active policy is back before anything can ask for a decision. */
 	if (udmd_ipe_start(d, err, sizeof(err)))
+		goto fail;
+	if (udmd_fuse_start(d, err, sizeof(err)))
 		goto fail;
 	if (chdir("/") < 0)
 		udmd_log("chdir /: %s", strerror(errno));
