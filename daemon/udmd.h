@@ -47,6 +47,9 @@ struct udmd {
 	pthread_mutex_t cwd_lock;   /* table loads chdir to the client's cwd */
 	struct ipe_store *ipe;      /* IPE policies, active one, switches (cmd_policy.c) */
 	struct udmd_ipe_fuse *ipe_fuse;   /* RUNTIME/ipe (fuse_ipe.c) */
+	struct enforcer *enforcer;  /* exec enforcement (fanotify), started at the first watch */
+	pthread_mutex_t enforce_lock;
+	dev_t boot_dev;             /* the superblock pinned at start for boot_verified */
 };
 
 /* Output of a command: text for the client (its output on success, a detail
@@ -137,6 +140,11 @@ void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses);
 /* fuse_ipe.c: RUNTIME/ipe, the kernel's securityfs ipe/ tree */
 int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errlen);
 void udmd_fuse_ipe_stop(struct udmd *d);
+
+/* decide.c: exec enforcement */
+int udmd_enforce_start(struct udmd *d, char *err, size_t errlen);
+int udmd_watch_add(struct udmd *d, const char *path);
+void udmd_enforce_stop(struct udmd *d);
 
 /* log.c */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
