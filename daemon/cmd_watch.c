@@ -1,21 +1,51 @@
-/* Control commands of the watch family (udm watch add|remove|list): mounts
- * whose executions are checked against the active IPE policy. Stubs until the
- * enforcement part lands; the IPE work replaces these bodies. */
+/* Control commands of the watch family (udm watch add|remove|list): the mounts
+ * whose executions are checked against the active IPE policy. */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 
-static int cmd_watch_stub(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+static int cmd_watch_add(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	(void)d;
+	int r = udmd_watch_add(d, req->argv[0]);
+	if (r == -EPERM)
+		udmd_printf(out, "%s: refusing to enforce on / (it would stop every program)", req->argv[0]);
+	else if (r == -EINVAL)
+		udmd_printf(out, "%s: not a mount point", req->argv[0]);
+	else if (r == -EEXIST)
+		udmd_printf(out, "%s: already watched", req->argv[0]);
+	else if (r)
+		udmd_printf(out, "%s", req->argv[0]);
+	return r;
+}
+
+static int cmd_watch_remove(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	pthread_mutex_lock(&d->enforce_lock);
+	int r = d->enforcer ? enforcer_watch_remove(d->enforcer, req->argv[0]) : -ENOENT;
+	pthread_mutex_unlock(&d->enforce_lock);
+	if (r == -ENOENT)
+		udmd_printf(out, "%s: not watched", req->argv[0]);
+	return r;
+}
+
+static int cmd_watch_list(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
 	(void)req;
-	udmd_printf(out, "exec enforcement is not built yet");
-	return -ENOSYS;
+	pthread_mutex_lock(&d->enforce_lock);
+	char *list = d->enforcer ? enforcer_watch_list(d->enforcer) : NULL;
+	pthread_mutex_unlock(&d->enforce_lock);
+	if (list)
+		udmd_printf(out, "%s", list);
+	free(list);
+	return 0;
 }
 
 static const struct udmd_cmd watch_cmds[] = {
-	{ UDM_CMD_WATCH_ADD, "watch add", 1, 1, true, cmd_watch_stub },
-	{ UDM_CMD_WATCH_REMOVE, "watch remove", 1, 1, true, cmd_watch_stub },
-	{ UDM_CMD_WATCH_LIST, "watch list", 0, 0, false, cmd_watch_stub },
+	{ UDM_CMD_WATCH_ADD, "watch add", 1, 1, true, cmd_watch_add },
+	{ UDM_CMD_WATCH_REMOVE, "watch remove", 1, 1, true, cmd_watch_remove },
+	{ UDM_CMD_WATCH_LIST, "watch list", 0, 0, false, cmd_watch_list },
 	{ 0 }
 };
 UDMD_COMMANDS(watch_cmds);

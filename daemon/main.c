@@ -266,6 +266,8 @@ static bool pidfile_written;
 static void teardown(struct udmd *d)
 {
 	udmd_control_close(d);
+	/* First: from here on no execution waits for a daemon that is going away. */
+	udmd_enforce_stop(d);
 	if (d->loops)
 		udmd_loop_detach_all(d);
 	if (d->ctx) {
@@ -312,6 +314,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
 	pthread_mutex_init(&d->cwd_lock, NULL);
+	pthread_mutex_init(&d->enforce_lock, NULL);
 
 	char err[1024] = "";
 	int r;
@@ -349,6 +352,17 @@ int main(int argc, char **argv)
 		goto fail;
 	if (udmd_fuse_start(d, err, sizeof(err)))
 		goto fail;
+	/* boot_verified, adapted: the superblock of / pinned now (docs/enforcement.md) */
+	struct stat root_st;
+	if (stat("/", &root_st) == 0)
+		d->boot_dev = root_st.st_dev;
+	for (size_t i = 0; i < d->cfg.n_enforce_mounts; i++) {
+		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i]))) {
+			snprintf(err, sizeof(err), "--enforce-mount %.900s: %s", d->cfg.enforce_mounts[i],
+				 r == -EPERM ? "refusing to enforce on /" : r == -EINVAL ? "not a mount point" : strerror(-r));
+			goto fail;
+		}
+	}
 	if (chdir("/") < 0)
 		udmd_log("chdir /: %s", strerror(errno));
 
