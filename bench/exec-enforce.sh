@@ -28,7 +28,7 @@ trap cleanup EXIT
 
 mkdir -p "$W/src" "$W/m"
 printf 'int main(void) { return 0; }\n' | gcc -static -O2 -x c - -o "$W/src/nop"
-mkfs.erofs -q "$W/img" "$W/src"
+mkfs.erofs "$W/img" "$W/src" >/dev/null
 ROOT=$("$UDM" verity format "$W/img" "$W/hash" | sed -n 's/^Root hash:[[:space:]]*//p')
 ./build/udmd --runtime-dir "$RT" --state-dir "$W/state" --boot-policy <(printf '%s\n' \
 	"policy_name=bench policy_version=0.0.1" "DEFAULT action=ALLOW" "DEFAULT op=EXECUTE action=DENY" \

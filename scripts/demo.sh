@@ -34,7 +34,7 @@ step "1. Build an erofs image holding a small static program"
 mkdir -p "$W/src" "$W/verified" "$W/unverified"
 printf '#include <stdio.h>\nint main(void) { puts("hello from a verified erofs volume"); return 0; }\n' |
 	gcc -static -O2 -x c - -o "$W/src/hello"
-run mkfs.erofs -q "$W/image.erofs" "$W/src"
+run mkfs.erofs "$W/image.erofs" "$W/src" >/dev/null
 
 step "2. Format its hash tree with udm verity format (veritysetup-compatible)"
 run "$UDM" verity format "$W/image.erofs" "$W/image.hash" | tee "$W/format.txt"
