@@ -105,7 +105,7 @@ test_expect_success 'permissive mode allows and audits enforcing=0' '
 swap_v1() { # HASHFILE ROOT SALT
 	local start len type ver data hash dbs hbs blocks hstart alg root salt rest
 	read -r start len type ver data hash dbs hbs blocks hstart alg root salt rest <<<"$(udm table v1)" &&
-	udm load v1 --table "0 $len verity $ver $data $1 $dbs $hbs $blocks $hstart $alg $2 $3" &&
+	udm load v1 --readonly --table "0 $len verity $ver $data $1 $dbs $hbs $blocks $hstart $alg $2 $3" &&
 	udm resume v1
 }
 
