@@ -19,6 +19,7 @@ FAPO_BACKUP=""
 cleanup() {
 	set +e
 	pkill -x fapolicyd
+	rm -f /etc/fapolicyd/compiled.rules
 	if [ -n "$FAPO_BACKUP" ]; then rm -rf /etc/fapolicyd; mv "$FAPO_BACKUP" /etc/fapolicyd; fi
 	umount "$W/m" 2>/dev/null
 	[ -S "$RT/control" ] && udm shutdown
@@ -75,14 +76,16 @@ udm watch remove "$W/m"
 FAPO_BACKUP=$W/fapolicyd.etc
 cp -a /etc/fapolicyd "$FAPO_BACKUP"
 sed -i -e 's/^watch_fs.*/watch_fs = erofs/' -e 's/^permissive.*/permissive = 0/' -e 's/^integrity.*/integrity = none/' \
-	/etc/fapolicyd/fapolicyd.conf
+	-e 's/^trust.*/trust = file/' /etc/fapolicyd/fapolicyd.conf
 rm -f /etc/fapolicyd/rules.d/*.rules /etc/fapolicyd/fapolicyd.rules
 printf '%s\n' "allow perm=execute all : dir=$W/m/" "allow perm=open all : all" "deny_audit perm=execute all : all" \
 	>/etc/fapolicyd/rules.d/10-bench.rules
+cp /etc/fapolicyd/rules.d/10-bench.rules /etc/fapolicyd/compiled.rules
 fapolicyd --debug-deny >"$W/fapolicyd.log" 2>&1 &
 for i in $(seq 50); do grep -q "Starting to listen" "$W/fapolicyd.log" 2>/dev/null && break; sleep 0.2; done
+grep -q "Starting to listen" "$W/fapolicyd.log" || { echo "fapolicyd did not start:"; cat "$W/fapolicyd.log"; exit 1; }
 fapo=$(measure)
-pkill -x fapolicyd; sleep 1
+pkill -x fapolicyd || true; sleep 1
 
 printf '\nexec of a static program on an erofs mount from a udm verity device, %d execs, µs per exec\n' "$N"
 printf '%-28s %8s %8s\n' "decision by" "µs/exec" "added"
