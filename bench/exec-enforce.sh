@@ -76,7 +76,7 @@ udm watch remove "$W/m"
 FAPO_BACKUP=$W/fapolicyd.etc
 cp -a /etc/fapolicyd "$FAPO_BACKUP"
 sed -i -e 's/^watch_fs.*/watch_fs = erofs/' -e 's/^permissive.*/permissive = 0/' -e 's/^integrity.*/integrity = none/' \
-	-e 's/^trust.*/trust = file/' /etc/fapolicyd/fapolicyd.conf
+	-e 's/^trust.*/trust = file/' -e 's/^uid.*/uid = root/' -e 's/^gid.*/gid = root/' /etc/fapolicyd/fapolicyd.conf
 rm -f /etc/fapolicyd/rules.d/*.rules /etc/fapolicyd/fapolicyd.rules
 printf '%s\n' "allow perm=execute all : dir=$W/m/" "allow perm=open all : all" "deny_audit perm=execute all : all" \
 	>/etc/fapolicyd/rules.d/10-bench.rules
