@@ -65,12 +65,16 @@ int main(int argc, char **argv)
 }
 EOF
 gcc -O2 -o "$W/loop" "$W/loop.c"
-measure() { "$W/loop" "$W/m/nop" 200 >/dev/null; "$W/loop" "$W/m/nop" "$N"; }   # warm, then measure
+ROUNDS=${ROUNDS:-7}
+measure() { "$W/loop" "$W/m/nop" 100 >/dev/null; "$W/loop" "$W/m/nop" "$N"; }   # warm, then measure
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 
-plain=$(measure)
-udm watch add "$W/m"
-udmd_us=$(measure)
-udm watch remove "$W/m"
+# unwatched and udmd-watched runs alternate, so drift on the shared machine hits both alike
+: >"$W/plain.txt"; : >"$W/udmd.txt"
+for r in $(seq "$ROUNDS"); do
+	measure >>"$W/plain.txt"
+	udm watch add "$W/m"; measure >>"$W/udmd.txt"; udm watch remove "$W/m"
+done
 
 # fapolicyd: watch only erofs, allow execute from this mount, deny other executes there
 FAPO_BACKUP=$W/fapolicyd.etc
@@ -84,12 +88,17 @@ cp /etc/fapolicyd/rules.d/10-bench.rules /etc/fapolicyd/compiled.rules
 fapolicyd --debug-deny >"$W/fapolicyd.log" 2>&1 &
 for i in $(seq 50); do grep -q "Starting to listen" "$W/fapolicyd.log" 2>/dev/null && break; sleep 0.2; done
 grep -q "Starting to listen" "$W/fapolicyd.log" || { echo "fapolicyd did not start:"; cat "$W/fapolicyd.log"; exit 1; }
-fapo=$(measure)
+# fapolicyd cannot be switched per run: its rounds alternate with unwatched ones by pausing it (SIGSTOP
+# would block execs), so instead its runs are bracketed by the unwatched rounds above and below
+: >"$W/fapo.txt"
+for r in $(seq "$ROUNDS"); do measure >>"$W/fapo.txt"; done
 pkill -x fapolicyd || true; sleep 1
+for r in $(seq "$ROUNDS"); do measure >>"$W/plain.txt"; done
+plain=$(median <"$W/plain.txt"); udmd_us=$(median <"$W/udmd.txt"); fapo=$(median <"$W/fapo.txt")
 
-printf '\nexec of a static program on an erofs mount from a udm verity device, %d execs, µs per exec\n' "$N"
+printf '\nexec of a static program on an erofs mount from a udm verity device: median of %d rounds of %d execs\n' "$ROUNDS" "$N"
 printf '%-28s %8s %8s\n' "decision by" "µs/exec" "added"
 printf '%-28s %8s %8s\n' "none (unwatched)" "$plain" "-"
-printf '%-28s %8s %8.1f\n' "udmd (fanotify + IPE)" "$udmd_us" "$(echo "$udmd_us - $plain" | bc -l)"
+printf '%-28s %8s %8.1f\n' "udm watch (fanotify + IPE)" "$udmd_us" "$(echo "$udmd_us - $plain" | bc -l)"
 printf '%-28s %8s %8.1f\n' "fapolicyd 1.1.7" "$fapo" "$(echo "$fapo - $plain" | bc -l)"
 printf 'ratio of added latency udmd/fapolicyd: %.2f\n' "$(echo "($udmd_us - $plain) / ($fapo - $plain)" | bc -l)"
