@@ -94,6 +94,7 @@ grep -q "Starting to listen" "$W/fapolicyd.log" || { echo "fapolicyd did not sta
 for r in $(seq "$ROUNDS"); do measure >>"$W/fapo.txt"; done
 pkill -x fapolicyd || true; sleep 1
 for r in $(seq "$ROUNDS"); do measure >>"$W/plain.txt"; done
+paste "$W/plain.txt" "$W/udmd.txt" "$W/fapo.txt" >&2   # raw rounds: unwatched, udm, fapolicyd
 plain=$(median <"$W/plain.txt"); udmd_us=$(median <"$W/udmd.txt"); fapo=$(median <"$W/fapo.txt")
 
 printf '\nexec of a static program on an erofs mount from a udm verity device: median of %d rounds of %d execs\n' "$ROUNDS" "$N"
