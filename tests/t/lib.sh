@@ -53,3 +53,4 @@ test_done() { echo "1..$T_NR"; }
 test_cmp() { diff -u "$1" "$2"; }
 # expect a command to fail with a one-line message matching a pattern
 test_must_fail() { if "$@"; then echo "unexpected success: $*" >&2; return 1; fi; return 0; }
+test_must_be_empty() { if [ -s "$1" ]; then echo "'$1' is not empty:"; cat "$1"; return 1; fi; }

@@ -183,8 +183,12 @@ test_expect_success 'works as dmsetup (multicall) and with UDM_RUNTIME_DIR' '
 	UDM_RUNTIME_DIR=$UDM_RT "$UDM" table lin >out && grep -q linear out
 '
 
-test_expect_success 'watch verbs answer ENOSYS until enforcement lands' '
-	test_must_fail udm watch list 2>err && grep -q "Function not implemented" err
+test_expect_success 'watch verbs: empty list, unknown path, not a mount point, never /' '
+	udm watch list >out && test_must_be_empty out &&
+	test_must_fail udm watch remove /nonexistent 2>err && test $(wc -l <err) = 1 &&
+	mkdir -p notmnt && test_must_fail udm watch add "$PWD/notmnt" 2>err && grep -q "not a mount point" err &&
+	test_must_fail udm watch add / 2>err && grep -q "refusing" err &&
+	udm watch list >out && test_must_be_empty out
 '
 
 test_expect_success 'a non-root client may read but not change anything' '
