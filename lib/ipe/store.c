@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include "lib/ipe/ipe.h"
+#include "util/reason.h"
 
 struct ipe_store {
 	pthread_mutex_t lock;
@@ -33,18 +34,6 @@ struct ipe_store {
 	bool enforce, success_audit;
 };
 
-static int why(char *reason, size_t rsize, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int why(char *reason, size_t rsize, int err, const char *fmt, ...)
-{
-	if (reason && rsize) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(reason, rsize, fmt, ap);
-		va_end(ap);
-	}
-	return -err;
-}
 
 static void hex(char *out, const uint8_t *p, size_t n)
 {
@@ -177,9 +166,9 @@ static int add(struct ipe_store *s, struct ipe_policy *p)
 static int check_name(const char *name, char *reason, size_t rsize)
 {
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strchr(name, '/'))
-		return why(reason, rsize, EACCES, "policy name '%s' cannot be a directory name", name);
+		return udm_reason(reason, rsize, EACCES, "policy name '%s' cannot be a directory name", name);
 	if (strlen(name) > 255)
-		return why(reason, rsize, ENAMETOOLONG, "policy name is longer than 255 bytes");
+		return udm_reason(reason, rsize, ENAMETOOLONG, "policy name is longer than 255 bytes");
 	return 0;
 }
 
@@ -193,23 +182,23 @@ static int policy_from_blob(struct ipe_store *s, const uint8_t *blob, size_t len
 	int rc;
 
 	if (signed_only && !s->o.trust)
-		return why(reason, rsize, ENOKEY, "no trusted certificates configured");
+		return udm_reason(reason, rsize, ENOKEY, "no trusted certificates configured");
 	rc = ipe_blob_open(blob, len, signed_only ? s->o.trust : NULL, &b, reason, rsize);
 	if (rc < 0)
 		return rc;
 	if (signed_only && !b.is_signed) {
 		ipe_blob_release(&b);
-		return why(reason, rsize, EBADMSG,
+		return udm_reason(reason, rsize, EBADMSG,
 			   "not a PKCS#7 message (plain text is accepted only as the boot policy)");
 	}
 	rc = ipe_policy_parse(b.text, b.textlen, out, &pe);
 	ipe_blob_release(&b);
 	if (rc < 0)
-		return why(reason, rsize, pe.err, "line %u: %s", pe.line, pe.reason);
+		return udm_reason(reason, rsize, pe.err, "line %u: %s", pe.line, pe.reason);
 	if (b.is_signed) {
 		if (!((*out)->pkcs7 = malloc(len))) {
 			ipe_policy_put(*out);
-			return why(reason, rsize, ENOMEM, "out of memory");
+			return udm_reason(reason, rsize, ENOMEM, "out of memory");
 		}
 		memcpy((*out)->pkcs7, blob, len);
 		(*out)->pkcs7len = len;
@@ -255,7 +244,7 @@ static int reload(struct ipe_store *s, char *reason, size_t rsize)
 	int rc = 0;
 
 	if (!d)
-		return why(reason, rsize, errno, "%s: %s", path, strerror(errno));
+		return udm_reason(reason, rsize, errno, "%s: %s", path, strerror(errno));
 	while (!rc && (e = readdir(d)) != NULL) {
 		char full[4400];
 		uint8_t *data = NULL;
@@ -269,7 +258,7 @@ static int reload(struct ipe_store *s, char *reason, size_t rsize)
 			continue;
 		}
 		if ((rc = read_file(full, &data, &len)) < 0) {
-			why(reason, rsize, -rc, "%s: %s", full, strerror(-rc));
+			udm_reason(reason, rsize, -rc, "%s: %s", full, strerror(-rc));
 			break;
 		}
 		rc = policy_from_blob(s, data, len, false, &p, reason, rsize);
@@ -284,7 +273,7 @@ static int reload(struct ipe_store *s, char *reason, size_t rsize)
 	snprintf(path, sizeof(path), "%s/state", s->dir);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return errno == ENOENT ? 0 : why(reason, rsize, errno, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : udm_reason(reason, rsize, errno, "%s: %s", path, strerror(errno));
 	char line[1024];
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
@@ -303,7 +292,7 @@ static int reload(struct ipe_store *s, char *reason, size_t rsize)
 			ssize_t k = find(s, name);
 			if (k < 0) {
 				fclose(f);
-				return why(reason, rsize, ENOENT, "%s: active policy '%s' is missing", path, name);
+				return udm_reason(reason, rsize, ENOENT, "%s: active policy '%s' is missing", path, name);
 			}
 			s->active = s->pols[k];
 		}
@@ -320,7 +309,7 @@ int ipe_store_open(const struct ipe_store_opts *o, struct ipe_store **out, char 
 
 	if (!s || !(s->dir = strdup(o->state_dir))) {
 		free(s);
-		return why(reason, rsize, ENOMEM, "out of memory");
+		return udm_reason(reason, rsize, ENOMEM, "out of memory");
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	s->o = *o;
@@ -328,7 +317,7 @@ int ipe_store_open(const struct ipe_store_opts *o, struct ipe_store **out, char 
 	s->enforce = true;	/* the kernel's defaults: ipe.enforce=1, success_audit=0 */
 	snprintf(path, sizeof(path), "%s/policies", s->dir);
 	if ((mkdir(s->dir, 0700) < 0 && errno != EEXIST) || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
-		rc = why(reason, rsize, errno, "%s: %s", path, strerror(errno));
+		rc = udm_reason(reason, rsize, errno, "%s: %s", path, strerror(errno));
 		ipe_store_close(s);
 		return rc;
 	}
@@ -392,11 +381,11 @@ int ipe_store_load(struct ipe_store *s, const uint8_t *blob, size_t len,
 
 	pthread_mutex_lock(&s->lock);
 	if (!rc && (rc = check_name(p->name, reason, rsize)) == 0 && find(s, p->name) >= 0)
-		rc = why(reason, rsize, EEXIST, "a policy named '%s' is already loaded", p->name);
+		rc = udm_reason(reason, rsize, EEXIST, "a policy named '%s' is already loaded", p->name);
 	if (!rc && (rc = persist_policy(s, p)) < 0)
-		why(reason, rsize, -rc, "cannot save policy: %s", strerror(-rc));
+		udm_reason(reason, rsize, -rc, "cannot save policy: %s", strerror(-rc));
 	if (!rc && (rc = add(s, p)) < 0)
-		why(reason, rsize, -rc, "out of memory");
+		udm_reason(reason, rsize, -rc, "out of memory");
 	audit_load(s, p, rc, who);
 	pthread_mutex_unlock(&s->lock);
 	if (rc && p)
@@ -413,21 +402,21 @@ int ipe_store_update(struct ipe_store *s, const char *name, const uint8_t *blob,
 	pthread_mutex_lock(&s->lock);
 	ssize_t k = find(s, name);
 	if (k < 0)
-		rc = why(reason, rsize, ENOENT, "no policy named '%s'", name);
+		rc = udm_reason(reason, rsize, ENOENT, "no policy named '%s'", name);
 	else
 		rc = policy_from_blob(s, blob, len, true, &p, reason, rsize);
 	if (!rc && strcmp(p->name, name) != 0)
-		rc = why(reason, rsize, EINVAL, "update is for '%s' but the policy is named '%s'", name, p->name);
+		rc = udm_reason(reason, rsize, EINVAL, "update is for '%s' but the policy is named '%s'", name, p->name);
 	if (!rc) {
 		struct ipe_policy *old = s->pols[k];
 		uint64_t ov = ipe_policy_version_key(old), nv = ipe_policy_version_key(p);
 		if (s->o.compat612 ? ov > nv : ov >= nv)
-			rc = why(reason, rsize, s->o.compat612 ? EINVAL : ESTALE,
+			rc = udm_reason(reason, rsize, s->o.compat612 ? EINVAL : ESTALE,
 				 "version %hu.%hu.%hu is not above the loaded %hu.%hu.%hu", p->version[0],
 				 p->version[1], p->version[2], old->version[0], old->version[1], old->version[2]);
 	}
 	if (!rc && (rc = persist_policy(s, p)) < 0)
-		why(reason, rsize, -rc, "cannot save policy: %s", strerror(-rc));
+		udm_reason(reason, rsize, -rc, "cannot save policy: %s", strerror(-rc));
 	if (rc) {
 		audit_load(s, NULL, rc, who);
 		pthread_mutex_unlock(&s->lock);

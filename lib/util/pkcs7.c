@@ -16,25 +16,16 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 #include "util/pkcs7.h"
+#include "util/reason.h"
+
+/* A reason, with OpenSSL's error queue emptied so no stale error leaks into later calls. */
+#define why(...) (ERR_clear_error(), udm_reason(__VA_ARGS__))
 
 struct udm_trust {
 	STACK_OF(X509) *certs;
 	X509_STORE *store;
 };
 
-static int why(char *reason, size_t rsize, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int why(char *reason, size_t rsize, int err, const char *fmt, ...)
-{
-	if (reason && rsize) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(reason, rsize, fmt, ap);
-		va_end(ap);
-	}
-	ERR_clear_error();
-	return -err;
-}
 
 static int add_pem_file(struct udm_trust *t, const char *path, char *reason, size_t rsize)
 {
