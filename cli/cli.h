@@ -2,6 +2,8 @@
 #ifndef UDM_CLI_H
 #define UDM_CLI_H
 
+#include <stdarg.h>
+
 /* Each family takes argv with argv[0] = the family name ("verity", "policy")
  * or the verb for dmsetup. Returns the process exit status. Defined weak in
  * main.c so a family that is not built yet reports so instead of breaking the link. */
@@ -11,5 +13,6 @@ int cli_policy_main(int argc, char **argv);    /* cli/policy.c  */
 
 /* "udm: WHAT: REASON" on stderr. */
 void cli_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_verror(const char *what, const char *fmt, va_list ap);
 
 #endif

@@ -12,14 +12,19 @@ __attribute__((weak)) int cli_dmsetup_main(int argc, char **argv);
 __attribute__((weak)) int cli_verity_main(int argc, char **argv);
 __attribute__((weak)) int cli_policy_main(int argc, char **argv);
 
+void cli_verror(const char *what, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "udm: %s: ", what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_error(const char *what, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "udm: %s: ", what);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_verror(what, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int usage(void)

@@ -1,6 +1,8 @@
 /* udm policy: offline IPE verbs (check = lint, eval = dry run); the verbs that
  * change the daemon's policy state go through udmd. */
 #include <errno.h>
+#include <sys/sysmacros.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@ static int usage(void)
 		"usage: udm policy check FILE [--trusted-certs CERTS]\n"
 		"       udm policy eval FILE --op OP [--dmverity-roothash ALG:HEX] [--dmverity-signature]\n"
 		"                       [--boot-verified] [--fsverity-digest ALG:HEX] [--fsverity-signature]\n"
-		"                       [--anonymous | --file PATH] [--trusted-certs CERTS]\n"
+		"                       [--anonymous | --file PATH [--runtime-dir DIR]] [--trusted-certs CERTS]\n"
 		"       udm policy [--runtime-dir DIR] load FILE | update NAME FILE | activate NAME | delete NAME\n"
 		"       udm policy [--runtime-dir DIR] list | show NAME | enforce [on|off] | success-audit [on|off]\n");
 	return 1;
@@ -161,8 +163,7 @@ static int parse_digest_arg(const char *opt, const char *s, char **alg, uint8_t 
 }
 
 /* fs-verity of a real file (FS_IOC_MEASURE_VERITY); not an error when the
- * file or its filesystem has none. A non-udm block device has no dm-verity
- * data, so --file gives no dmverity_* properties yet. */
+ * file or its filesystem has none. */
 static int file_props(const char *path, struct ipe_eval_ctx *c, char **alg, uint8_t **bytes)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -184,9 +185,44 @@ static int file_props(const char *path, struct ipe_eval_ctx *c, char **alg, uint
 	return 0;
 }
 
+static int call_daemon_reply(const char *rt, const char *what, uint16_t cmd, unsigned argc,
+			     const char *const *argv, bool quiet, char **out);
+
+/* dm-verity properties of a real file: udmd answers what a decision on it
+ * would see (the device behind its loop device). No udmd, no udm device:
+ * no dm-verity properties, as for any other block device. */
+static int dmverity_props(const char *path, const char *rt, struct ipe_eval_ctx *c, char **alg, uint8_t **bytes)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		cli_error("policy eval", "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	char devno[32], *out = NULL, hex[2 * 64 + 1], a[32];
+	int sig;
+	snprintf(devno, sizeof(devno), "%u:%u", major(st.st_dev), minor(st.st_dev));
+	const char *argv1[] = { devno };
+	if (call_daemon_reply(rt, "policy eval", UDM_CMD_POLICY_FILE_PROPS, 1, argv1, true, &out))
+		return 0;
+	if (sscanf(out, "dmverity_roothash=%31[^:]:%128s dmverity_signature=%d", a, hex, &sig) == 3) {
+		size_t n = strlen(hex) / 2;
+		*alg = strdup(a);
+		*bytes = malloc(n ? n : 1);
+		for (size_t i = 0; *bytes && i < n; i++)
+			sscanf(hex + 2 * i, "%2hhx", &(*bytes)[i]);
+		c->dmv_present = true;
+		c->dmv_alg = *alg;
+		c->dmv_digest = *bytes;
+		c->dmv_digest_len = n;
+		c->dmv_signed = sig == 1;
+	}
+	free(out);
+	return 0;
+}
+
 static int cmd_eval(int argc, char **argv)
 {
-	const char *file = NULL, *certs = NULL, *opname = NULL, *path = NULL;
+	const char *file = NULL, *certs = NULL, *opname = NULL, *path = NULL, *rt = getenv("UDM_RUNTIME_DIR");
 	struct ipe_eval_ctx c = { .has_file = true };
 	char *dalg = NULL, *falg = NULL, *xalg = NULL;
 	uint8_t *dbytes = NULL, *fbytes = NULL, *xbytes = NULL;
@@ -217,6 +253,8 @@ static int cmd_eval(int argc, char **argv)
 			anon = true;
 		} else if (strcmp(a, "--file") == 0 && v && !path) {
 			path = v, i++;
+		} else if (strcmp(a, "--runtime-dir") == 0 && v) {
+			rt = v, i++;
 		} else if (a[0] != '-' && !file) {
 			file = a;
 		} else {
@@ -244,6 +282,8 @@ static int cmd_eval(int argc, char **argv)
 	c.has_file = !anon;
 	if (path && !c.fsv_present && file_props(path, &c, &xalg, &xbytes) < 0)
 		goto out;
+	if (path && !c.dmv_present && dmverity_props(path, rt && *rt ? rt : "/run/udm", &c, &dalg, &dbytes) < 0)
+		goto out;
 
 	struct ipe_policy *pol;
 	struct ipe_blob blob;
@@ -264,8 +304,22 @@ out:
 
 /* ---- verbs through udmd ---- */
 
-/* One request to udmd; prints its output. Errors: "udm: policy VERB: ERRNO TEXT: DETAIL". */
-static int call_daemon(const char *rt, const char *what, uint16_t cmd, unsigned argc, const char *const *argv)
+/* cli_error unless quiet */
+static void say(bool quiet, const char *what, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(bool quiet, const char *what, const char *fmt, ...)
+{
+	if (quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	cli_verror(what, fmt, ap);
+	va_end(ap);
+}
+
+/* One request to udmd; its output in *out (NUL-terminated, caller frees).
+ * Errors: "udm: policy VERB: ERRNO TEXT: DETAIL" (none when quiet). */
+static int call_daemon_reply(const char *rt, const char *what, uint16_t cmd, unsigned argc,
+			     const char *const *argv, bool quiet, char **out)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint8_t *payload = NULL, *reply = NULL;
@@ -274,51 +328,65 @@ static int call_daemon(const char *rt, const char *what, uint16_t cmd, unsigned 
 	int fd = -1, rc = 1, r;
 
 	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", rt) >= (int)sizeof(sa.sun_path)) {
-		cli_error(what, "%s/control: %s", rt, strerror(ENAMETOOLONG));
+		say(quiet, what, "%s/control: %s", rt, strerror(ENAMETOOLONG));
 		return 1;
 	}
 	if ((r = udm_proto_args_encode(argc, argv, &payload, &plen))) {
-		cli_error(what, "%s", strerror(-r));
+		say(quiet, what, "%s", strerror(-r));
 		return 1;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		cli_error(what, "cannot reach udmd at %s: %s", sa.sun_path, strerror(errno));
+		say(quiet, what, "cannot reach udmd at %s: %s", sa.sun_path, strerror(errno));
 		goto out;
 	}
 	if ((r = udm_proto_send(fd, cmd, 0, payload, plen))) {
-		cli_error(what, "sending to udmd: %s", strerror(-r));
+		say(quiet, what, "sending to udmd: %s", strerror(-r));
 		goto out;
 	}
 	if ((r = udm_proto_recv(fd, UDM_PROTO_MAX_REPLY, &h, &reply))) {
-		cli_error(what, "no reply from udmd: %s", strerror(r == -ECONNRESET ? EPIPE : -r));
+		say(quiet, what, "no reply from udmd: %s", strerror(r == -ECONNRESET ? EPIPE : -r));
 		goto out;
 	}
 	if (h.status > 0 || h.status < -4095) {
-		cli_error(what, "bad reply status %d from udmd", h.status);
+		say(quiet, what, "bad reply status %d from udmd", h.status);
 		goto out;
 	}
 	if (h.status < 0) {
 		if (h.len && reply[0])
-			cli_error(what, "%s: %s", strerror(-h.status), (char *)reply);
+			say(quiet, what, "%s: %s", strerror(-h.status), (char *)reply);
 		else
-			cli_error(what, "%s", strerror(-h.status));
+			say(quiet, what, "%s", strerror(-h.status));
 		goto out;
 	}
-	if (h.len && fwrite(reply, 1, h.len, stdout) != h.len) {
-		cli_error(what, "writing output: %s", strerror(errno));
+	if (!(*out = malloc((size_t)h.len + 1))) {
+		say(quiet, what, "%s", strerror(ENOMEM));
 		goto out;
 	}
+	if (h.len)
+		memcpy(*out, reply, h.len);
+	(*out)[h.len] = '\0';
 	rc = 0;
 out:
-	if (fflush(stdout) != 0 && rc == 0) {
-		cli_error(what, "writing output: %s", strerror(errno));
-		rc = 1;
-	}
 	if (fd >= 0)
 		close(fd);
 	free(payload);
 	free(reply);
+	return rc;
+}
+
+/* One request to udmd; prints its output. */
+static int call_daemon(const char *rt, const char *what, uint16_t cmd, unsigned argc, const char *const *argv)
+{
+	char *out = NULL;
+	int rc = call_daemon_reply(rt, what, cmd, argc, argv, false, &out);
+	if (!rc && out[0] && fputs(out, stdout) == EOF)
+		rc = 1;
+	if (fflush(stdout) != 0 && rc == 0) {
+		cli_error(what, "writing output: %s", strerror(errno));
+		rc = 1;
+	}
+	free(out);
 	return rc;
 }
 

@@ -4,6 +4,7 @@
  * behind `udm policy load|update|activate|delete|list|show|enforce|success-audit`,
  * with the rules and errnos of the kernel's securityfs files (ipe.md §5). */
 #include <errno.h>
+#include <sys/sysmacros.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,28 @@ static int cmd_switch(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 	return enforce ? ipe_store_set_enforce(d->ipe, on, &a) : ipe_store_set_success_audit(d->ipe, on);
 }
 
+/* The dm-verity properties a decision would see for a file on device MAJ:MIN
+ * (udm policy eval --file): "dmverity_roothash=ALG:HEX dmverity_signature=0|1",
+ * or nothing when no udm verity device is behind it. */
+static int cmd_file_props(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+{
+	unsigned maj, min;
+	char tail;
+	if (sscanf(req->argv[0], "%u:%u%c", &maj, &min, &tail) != 2) {
+		udmd_printf(out, "'%s' is not MAJ:MIN", req->argv[0]);
+		return -EINVAL;
+	}
+	struct udm_integrity b;
+	udmd_dev_integrity(d, makedev(maj, min), &b);
+	if (!b.has_roothash)
+		return 0;
+	udmd_printf(out, "dmverity_roothash=%s:", b.alg);
+	for (size_t i = 0; i < b.digest_len; i++)
+		udmd_printf(out, "%02x", b.digest[i]);
+	udmd_printf(out, " dmverity_signature=%d\n", b.sig == UDM_SIG_VALID);
+	return 0;
+}
+
 static const struct udmd_cmd policy_cmds[] = {
 	{ UDM_CMD_POLICY_LOAD, "policy load", 1, 1, true, cmd_load },
 	{ UDM_CMD_POLICY_UPDATE, "policy update", 2, 2, true, cmd_load },
@@ -345,6 +368,7 @@ static const struct udmd_cmd policy_cmds[] = {
 	{ UDM_CMD_POLICY_ENFORCE_SET, "policy enforce", 1, 1, true, cmd_switch },
 	{ UDM_CMD_POLICY_SAUDIT_GET, "policy success-audit", 0, 0, false, cmd_switch },
 	{ UDM_CMD_POLICY_SAUDIT_SET, "policy success-audit", 1, 1, true, cmd_switch },
+	{ UDM_CMD_POLICY_FILE_PROPS, "policy file-props", 1, 1, false, cmd_file_props },
 	{ 0 }
 };
 UDMD_COMMANDS(policy_cmds);

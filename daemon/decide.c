@@ -59,6 +59,16 @@ static bool fsverity_digest(int fd, char *alg, size_t alglen, uint8_t *digest, s
 	return true;
 }
 
+void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
+{
+	char name[UDM_NAME_LEN];
+	struct udm_info info;
+	memset(blob, 0, sizeof(*blob));
+	if (enforce_udm_name_for_dev(st_dev, d->mapper_dir, name, sizeof(name)) == 0 &&
+	    udm_dev_info(d->ctx, UDM_BY_NAME(name), 0, &info) == 0)
+		udm_dev_get_integrity(d->ctx, info.dev, blob);
+}
+
 static bool decide_exec(void *arg, const struct enforce_event *ev)
 {
 	struct udmd *d = arg;
@@ -69,13 +79,8 @@ static bool decide_exec(void *arg, const struct enforce_event *ev)
 	/* Files on devices that are not udm verity devices have no dm-verity
 	 * properties, as in the kernel. The blob read is one atomic snapshot of
 	 * the table live now. */
-	struct udm_integrity blob = { 0 };
-	char name[UDM_NAME_LEN];
-	if (enforce_udm_name_for_dev(ev->st->st_dev, d->mapper_dir, name, sizeof(name)) == 0) {
-		struct udm_info info;
-		if (udm_dev_info(d->ctx, UDM_BY_NAME(name), 0, &info) == 0)
-			udm_dev_get_integrity(d->ctx, info.dev, &blob);
-	}
+	struct udm_integrity blob;
+	udmd_dev_integrity(d, ev->st->st_dev, &blob);
 	if (blob.has_roothash) {
 		c.dmv_present = true;
 		c.dmv_alg = blob.alg;

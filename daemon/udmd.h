@@ -145,6 +145,9 @@ void udmd_fuse_ipe_stop(struct udmd *d);
 int udmd_enforce_start(struct udmd *d, char *err, size_t errlen);
 int udmd_watch_add(struct udmd *d, const char *path);
 void udmd_enforce_stop(struct udmd *d);
+/* The integrity blob of the udm device behind a filesystem's st_dev (loop on
+ * mapper/NAME); zeroed when there is none. What a decision sees. */
+void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob);
 
 /* log.c */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -63,6 +63,7 @@ enum udm_proto_cmd {
 	UDM_CMD_POLICY_ENFORCE_SET,   /* 1|0 */
 	UDM_CMD_POLICY_SAUDIT_GET,    /* success_audit */
 	UDM_CMD_POLICY_SAUDIT_SET,    /* 1|0 */
+	UDM_CMD_POLICY_FILE_PROPS,    /* MAJ:MIN of a file's st_dev -> its dm-verity properties */
 
 	UDM_CMD_WATCH_ADD = 0x0400,   /* path */
 	UDM_CMD_WATCH_REMOVE,         /* path */

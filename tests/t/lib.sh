@@ -54,3 +54,5 @@ test_cmp() { diff -u "$1" "$2"; }
 # expect a command to fail with a one-line message matching a pattern
 test_must_fail() { if "$@"; then echo "unexpected success: $*" >&2; return 1; fi; return 0; }
 test_must_be_empty() { if [ -s "$1" ]; then echo "'$1' is not empty:"; cat "$1"; return 1; fi; }
+# test_expect_code N CMD...: CMD must exit with status N
+test_expect_code() { local want=$1; shift; "$@"; local rc=$?; [ "$rc" = "$want" ] || { echo "exit $rc, expected $want: $*" >&2; return 1; }; }

@@ -78,6 +78,13 @@ test_expect_success 'policy by root hash: allowed on its device, denied elsewher
 		grep -q "rule=\"DEFAULT op=EXECUTE action=DENY\""
 '
 
+test_expect_success 'udm policy eval --file sees what the decision sees' '
+	udm policy eval "$W/hashes-0.0.1.pol" --op EXECUTE --file "$W/m1/prog" >out &&
+	grep -qi "^ALLOW rule=\"op=EXECUTE dmverity_roothash=\"sha256\":$ROOT_A action=ALLOW\"$" out &&
+	test_expect_code 2 udm policy eval "$W/hashes-0.0.1.pol" --op EXECUTE --file "$W/m2/prog" >out &&
+	grep -qx "DENY rule=\"DEFAULT op=EXECUTE action=DENY\"" out
+'
+
 test_expect_success 'policy by signature: the signed device runs, the unsigned one does not' '
 	make_policy hashes 0.0.2 "op=EXECUTE dmverity_signature=TRUE action=ALLOW" &&
 	udm policy update hashes "$W/hashes-0.0.2.p7s" &&
