@@ -139,6 +139,8 @@ int udm_pkcs7_verify(const uint8_t *data, size_t len, const uint8_t *detached, s
 	BIO *content = NULL;
 	int rc;
 
+	/* every field is reported, whatever the caller left in *out */
+	memset(out, 0, sizeof(*out));
 	if (!p7 || p != data + len) {
 		rc = why(reason, rsize, EBADMSG, "not a valid PKCS#7 message (truncated or corrupt)");
 		goto out;

@@ -15,7 +15,7 @@ void udm_trust_free(struct udm_trust *t);
 struct udm_pkcs7 {
 	bool is_signed;		/* a signed-data message */
 	bool verified;		/* signature checked against a trust set */
-	char *content;		/* attached content, NUL-terminated (NULL when detached) */
+	char *content;		/* the signed content, NUL-terminated (a copy of it when detached) */
 	size_t content_len;
 	char signer[256];	/* subject of the signer certificate, if known */
 };

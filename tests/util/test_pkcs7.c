@@ -1,0 +1,40 @@
+/* udm_pkcs7_verify reports every field of its result, whatever the caller left
+ * in it (fuzz_pkcs7 finding: `verified` was left untouched without a trust set). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "util/pkcs7.h"
+#include "../ipe/sign.h"
+
+static void result_fully_set(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *der = sign_policy("hello", "trusted", "-nodetach -binary", &len);
+	struct udm_pkcs7 out;
+	char reason[256];
+	/* success without a trust set: signed, not verified, whatever was there before */
+	memset(&out, 0xff, sizeof(out));
+	assert_int_equal(udm_pkcs7_verify(der, len, NULL, 0, NULL, &out, reason, sizeof(reason)), 0);
+	assert_true(out.is_signed);
+	assert_false(out.verified);
+	assert_string_equal(out.content, "hello");
+	udm_pkcs7_release(&out);
+	/* failure: nothing stale either */
+	memset(&out, 0xff, sizeof(out));
+	assert_int_equal(udm_pkcs7_verify(der, len / 2, NULL, 0, NULL, &out, reason, sizeof(reason)), -EBADMSG);
+	assert_false(out.is_signed);
+	assert_false(out.verified);
+	assert_null(out.content);
+	free(der);
+	(void)sign_path;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(result_fully_set),
+	};
+	return cmocka_run_group_tests(tests, sign_setup, sign_teardown);
+}
