@@ -3,6 +3,7 @@
  * with the errno the kernel's verify_pkcs7_signature gives for each failure. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,10 +178,21 @@ int udm_pkcs7_verify(const uint8_t *data, size_t len, const uint8_t *detached, s
 	}
 	if (signers && sk_X509_num(signers) > 0) {
 		/* the signature over the content first, trust second: the kernel's order */
-		BIO *in = detached ? BIO_new_mem_buf(detached, (int)dlen) : NULL;
+		BIO *in = NULL;
+		if (detached) {
+			/* Behind a buffer filter, not a bare memory BIO: PKCS7_verify copies a
+			 * memory BIO into one of its own and leaks that copy when the message
+			 * cannot be set up for digesting (OpenSSL 3.0; found by fuzz_pkcs7). */
+			BIO *mem = dlen <= INT_MAX ? BIO_new_mem_buf(detached, (int)dlen) : NULL;
+			in = mem ? BIO_new(BIO_f_buffer()) : NULL;
+			if (in)
+				BIO_push(in, mem);
+			else
+				BIO_free(mem);
+		}
 		int ok = (!detached || in) && PKCS7_verify(p7, trust ? trust->certs : NULL, NULL, in, content,
 							   PKCS7_NOVERIFY | PKCS7_BINARY) == 1;
-		BIO_free(in);
+		BIO_free_all(in);
 		if (!ok) {
 			rc = why(reason, rsize, EKEYREJECTED,
 				 "signature does not match the content (forged or altered)");
