@@ -229,12 +229,16 @@ int udm_table_text_parse(const char *text, struct udm_target_spec **specs, size_
 			r = -EINVAL;
 			break;
 		}
-		/* reject signs or junk in the numbers (sscanf accepts "-1") */
+		/* reject signs, junk or out-of-range values in the numbers (sscanf accepts
+		 * "-1" and saturates 2^64 and beyond to UINT64_MAX) */
 		char *p = line, *e;
+		errno = 0;
 		strtoull(p, &e, 10);
-		if (!isspace((unsigned char)*e)) { r = -EINVAL; break; }
+		if (errno || !isspace((unsigned char)*e)) { r = -EINVAL; break; }
 		while (isspace((unsigned char)*e)) e++;
 		if (!isdigit((unsigned char)*e)) { r = -EINVAL; break; }
+		strtoull(e, &e, 10);
+		if (errno) { r = -EINVAL; break; }
 		if (n == alloc) {
 			alloc = alloc ? alloc * 2 : 8;
 			struct udm_target_spec *nv = realloc(v, alloc * sizeof(*v));
