@@ -92,7 +92,7 @@ static const struct {
 };
 
 /* Read all of a stream (table text). */
-static char *read_all(FILE *f)
+static char *read_all(FILE *f, size_t *lenp)
 {
 	size_t cap = 4096, len = 0;
 	char *b = malloc(cap);
@@ -122,6 +122,7 @@ static char *read_all(FILE *f)
 		free(b);
 		return NULL;
 	}
+	*lenp = len;
 	return b;
 }
 
@@ -267,12 +268,19 @@ int cli_dmsetup_main(int argc, char **argv)
 					cli_error(what, "%s: %s", file, strerror(errno));
 					return 1;
 				}
-				text = read_all(f);
+				size_t len = 0;
+				text = read_all(f, &len);
 				int e = errno;
 				if (f != stdin)
 					fclose(f);
 				if (!text) {
 					cli_error(what, "%s: %s", file, strerror(e));
+					return 1;
+				}
+				/* the request carries C strings: a NUL would silently cut the table short */
+				if (memchr(text, '\0', len)) {
+					cli_error(what, "%s: table text contains a NUL byte", file);
+					free(text);
 					return 1;
 				}
 			}
