@@ -18,6 +18,12 @@
 
 #define MAX_CONNECTIONS 128
 #define IDLE_TIMEOUT_S 60
+/* Clients that may not change anything get neither all the connections (root
+ * must always be able to get in) nor the 4 MiB table-sized requests: reading
+ * verbs take a device name. Bounds what any local user can make udmd hold to
+ * (MAX_CONNECTIONS - RESERVED_CONNECTIONS) * UNPRIV_MAX_REQUEST. */
+#define RESERVED_CONNECTIONS 16
+#define UNPRIV_MAX_REQUEST (64u << 10)
 
 static atomic_int active_conns;
 static atomic_bool stop_flag;
@@ -145,7 +151,8 @@ static void *conn_thread(void *arg)
 	for (;;) {
 		struct udm_proto_hdr h = { 0 };
 		uint8_t *payload = NULL;
-		int r = udm_proto_recv(c->fd, UDM_PROTO_MAX_REQUEST, &h, &payload);
+		size_t max = privileged(c->d, &c->cred) ? UDM_PROTO_MAX_REQUEST : UNPRIV_MAX_REQUEST;
+		int r = udm_proto_recv(c->fd, max, &h, &payload);
 		if (r == -ECONNRESET)
 			break;
 		if (r) {
@@ -243,7 +250,8 @@ void udmd_control_run(struct udmd *d)
 			close(fd);
 			continue;
 		}
-		if (atomic_fetch_add(&active_conns, 1) >= MAX_CONNECTIONS) {
+		int limit = privileged(d, &c->cred) ? MAX_CONNECTIONS : MAX_CONNECTIONS - RESERVED_CONNECTIONS;
+		if (atomic_fetch_add(&active_conns, 1) >= limit) {
 			reply_text(fd, 0, -EAGAIN, "too many connections");
 			close(fd);
 			free(c);
