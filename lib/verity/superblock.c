@@ -81,7 +81,9 @@ int verity_sb_decode(const uint8_t in[VERITY_SB_SIZE], struct verity_params *p, 
 		return -EINVAL;
 	}
 	r.data_blocks = le64toh(sb.data_blocks);
-	memcpy(r.hash_name, sb.algorithm, sizeof(sb.algorithm));
+	/* hash_name is lowercase (verity.h): OpenSSL finds "SHA256" too, the kernel does not */
+	for (size_t i = 0; i < sizeof(r.hash_name) - 1; i++)
+		r.hash_name[i] = (char)tolower((unsigned char)sb.algorithm[i]);
 	r.hash_name[sizeof(r.hash_name) - 1] = '\0';
 	if (verity_digest_size(r.hash_name) == 0) {
 		*why = "Hash algorithm not supported";
