@@ -1,6 +1,8 @@
 /* libFuzzer harness: verified reads of a tiny verity image whose hash area (and
  * data) are the pristine bytes XOR the input. Whatever the bytes, a read that
- * succeeds must return the original data: the root hash is fixed.
+ * succeeds must return the original data: the root hash is fixed. Range reads
+ * (verity_tree_read_range) return the original data up to the failing block and
+ * zeroes from there.
  * Input: options byte, read-order byte, then the XOR mask (hash area, then data). */
 #include <errno.h>
 #include "verity_image.h"
@@ -29,7 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct verity_tree *t;
 	if (verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t))
 		abort();
+	/* a range read on a fresh tree (nothing cached) and on the warm one */
+	uint64_t first = order % IMG_BLOCKS, count = 1 + (uint64_t)(optb >> 6) * 13 % (IMG_BLOCKS - first);
+	struct verity_tree *cold;
+	if (verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &cold))
+		abort();
+	fuzz_image_read_range(&im, cold, first, count);
+	fuzz_image_read_range(&im, cold, 0, IMG_BLOCKS);
+	verity_tree_close(cold);
 	fuzz_image_read_all(&im, t, order);
+	fuzz_image_read_range(&im, t, first, count);
 	if (optb & 0x20) {   /* after a forget, everything is verified again */
 		verity_tree_forget(t);
 		fuzz_image_read_all(&im, t, order + 1);
