@@ -20,14 +20,22 @@ PY3=/usr/bin/python3
 [ -x "$PY3" ] || PY3=$(command -v python3)
 truncate -s 1M "$T_TMP/a.img"
 
-snapshot() { udm ls && udm table && udm table --inactive && udm info; }
+snapshot() {
+	udm ls && udm table && udm table --inactive && udm info &&
+	{ udm policy list 2>/dev/null || echo "(policy list not available)"; }
+}
 
 test_expect_success 'setup: devices with live and inactive tables' '
 	start_udmd &&
 	udm create base --table "0 8 zero" &&
 	udm load base --table "0 16 error" &&
 	udm create lin --table "0 2048 linear $T_TMP/a.img 0" &&
-	printf "0 8 zero\n" >"$T_TMP/t.txt" && chmod 644 "$T_TMP/t.txt"
+	printf "0 8 zero\n" >"$T_TMP/t.txt" && chmod 644 "$T_TMP/t.txt" &&
+	printf "policy_name=p policy_version=0.0.1\nDEFAULT action=ALLOW\n" >"$T_TMP/pol.txt" &&
+	truncate -s 64K "$T_TMP/v.img" &&
+	"$UDM" verity format "$T_TMP/v.img" "$T_TMP/h.img" >fmt &&
+	sed -n "s/^Root hash:[[:space:]]*//p" fmt >"$T_TMP/root" && test -s "$T_TMP/root" &&
+	chmod 644 "$T_TMP/pol.txt" "$T_TMP/a.img" "$T_TMP/v.img" "$T_TMP/h.img" "$T_TMP/root"
 '
 [ -d "$UDM_RT/ipe" ] && test_set_prereq IPEFS
 
@@ -66,6 +74,14 @@ attach lin
 detach lin
 watch add /tmp
 watch remove /tmp
+policy load $T_TMP/pol.txt
+policy update boot $T_TMP/pol.txt
+policy activate boot
+policy delete boot
+policy enforce off
+policy success-audit on
+verity open $T_TMP/v.img v $T_TMP/h.img $(cat $T_TMP/root)
+verity close lin
 shutdown
 VERBS
 
