@@ -313,14 +313,42 @@ int udmd_fuse_start(struct udmd *d, char *err, size_t errlen)
 	return 0;
 }
 
-/* Abort the FUSE connection of the mount at dir (its workers then return). */
-static void abort_connection(const char *dir)
+/* The FUSE connection number (the minor of st_dev) of the topmost FUSE mount
+ * at dir, from /proc/self/mountinfo, or -1. Never stat()s the mount: a stat
+ * is a GETATTR request (or waits for INIT) that nobody may ever answer once
+ * fuse_exit() was called, and would hang forever. */
+static long fuse_conn_of(const char *dir)
 {
-	struct stat st;
-	if (stat(dir, &st) < 0)
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return -1;
+	char line[8192];
+	long conn = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[4096], fstype[64];
+		unsigned maj, min;
+		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
+		if (sscanf(line, "%*s %*s %u:%u %*s %4095s", &maj, &min, mnt) != 3)
+			continue;
+		char *dash = strstr(line, " - ");
+		if (!dash || sscanf(dash + 3, "%63s", fstype) != 1)
+			continue;
+		if (strcmp(mnt, dir) == 0 && strncmp(fstype, "fuse", 4) == 0 && maj == 0)
+			conn = (long)min;
+	}
+	fclose(f);
+	return conn;
+}
+
+/* Abort FUSE connection conn (its workers then return); -1: nothing to do.
+ * Needs fusectl on /sys/fs/fuse/connections; without it the unmount that
+ * follows ends the connection once the mount has no users left. */
+static void abort_connection(long conn)
+{
+	if (conn < 0)
 		return;
 	char p[128];
-	snprintf(p, sizeof(p), "/sys/fs/fuse/connections/%u/abort", minor(st.st_dev));
+	snprintf(p, sizeof(p), "/sys/fs/fuse/connections/%ld/abort", conn);
 	int fd = open(p, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, "1", 1) < 0)
@@ -338,7 +366,7 @@ void udmd_fuse_stop(struct udmd *d)
 		fuse_exit(F->f);
 		/* Workers blocked on a suspended device that is still open cannot
 		 * finish: abort the connection so the loop returns. */
-		abort_connection(d->mapper_dir);
+		abort_connection(fuse_conn_of(d->mapper_dir));
 		fuse_unmount(F->f);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -371,27 +399,11 @@ void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev)
 /* A mount of a killed udmd: its FUSE connection is dead (ENOTCONN). */
 void udmd_fuse_clean_stale(const char *mapper_dir)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return;
-	char line[8192];
-	bool mounted = false;
-	while (fgets(line, sizeof(line), f)) {
-		char mnt[4096], fstype[64];
-		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
-			continue;
-		char *dash = strstr(line, " - ");
-		if (!dash || sscanf(dash + 3, "%63s", fstype) != 1)
-			continue;
-		if (strcmp(mnt, mapper_dir) == 0 && strncmp(fstype, "fuse", 4) == 0)
-			mounted = true;
-	}
-	fclose(f);
-	if (!mounted)
+	long conn = fuse_conn_of(mapper_dir);
+	if (conn < 0)
 		return;
 	udmd_log("%s: removing a stale FUSE mount", mapper_dir);
-	abort_connection(mapper_dir);
+	abort_connection(conn);
 	if (umount2(mapper_dir, MNT_DETACH) < 0)
 		udmd_log("umount %s: %s", mapper_dir, strerror(errno));
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/udmd.h"
+#include "udm/target.h"
 
 void udmd_log(const char *fmt, ...)
 {
@@ -352,6 +353,11 @@ int main(int argc, char **argv)
 		goto fail;
 	if (udmd_fuse_start(d, err, sizeof(err)))
 		goto fail;
+	/* UDM_FAULT=udmd.start: a start that fails right after the mapper mount */
+	if (udm_fault("udmd.start")) {
+		snprintf(err, sizeof(err), "fault injected at udmd.start");
+		goto fail;
+	}
 	/* boot_verified, adapted: the superblock of / pinned now (docs/enforcement.md) */
 	struct stat root_st;
 	if (stat("/", &root_st) == 0)
