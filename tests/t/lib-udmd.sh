@@ -6,6 +6,36 @@ UDM_RT=$T_TMP/rt
 UDM_STATE=$T_TMP/state
 UDMD_LOG=$T_TMP/udmd.log
 
+# Sanitizer builds (B=build-asan): every report (ASan, UBSan, LSan at exit)
+# goes to a file per process under $T_TMP/san/, and any report fails the
+# test file at exit (udmd_san_check), after the daemon was stopped, so a
+# leak at `udm shutdown` counts too.
+UDM_SAN_DIR=$T_TMP/san
+mkdir -p "$UDM_SAN_DIR"
+export ASAN_OPTIONS="log_path=$UDM_SAN_DIR/asan,detect_leaks=1,abort_on_error=0${ASAN_OPTIONS:+,$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$UDM_SAN_DIR/ubsan,print_stacktrace=1${UBSAN_OPTIONS:+,$UBSAN_OPTIONS}"
+export TSAN_OPTIONS="log_path=$UDM_SAN_DIR/tsan,halt_on_error=0${UDM_TSAN_SUPP:+,suppressions=$UDM_TSAN_SUPP}${TSAN_OPTIONS:+,$TSAN_OPTIONS}"
+exec {UDM_SAN_FD}>&1
+UDM_SAN_FAILED=
+# udmd_san_reports: print the reports so far (nothing if none)
+udmd_san_reports() {
+	local f
+	for f in "$UDM_SAN_DIR"/*; do
+		[ -s "$f" ] || continue
+		echo "== sanitizer report ${f##*/}"
+		head -60 "$f"
+	done
+}
+udmd_san_check() {
+	local r; r=$(udmd_san_reports)
+	[ -z "$r" ] && return 0
+	UDM_SAN_FAILED=1
+	{ echo "not ok - sanitizer reports in $(basename "$0")"; sed 's/^/#   /' <<<"$r"; } >&"$UDM_SAN_FD"
+}
+at_exit udmd_san_check
+_udmd_exit_trap() { local rc=$?; t_cleanup; [ -n "$UDM_SAN_FAILED" ] && exit 1; exit "$rc"; }
+trap _udmd_exit_trap EXIT
+
 # udm with this test's runtime dir
 udm() { "$UDM" --runtime-dir "$UDM_RT" "$@"; }
 
@@ -34,10 +64,17 @@ stop_udmd() {
 	local pid; pid=$(udmd_pid)
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 		timeout 30 "$UDM" --runtime-dir "$UDM_RT" shutdown >/dev/null 2>&1
-		local i
-		pid_gone "$pid" || kill -9 "$pid"
+		if ! pid_gone "$pid"; then
+			echo "udmd $pid did not exit after shutdown: killed" >&2
+			kill -9 "$pid"
+			udmd_force_clean
+			return 1
+		fi
 	fi
 	udmd_force_clean
+	# what the sanitizers found so far, the daemon's exit (LSan) included
+	local r; r=$(udmd_san_reports)
+	[ -z "$r" ] || { echo "$r" >&2; return 1; }
 }
 
 udmd_force_clean() {
