@@ -7,10 +7,10 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh || exit 1
 jobs=$(nproc)
 make -s -j"$jobs" >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-make -s -j"$jobs" SAN=asan tests >/dev/null || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
+make -s -j"$jobs" SAN=asan tests build-asan/udm build-asan/udmd >/dev/null || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s -j"$jobs" fuzz >/dev/null 2>&1 || echo "note: fuzz harnesses not built (clang missing?)"
 # TSan covers the concurrent parts: the core's stress, integrity and lifecycle tests.
-TSAN_TESTS="build-tsan/tests/core/test_stress build-tsan/tests/core/test_integrity build-tsan/tests/core/test_lifecycle"
+TSAN_TESTS="build-tsan/tests/core/test_stress build-tsan/tests/core/test_integrity build-tsan/tests/core/test_lifecycle build-tsan/udmd build-tsan/udm"
 make -s -j"$jobs" SAN=tsan $TSAN_TESTS >/dev/null || { echo "tsan build failed"; echo "0 passed, 1 failed"; exit 1; }
 total_p=0 total_f=0 total_s=0
 tally() { # $1 = label; rest = command printing a summary line last
@@ -25,8 +25,16 @@ tally() { # $1 = label; rest = command printing a summary line last
 # The kernel oracle (QEMU, ~30 s) runs where we are root, as in CI.
 [ "$(id -u)" = 0 ] && export UDM_ORACLE=${UDM_ORACLE:-1}
 tally "normal build" env B=build tests/run
-# The sanitizer pass runs the unit tests; the shell tests use the normal build.
+# The sanitizer pass runs the unit tests, and the daemon-level shell tests
+# against build-asan/udmd (lib-udmd.sh fails a test on any ASan/UBSan/LSan
+# report, a leak at `udm shutdown` included).
 tally "ASan+UBSan build" env B=build-asan ASAN_OPTIONS=detect_leaks=1 tests/run test_
+for p in t/t1 t/t21 t/t31 t/t4000 t/t7105 t/t7110; do
+	tally "ASan+UBSan udmd: $p" env B=build-asan tests/run "$p"
+done
+tally "ASan+UBSan udmd: t/t7100 (30 s)" env B=build-asan UDM_STRESS_SECONDS=30 tests/run t/t7100
 tally "TSan (concurrent parts)" env B=build-tsan TSAN_OPTIONS=halt_on_error=1 tests/run test_
+tally "TSan udmd: t/t7100 (20 s)" env B=build-tsan UDM_STRESS_SECONDS=20 \
+	UDM_TSAN_SUPP="$PWD/tests/tsan.supp" tests/run t/t7100
 echo "$total_p passed, $total_f failed, $total_s skipped"
 [ "$total_f" -eq 0 ]
