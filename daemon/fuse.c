@@ -367,7 +367,10 @@ void udmd_fuse_stop(struct udmd *d)
 		/* Workers blocked on a suspended device that is still open cannot
 		 * finish: abort the connection so the loop returns. */
 		abort_connection(fuse_conn_of(d->mapper_dir));
-		fuse_unmount(F->f);
+		/* Detach, not fuse_unmount(): that would close the session fd
+		 * under workers still reading it (found by TSan on the ipe mount). */
+		if (umount2(d->mapper_dir, MNT_DETACH) < 0)
+			fuse_unmount(F->f);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 5;
@@ -377,6 +380,7 @@ void udmd_fuse_stop(struct udmd *d)
 			d->fuse = NULL;
 			return;   /* the process exits anyway */
 		}
+		fuse_unmount(F->f);   /* the workers are gone: closes the fd */
 		F->running = false;
 	}
 	if (F->f)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -471,7 +472,11 @@ void udmd_fuse_ipe_stop(struct udmd *d)
 		return;
 	if (F->running) {
 		fuse_exit(F->f);
-		fuse_unmount(F->f);
+		/* Detach the mount, not fuse_unmount(): that closes the session
+		 * fd under workers still reading it (TSan, t7100). The connection
+		 * ends once the mount has no users; the workers then return. */
+		if (umount2(F->dir, MNT_DETACH) < 0)
+			fuse_unmount(F->f);
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 5;
@@ -480,6 +485,7 @@ void udmd_fuse_ipe_stop(struct udmd *d)
 			d->ipe_fuse = NULL;
 			return;
 		}
+		fuse_unmount(F->f);   /* the workers are gone: closes the fd */
 	}
 	if (F->f)
 		fuse_destroy(F->f);
