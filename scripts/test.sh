@@ -16,7 +16,11 @@ total_p=0 total_f=0 total_s=0
 tally() { # $1 = label; rest = command printing a summary line last
 	local label=$1; shift
 	echo "=== $label"
-	local out; out=$("$@" 2>&1 | tee /dev/stderr | tail -1)
+	# each line goes to stdout as it comes (tee /dev/stderr would reopen, and so
+	# truncate, a log file that stderr points to); the summary is the last line
+	local log; log=$(mktemp)
+	"$@" 2>&1 | tee "$log"
+	local out; out=$(tail -1 "$log"); rm -f "$log"
 	local p f s
 	read -r p f s < <(sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' <<<"$out")
 	[[ $p =~ ^[0-9]+$ ]] || { p=0; f=1; }
