@@ -590,6 +590,59 @@ static int load_params(const struct verity_opts *o, int hash_fd, const char *has
 	return -EINVAL;
 }
 
+/* What verify and open both start from. */
+struct verity_setup {
+	int data_fd, hash_fd;
+	struct verity_params p;
+	struct verity_geometry g;
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	uint64_t hash_end;    /* where the hash area ends on the hash device */
+	uint64_t hash_size;   /* the hash device's size */
+};
+
+/* Open the hash device, load the parameters (superblock or options), read the
+ * root hash, check the FEC options, open the data device, resolve its block
+ * count and lay out the geometry, saying what goes wrong. Returns 0 or -errno;
+ * release *s with setup_close either way. s->hash_fd < 0: the hash device
+ * could not be opened (the verbs return EXIT_DEVICE at once). */
+static int setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
+		      const char *root_arg, struct verity_setup *s)
+{
+	int r;
+
+	s->data_fd = -1;
+	s->hash_fd = open_existing(hash_path, O_RDONLY);
+	if (s->hash_fd < 0)
+		return -ENODEV;
+	r = load_params(o, s->hash_fd, hash_path, &s->p);
+	if (!r)
+		r = read_root_hash(o, root_arg, verity_digest_size(s->p.hash_name), s->root);
+	if (!r)
+		r = check_fec_opts(o, &s->p);
+	if (r)
+		return r;
+	s->data_fd = open_existing(data_path, O_RDONLY);
+	if (s->data_fd < 0)
+		return -ENODEV;
+	r = resolve_data_blocks(&s->p, s->data_fd, data_path);
+	if (r)
+		return r;
+	if (verity_geometry_init(&s->g, &s->p, verity_digest_size(s->p.hash_name)) ||
+	    verity_geometry_hash_end(&s->g, &s->p, &s->hash_end)) {
+		say("Hash area overflow.");
+		return -EINVAL;
+	}
+	return fd_size(s->hash_fd, &s->hash_size);
+}
+
+static void setup_close(struct verity_setup *s)
+{
+	if (s->data_fd >= 0)
+		close(s->data_fd);
+	if (s->hash_fd >= 0)
+		close(s->hash_fd);
+}
+
 /* veritysetup --verbose's closing line */
 static void report_verbose(int code)
 {
@@ -606,12 +659,9 @@ static void report_verbose(int code)
 
 static int do_verify(struct verity_opts *o)
 {
-	struct verity_params p;
-	struct verity_geometry g;
+	struct verity_setup s;
 	struct verity_report rep;
-	uint8_t root[VERITY_MAX_DIGEST_SIZE];
-	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
-	uint64_t hash_end, hash_size;
+	int fec_fd = -1, r;
 
 	if (o->nargs != 4 && !(o->nargs == 3 && o->root_hash_file)) {
 		if (o->nargs == 3)
@@ -621,34 +671,12 @@ static int do_verify(struct verity_opts *o)
 				" as arguments\n");
 		return EXIT_PARAMS;
 	}
-	hash_fd = open_existing(o->args[2], O_RDONLY);
-	if (hash_fd < 0)
+	r = setup_open(o, o->args[1], o->args[2], o->args[3], &s);
+	if (s.hash_fd < 0)
 		return EXIT_DEVICE;
-	r = load_params(o, hash_fd, o->args[2], &p);
-	if (!r)
-		r = read_root_hash(o, o->args[3], verity_digest_size(p.hash_name), root);
-	if (!r)
-		r = check_fec_opts(o, &p);
-	if (r)
-		goto out;
-	data_fd = open_existing(o->args[1], O_RDONLY);
-	if (data_fd < 0) {
-		r = -ENODEV;
-		goto out;
-	}
-	r = resolve_data_blocks(&p, data_fd, o->args[1]);
-	if (r)
-		goto out;
-	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name)) ||
-	    verity_geometry_hash_end(&g, &p, &hash_end)) {
-		say("Hash area overflow.");
-		r = -EINVAL;
-		goto out;
-	}
-	r = fd_size(hash_fd, &hash_size);
-	if (!r && hash_size < hash_end) {
+	if (!r && s.hash_size < s.hash_end) {
 		cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed, %" PRIu64 " available",
-			  o->args[2], hash_end, hash_size);
+			  o->args[2], s.hash_end, s.hash_size);
 		r = -EINVAL;
 	}
 	if (r)
@@ -660,7 +688,7 @@ static int do_verify(struct verity_opts *o)
 			goto out;
 		}
 	}
-	r = verity_tree_check(&p, data_fd, hash_fd, o->threads, root, &rep);
+	r = verity_tree_check(&s.p, s.data_fd, s.hash_fd, o->threads, s.root, &rep);
 	if (r == -EFAULT) {
 		say("%s", rep.message);
 		goto out;
@@ -673,9 +701,10 @@ static int do_verify(struct verity_opts *o)
 	if (r == -EPERM && fec_fd >= 0) {
 		struct verity_fec_params f = { .fd = fec_fd, .offset = o->fec_offset, .roots = (unsigned)o->fec_roots };
 		uint64_t corrected = 0;
-		int fr = verity_fec_blocks(&p, &g, hash_size, same_file(fec_fd, hash_fd), o->fec_offset, &f.blocks);
+		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, same_file(fec_fd, s.hash_fd), o->fec_offset,
+					   &f.blocks);
 		if (!fr)
-			fr = verity_fec_check(&p, &g, &f, data_fd, hash_fd, o->threads, &corrected);
+			fr = verity_fec_check(&s.p, &s.g, &f, s.data_fd, s.hash_fd, o->threads, &corrected);
 		if (fr == 0) {
 			say("Found %" PRIu64 " repairable errors with FEC device.", corrected);
 			r = 0;
@@ -686,9 +715,7 @@ static int do_verify(struct verity_opts *o)
 out:
 	if (fec_fd >= 0)
 		close(fec_fd);
-	if (data_fd >= 0)
-		close(data_fd);
-	close(hash_fd);
+	setup_close(&s);
 	if (o->verbose)
 		report_verbose(exit_code(r));
 	return exit_code(r);
@@ -850,13 +877,10 @@ static char *read_signature_hex(const char *path)
  * cryptsetup's get_dm_verity_params does (spec §2.3); udmd creates the device. */
 static int do_open(struct verity_opts *o)
 {
-	struct verity_params p;
-	struct verity_geometry g;
-	uint8_t root[VERITY_MAX_DIGEST_SIZE];
-	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1];
-	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *sighex = NULL, *reply = NULL;
-	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
-	uint64_t hash_end, hash_size;
+	struct verity_setup s;
+	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1], opts[8192] = "";
+	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *sighex = NULL, *reply = NULL, *base = NULL;
+	int fec_fd = -1, r, code;
 
 	if (o->nargs != 5 && !(o->nargs == 4 && o->root_hash_file)) {
 		if (o->nargs == 4)
@@ -879,30 +903,10 @@ static int do_open(struct verity_opts *o)
 		return EXIT_PARAMS;
 	}
 	const char *name = o->args[2];
-	hash_fd = open_existing(o->args[3], O_RDONLY);
-	if (hash_fd < 0)
+	r = setup_open(o, o->args[1], o->args[3], o->args[4], &s);
+	if (s.hash_fd < 0)
 		return EXIT_DEVICE;
-	r = load_params(o, hash_fd, o->args[3], &p);
-	if (!r)
-		r = read_root_hash(o, o->args[4], verity_digest_size(p.hash_name), root);
-	if (!r)
-		r = check_fec_opts(o, &p);
 	if (r)
-		goto out;
-	data_fd = open_existing(o->args[1], O_RDONLY);
-	if (data_fd < 0) {
-		r = -ENODEV;
-		goto out;
-	}
-	if ((r = resolve_data_blocks(&p, data_fd, o->args[1])))
-		goto out;
-	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name)) ||
-	    verity_geometry_hash_end(&g, &p, &hash_end)) {
-		say("Hash area overflow.");
-		r = -EINVAL;
-		goto out;
-	}
-	if ((r = fd_size(hash_fd, &hash_size)))
 		goto out;
 	if (!(data_abs = abs_path(o->args[1])) || !(hash_abs = abs_path(o->args[3]))) {
 		r = -ENODEV;
@@ -910,19 +914,20 @@ static int do_open(struct verity_opts *o)
 	}
 
 	/* base: <hash_type> <data> <hash> <dbs> <hbs> <data_blocks> <hash_start> <alg> <root> <salt|-> */
-	verity_hex_encode(root, verity_digest_size(p.hash_name), root_hex);
-	if (p.salt_size)
-		verity_hex_encode(p.salt, p.salt_size, salt_hex);
+	verity_hex_encode(s.root, verity_digest_size(s.p.hash_name), root_hex);
+	if (s.p.salt_size)
+		verity_hex_encode(s.p.salt, s.p.salt_size, salt_hex);
 	else
 		strcpy(salt_hex, "-");
 	size_t blen = strlen(data_abs) + strlen(hash_abs) + strlen(root_hex) + strlen(salt_hex) + 128;
-	char *base = malloc(blen), opts[8192] = "";
+	base = malloc(blen);
 	if (!base) {
 		r = -ENOMEM;
 		goto out;
 	}
-	snprintf(base, blen, "%u %s %s %u %u %" PRIu64 " %" PRIu64 " %s %s %s", p.hash_type, data_abs, hash_abs,
-		 p.data_block_size, p.hash_block_size, p.data_blocks, g.hash_start, p.hash_name, root_hex, salt_hex);
+	snprintf(base, blen, "%u %s %s %u %u %" PRIu64 " %" PRIu64 " %s %s %s", s.p.hash_type, data_abs, hash_abs,
+		 s.p.data_block_size, s.p.hash_block_size, s.p.data_blocks, s.g.hash_start, s.p.hash_name, root_hex,
+		 salt_hex);
 	/* cryptsetup's flag sanitising, then its fixed option order */
 	bool restart = o->restart_on_corruption && !o->panic_on_corruption;
 	bool panic = o->panic_on_corruption, ignore = o->ignore_corruption && !restart && !panic;
@@ -946,59 +951,48 @@ static int do_open(struct verity_opts *o)
 		uint64_t fec_blocks;
 		fec_fd = open_existing(o->fec_device, O_RDONLY);
 		if (fec_fd < 0 || !(fec_abs = abs_path(o->fec_device))) {
-			free(base);
 			r = -ENODEV;
 			goto out;
 		}
-		if (verity_fec_blocks(&p, &g, hash_size, same_file(fec_fd, hash_fd), o->fec_offset, &fec_blocks)) {
+		if (verity_fec_blocks(&s.p, &s.g, s.hash_size, same_file(fec_fd, s.hash_fd), o->fec_offset,
+				      &fec_blocks)) {
 			say("Invalid FEC segment length.");
-			free(base);
 			r = -EINVAL;
 			goto out;
 		}
 		OPT(" use_fec_from_device %s fec_start %" PRIu64 " fec_blocks %" PRIu64 " fec_roots %u", fec_abs,
-		    o->fec_offset / p.hash_block_size, fec_blocks, (unsigned)o->fec_roots);
+		    o->fec_offset / s.p.hash_block_size, fec_blocks, (unsigned)o->fec_roots);
 	}
 #undef OPT
 	if (ol >= sizeof(opts)) {
 		cli_error("verity", "open: %s", strerror(ENAMETOOLONG));
-		free(base);
 		r = -ENAMETOOLONG;
 		goto out;
 	}
 	if (o->root_hash_signature && !(sighex = read_signature_hex(o->root_hash_signature))) {
-		free(base);
 		r = -EINVAL;
 		goto out;
 	}
 	char uuid[37] = "", sectors[32];
 	static const uint8_t zero_uuid[16];
-	if (!p.no_superblock && memcmp(p.uuid, zero_uuid, 16) != 0)
-		verity_uuid_unparse(p.uuid, uuid);
-	snprintf(sectors, sizeof(sectors), "%" PRIu64, p.data_blocks * (p.data_block_size / 512));
+	if (!s.p.no_superblock && memcmp(s.p.uuid, zero_uuid, 16) != 0)
+		verity_uuid_unparse(s.p.uuid, uuid);
+	snprintf(sectors, sizeof(sectors), "%" PRIu64, s.p.data_blocks * (s.p.data_block_size / 512));
 	const char *argv[6] = { name, uuid, sectors, base, opts[0] ? opts + 1 : "", sighex };
 	char what[300];
 	snprintf(what, sizeof(what), "verity open %s", name);
 	r = udmd_call(o, what, UDM_CMD_VERITY_OPEN, sighex ? 6 : 5, argv, &reply);
-	free(base);
 	if (r) {
-		int code = report_failure(what, r, reply);
-		free(reply);
-		reply = NULL;
-		r = 0;
-		close(hash_fd);
-		hash_fd = -1;
-		if (data_fd >= 0)
-			close(data_fd);
-		if (fec_fd >= 0)
-			close(fec_fd);
-		free(data_abs);
-		free(hash_abs);
-		free(fec_abs);
-		free(sighex);
-		return code;
+		/* udmd's refusal is the whole report: no --verbose closing line */
+		code = report_failure(what, r, reply);
+		goto release;
 	}
 out:
+	if (o->verbose)
+		report_verbose(exit_code(r));
+	code = exit_code(r);
+release:
+	free(base);
 	free(reply);
 	free(sighex);
 	free(data_abs);
@@ -1006,13 +1000,8 @@ out:
 	free(fec_abs);
 	if (fec_fd >= 0)
 		close(fec_fd);
-	if (data_fd >= 0)
-		close(data_fd);
-	if (hash_fd >= 0)
-		close(hash_fd);
-	if (o->verbose)
-		report_verbose(exit_code(r));
-	return exit_code(r);
+	setup_close(&s);
+	return code;
 }
 
 static int do_close(struct verity_opts *o)
