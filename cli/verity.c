@@ -1,4 +1,5 @@
-/* udm verity (veritysetup): format, verify and dump run in-process; open, close and status go through udmd. */
+/* udm verity (veritysetup): option parsing and the offline verbs format, verify and dump;
+ * open, close and status, which go through udmd, are in cli/verity_open.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,39 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "cli/verity_cli.h"
 #include "udm/target.h"   /* udm_parse_u64 */
-#include "util/proto.h"
-#include "verity/io.h"
 #include "verity/verity.h"
 
-/* veritysetup's exit codes (man page). */
-enum { EXIT_PARAMS = 1, EXIT_PERM = 2, EXIT_NOMEM = 3, EXIT_DEVICE = 4 };
-
 #define DEFAULT_SALT_SIZE 32
-
-struct verity_opts {
-	const char *hash;
-	const char *salt;
-	const char *uuid;
-	const char *fec_device;
-	const char *root_hash_file;
-	const char *root_hash_signature;
-	const char *runtime_dir;
-	bool ignore_corruption, restart_on_corruption, panic_on_corruption, error_as_corruption;
-	bool ignore_zero_blocks, check_at_most_once, use_tasklets;
-	uint64_t data_block_size, hash_block_size, data_blocks, hash_offset, fec_offset, fec_roots;
-	uint64_t format;
-	bool no_superblock;
-	bool verbose;
-	unsigned threads;
-	int nargs;
-	char *args[8];
-};
 
 static void usage_hint(void)
 {
@@ -49,9 +25,7 @@ static void usage_hint(void)
 		" | open DATA NAME HASH [ROOT_HASH] | close NAME | status NAME [OPTION...]\n");
 }
 
-/* veritysetup prints its own sentences; keep them verbatim where it has one. */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void vcli_say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -185,17 +159,17 @@ static int fd_size(int fd, uint64_t *size)
 	return 0;
 }
 
-static bool same_file(int a, int b)
+bool vcli_same_file(int a, int b)
 {
 	struct stat sa, sb;
 	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-static int open_existing(const char *path, int flags)
+int vcli_open_existing(const char *path, int flags)
 {
 	int fd = open(path, flags | O_CLOEXEC);
 	if (fd < 0)
-		say("Device %s does not exist or access denied.", path);
+		vcli_say("Device %s does not exist or access denied.", path);
 	return fd;
 }
 
@@ -206,26 +180,26 @@ static int params_from_opts(const struct verity_opts *o, const char *hash_path, 
 
 	memset(p, 0, sizeof(*p));
 	if (strlen(o->hash) >= sizeof(p->hash_name) || verity_digest_size(o->hash) == 0) {
-		say("Hash algorithm %s not supported.", o->hash);
+		vcli_say("Hash algorithm %s not supported.", o->hash);
 		return -EINVAL;
 	}
 	for (n = 0; o->hash[n]; n++)
 		p->hash_name[n] = (char)tolower((unsigned char)o->hash[n]);
 	if (o->format > VERITY_MAX_HASH_TYPE) {
-		say("Unsupported VERITY hash type %" PRIu64 ".", o->format);
+		vcli_say("Unsupported VERITY hash type %" PRIu64 ".", o->format);
 		return -EINVAL;
 	}
 	p->hash_type = (uint32_t)o->format;
 	if (o->data_block_size > UINT32_MAX || o->hash_block_size > UINT32_MAX ||
 	    !verity_block_size_ok((uint32_t)o->data_block_size) ||
 	    !verity_block_size_ok((uint32_t)o->hash_block_size)) {
-		say("Unsupported VERITY block size.");
+		vcli_say("Unsupported VERITY block size.");
 		return -EINVAL;
 	}
 	p->data_block_size = (uint32_t)o->data_block_size;
 	p->hash_block_size = (uint32_t)o->hash_block_size;
 	if (o->hash_offset % 512) {
-		say("Unsupported VERITY hash offset.");
+		vcli_say("Unsupported VERITY hash offset.");
 		return -EINVAL;
 	}
 	p->hash_area_offset = o->hash_offset;
@@ -235,7 +209,7 @@ static int params_from_opts(const struct verity_opts *o, const char *hash_path, 
 		p->salt_size = 0;
 	} else if (o->salt) {
 		if (verity_hex_decode(o->salt, p->salt, sizeof(p->salt), &n)) {
-			say("Invalid salt string specified.");
+			vcli_say("Invalid salt string specified.");
 			return -EINVAL;
 		}
 		p->salt_size = (uint16_t)n;
@@ -252,7 +226,7 @@ static int params_from_opts(const struct verity_opts *o, const char *hash_path, 
 	}
 	if (o->uuid) {
 		if (verity_uuid_parse(o->uuid, p->uuid)) {
-			say("Wrong VERITY UUID format provided on device %s.", hash_path);
+			vcli_say("Wrong VERITY UUID format provided on device %s.", hash_path);
 			return -EINVAL;
 		}
 	} else if (!o->no_superblock && verity_uuid_generate(p->uuid)) {
@@ -267,11 +241,11 @@ static int check_fec_opts(const struct verity_opts *o, const struct verity_param
 	if (!o->fec_device)
 		return 0;
 	if (o->fec_roots < VERITY_FEC_MIN_ROOTS || o->fec_roots > VERITY_FEC_MAX_ROOTS) {
-		say("Invalid number of parity bytes.");
+		vcli_say("Invalid number of parity bytes.");
 		return -EINVAL;
 	}
 	if (p->data_block_size != p->hash_block_size) {
-		say("Block sizes must match for FEC.");
+		vcli_say("Block sizes must match for FEC.");
 		return -EINVAL;
 	}
 	if (o->fec_offset % p->data_block_size) {
@@ -402,7 +376,7 @@ static int ensure_size(int fd, uint64_t size, const char *path)
 	return 0;
 }
 
-static int exit_code(int r)
+int vcli_exit_code(int r)
 {
 	switch (r) {
 	case 0: return 0;
@@ -435,8 +409,8 @@ static int do_format(struct verity_opts *o)
 	if (!r)
 		r = check_fec_opts(o, &p);
 	if (r)
-		return exit_code(r);
-	data_fd = open_existing(data_path, O_RDONLY);
+		return vcli_exit_code(r);
+	data_fd = vcli_open_existing(data_path, O_RDONLY);
 	if (data_fd < 0)
 		return EXIT_DEVICE;
 	r = resolve_data_blocks(&p, data_fd, data_path);
@@ -444,46 +418,46 @@ static int do_format(struct verity_opts *o)
 		goto out;
 	r = verity_geometry_init(&g, &p, verity_digest_size(p.hash_name));
 	if (r || verity_geometry_hash_end(&g, &p, &hash_end)) {
-		say("Hash area overflow.");
+		vcli_say("Hash area overflow.");
 		r = -EINVAL;
 		goto out;
 	}
 	hash_fd = open_output(hash_path, &hash_created);
 	if (hash_fd < 0) {
-		say("Cannot create hash image %s for writing.", hash_path);
+		vcli_say("Cannot create hash image %s for writing.", hash_path);
 		r = -EINVAL;
 		goto out;
 	}
-	if (same_file(data_fd, hash_fd) &&
+	if (vcli_same_file(data_fd, hash_fd) &&
 	    p.data_blocks * p.data_block_size > p.hash_area_offset) {
-		say("Data area overlaps with hash area.");
+		vcli_say("Data area overlaps with hash area.");
 		r = -EINVAL;
 		goto out;
 	}
 	if (o->fec_device) {
 		fec_fd = open_output(o->fec_device, &fec_created);
 		if (fec_fd < 0) {
-			say("Cannot create FEC image %s for writing.", o->fec_device);
+			vcli_say("Cannot create FEC image %s for writing.", o->fec_device);
 			r = -EINVAL;
 			goto out;
 		}
 		fec.on = true;
 		fec.roots = (unsigned)o->fec_roots;
 		fec.offset = o->fec_offset;
-		fec.on_hash_dev = same_file(fec_fd, hash_fd);
-		if (same_file(fec_fd, data_fd) && p.data_blocks * p.data_block_size > fec.offset) {
-			say("Data area overlaps with FEC area.");
+		fec.on_hash_dev = vcli_same_file(fec_fd, hash_fd);
+		if (vcli_same_file(fec_fd, data_fd) && p.data_blocks * p.data_block_size > fec.offset) {
+			vcli_say("Data area overlaps with FEC area.");
 			r = -EINVAL;
 			goto out;
 		}
 		if (fec.on_hash_dev && hash_end > fec.offset) {
-			say("Hash area overlaps with FEC area.");
+			vcli_say("Hash area overlaps with FEC area.");
 			r = -EINVAL;
 			goto out;
 		}
 	}
 	if (p.data_block_size > (uint32_t)sysconf(_SC_PAGESIZE))
-		say("WARNING: Kernel cannot activate device if data block size exceeds page size (%ld).",
+		vcli_say("WARNING: Kernel cannot activate device if data block size exceeds page size (%ld).",
 		    sysconf(_SC_PAGESIZE));
 
 	r = ensure_size(hash_fd, hash_end, hash_path);
@@ -491,7 +465,7 @@ static int do_format(struct verity_opts *o)
 		goto out;
 	r = verity_tree_create(&p, data_fd, hash_fd, o->threads, root);
 	if (r) {
-		say(r == -EIO ? "Input/output error while creating hash area." : "Creation of hash area failed.");
+		vcli_say(r == -EIO ? "Input/output error while creating hash area." : "Creation of hash area failed.");
 		goto out;
 	}
 	if (fec.on) {
@@ -501,7 +475,7 @@ static int do_format(struct verity_opts *o)
 		if (!r)
 			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &f.blocks);
 		if (r) {
-			say("Invalid FEC segment length.");
+			vcli_say("Invalid FEC segment length.");
 			goto out;
 		}
 		fec.rs_blocks = verity_fec_rs_blocks(f.blocks, fec.roots);
@@ -516,7 +490,7 @@ static int do_format(struct verity_opts *o)
 	if (!p.no_superblock) {
 		r = verity_sb_write(hash_fd, &p);
 		if (r) {
-			say("Error during update of verity header on device %s.", hash_path);
+			vcli_say("Error during update of verity header on device %s.", hash_path);
 			goto out;
 		}
 	}
@@ -543,7 +517,7 @@ out:
 	if (hash_fd >= 0)
 		close(hash_fd);
 	close(data_fd);
-	return exit_code(r);
+	return vcli_exit_code(r);
 }
 
 static int read_root_hash(const struct verity_opts *o, const char *arg, unsigned digest_size, uint8_t *root)
@@ -557,14 +531,14 @@ static int read_root_hash(const struct verity_opts *o, const char *arg, unsigned
 		if (fd >= 0)
 			close(fd);
 		if (fd < 0 || n != (ssize_t)(2 * digest_size)) {
-			say("Invalid root hash file %s.", o->root_hash_file);
+			vcli_say("Invalid root hash file %s.", o->root_hash_file);
 			return -EINVAL;
 		}
 		buf[n] = '\0';
 		arg = buf;
 	}
 	if (verity_hex_decode(arg, root, VERITY_MAX_DIGEST_SIZE, &len) || len != digest_size) {
-		say("Invalid root hash string specified.");
+		vcli_say("Invalid root hash string specified.");
 		return -EINVAL;
 	}
 	return 0;
@@ -585,33 +559,18 @@ static int load_params(const struct verity_opts *o, int hash_fd, const char *has
 	if (r == 0)
 		return 0;
 	if (why && strcmp(why, "not a valid VERITY device") != 0)
-		say("%s", why);
-	say("Device %s is not a valid VERITY device.", hash_path);
+		vcli_say("%s", why);
+	vcli_say("Device %s is not a valid VERITY device.", hash_path);
 	return -EINVAL;
 }
 
-/* What verify and open both start from. */
-struct verity_setup {
-	int data_fd, hash_fd;
-	struct verity_params p;
-	struct verity_geometry g;
-	uint8_t root[VERITY_MAX_DIGEST_SIZE];
-	uint64_t hash_end;    /* where the hash area ends on the hash device */
-	uint64_t hash_size;   /* the hash device's size */
-};
-
-/* Open the hash device, load the parameters (superblock or options), read the
- * root hash, check the FEC options, open the data device, resolve its block
- * count and lay out the geometry, saying what goes wrong. Returns 0 or -errno;
- * release *s with setup_close either way. s->hash_fd < 0: the hash device
- * could not be opened (the verbs return EXIT_DEVICE at once). */
-static int setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
-		      const char *root_arg, struct verity_setup *s)
+int vcli_setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
+		    const char *root_arg, struct vcli_setup *s)
 {
 	int r;
 
 	s->data_fd = -1;
-	s->hash_fd = open_existing(hash_path, O_RDONLY);
+	s->hash_fd = vcli_open_existing(hash_path, O_RDONLY);
 	if (s->hash_fd < 0)
 		return -ENODEV;
 	r = load_params(o, s->hash_fd, hash_path, &s->p);
@@ -621,7 +580,7 @@ static int setup_open(const struct verity_opts *o, const char *data_path, const 
 		r = check_fec_opts(o, &s->p);
 	if (r)
 		return r;
-	s->data_fd = open_existing(data_path, O_RDONLY);
+	s->data_fd = vcli_open_existing(data_path, O_RDONLY);
 	if (s->data_fd < 0)
 		return -ENODEV;
 	r = resolve_data_blocks(&s->p, s->data_fd, data_path);
@@ -629,13 +588,13 @@ static int setup_open(const struct verity_opts *o, const char *data_path, const 
 		return r;
 	if (verity_geometry_init(&s->g, &s->p, verity_digest_size(s->p.hash_name)) ||
 	    verity_geometry_hash_end(&s->g, &s->p, &s->hash_end)) {
-		say("Hash area overflow.");
+		vcli_say("Hash area overflow.");
 		return -EINVAL;
 	}
 	return fd_size(s->hash_fd, &s->hash_size);
 }
 
-static void setup_close(struct verity_setup *s)
+void vcli_setup_close(struct vcli_setup *s)
 {
 	if (s->data_fd >= 0)
 		close(s->data_fd);
@@ -643,8 +602,7 @@ static void setup_close(struct verity_setup *s)
 		close(s->hash_fd);
 }
 
-/* veritysetup --verbose's closing line */
-static void report_verbose(int code)
+void vcli_report_verbose(int code)
 {
 	static const char *const why[] = {
 		"", "wrong or missing parameters", "no permission or bad passphrase",
@@ -659,19 +617,19 @@ static void report_verbose(int code)
 
 static int do_verify(struct verity_opts *o)
 {
-	struct verity_setup s;
+	struct vcli_setup s;
 	struct verity_report rep;
 	int fec_fd = -1, r;
 
 	if (o->nargs != 4 && !(o->nargs == 3 && o->root_hash_file)) {
 		if (o->nargs == 3)
-			say("Command requires <root_hash> or --root-hash-file option as argument.");
+			vcli_say("Command requires <root_hash> or --root-hash-file option as argument.");
 		else
 			fprintf(stderr, "veritysetup: verify: requires <data_device> <hash_device> [<root_hash>]"
 				" as arguments\n");
 		return EXIT_PARAMS;
 	}
-	r = setup_open(o, o->args[1], o->args[2], o->args[3], &s);
+	r = vcli_setup_open(o, o->args[1], o->args[2], o->args[3], &s);
 	if (s.hash_fd < 0)
 		return EXIT_DEVICE;
 	if (!r && s.hash_size < s.hash_end) {
@@ -682,7 +640,7 @@ static int do_verify(struct verity_opts *o)
 	if (r)
 		goto out;
 	if (o->fec_device) {
-		fec_fd = open_existing(o->fec_device, O_RDONLY);
+		fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
 		if (fec_fd < 0) {
 			r = -ENODEV;
 			goto out;
@@ -690,35 +648,35 @@ static int do_verify(struct verity_opts *o)
 	}
 	r = verity_tree_check(&s.p, s.data_fd, s.hash_fd, o->threads, s.root, &rep);
 	if (r == -EFAULT) {
-		say("%s", rep.message);
+		vcli_say("%s", rep.message);
 		goto out;
 	}
 	if (r) {
 		if (rep.message[0])
-			say("%s", rep.message);
-		say("Verification of data area failed.");
+			vcli_say("%s", rep.message);
+		vcli_say("Verification of data area failed.");
 	}
 	if (r == -EPERM && fec_fd >= 0) {
 		struct verity_fec_params f = { .fd = fec_fd, .offset = o->fec_offset, .roots = (unsigned)o->fec_roots };
 		uint64_t corrected = 0;
-		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, same_file(fec_fd, s.hash_fd), o->fec_offset,
+		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash_fd), o->fec_offset,
 					   &f.blocks);
 		if (!fr)
 			fr = verity_fec_check(&s.p, &s.g, &f, s.data_fd, s.hash_fd, o->threads, &corrected);
 		if (fr == 0) {
-			say("Found %" PRIu64 " repairable errors with FEC device.", corrected);
+			vcli_say("Found %" PRIu64 " repairable errors with FEC device.", corrected);
 			r = 0;
 		} else {
-			say("Errors cannot be repaired with FEC device.");
+			vcli_say("Errors cannot be repaired with FEC device.");
 		}
 	}
 out:
 	if (fec_fd >= 0)
 		close(fec_fd);
-	setup_close(&s);
+	vcli_setup_close(&s);
 	if (o->verbose)
-		report_verbose(exit_code(r));
-	return exit_code(r);
+		vcli_report_verbose(vcli_exit_code(r));
+	return vcli_exit_code(r);
 }
 
 static int do_dump(struct verity_opts *o)
@@ -732,7 +690,7 @@ static int do_dump(struct verity_opts *o)
 		fprintf(stderr, "veritysetup: dump: requires <hash_device> as arguments\n");
 		return EXIT_PARAMS;
 	}
-	hash_fd = open_existing(o->args[1], O_RDONLY);
+	hash_fd = vcli_open_existing(o->args[1], O_RDONLY);
 	if (hash_fd < 0)
 		return EXIT_DEVICE;
 	/* like veritysetup, dump always reads the superblock */
@@ -741,12 +699,12 @@ static int do_dump(struct verity_opts *o)
 	if (r)
 		goto out;
 	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name))) {
-		say("Hash area overflow.");
+		vcli_say("Hash area overflow.");
 		r = -EINVAL;
 		goto out;
 	}
 	if (o->fec_device) {
-		int fec_fd = open_existing(o->fec_device, O_RDONLY);
+		int fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
 		uint64_t hash_size, blocks;
 		if (fec_fd < 0) {
 			r = -ENODEV;
@@ -755,13 +713,13 @@ static int do_dump(struct verity_opts *o)
 		fec.on = true;
 		fec.roots = (unsigned)o->fec_roots;
 		fec.offset = o->fec_offset;
-		fec.on_hash_dev = same_file(fec_fd, hash_fd);
+		fec.on_hash_dev = vcli_same_file(fec_fd, hash_fd);
 		close(fec_fd);
 		r = fd_size(hash_fd, &hash_size);
 		if (!r)
 			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &blocks);
 		if (r) {
-			say("Invalid FEC segment length.");
+			vcli_say("Invalid FEC segment length.");
 			goto out;
 		}
 		fec.rs_blocks = verity_fec_rs_blocks(blocks, fec.roots);
@@ -769,281 +727,7 @@ static int do_dump(struct verity_opts *o)
 	print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
 out:
 	close(hash_fd);
-	return exit_code(r);
-}
-
-/* --- open, close, status: through udmd ------------------------------------ */
-
-static const char *runtime_dir(const struct verity_opts *o)
-{
-	const char *rt = o->runtime_dir ? o->runtime_dir : getenv("UDM_RUNTIME_DIR");
-	return rt && *rt ? rt : "/run/udm";
-}
-
-/* One request to udmd. Returns the reply status (0 or -errno), or 1 if udmd
- * could not be asked (already reported); *reply is the text (malloc'd). */
-static int udmd_call(const struct verity_opts *o, const char *what, uint16_t cmd, unsigned argc,
-		     const char *const *argv, char **reply)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	uint8_t *payload = NULL;
-	size_t plen = 0;
-	struct udm_proto_hdr h;
-	int fd = -1, r;
-
-	*reply = NULL;
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", runtime_dir(o)) >= (int)sizeof(sa.sun_path)) {
-		cli_error(what, "%s/control: %s", runtime_dir(o), strerror(ENAMETOOLONG));
-		return 1;
-	}
-	if ((r = udm_proto_args_encode(argc, argv, &payload, &plen))) {
-		cli_error(what, "%s", strerror(-r));
-		return 1;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		cli_error(what, "cannot reach udmd at %s: %s", sa.sun_path, strerror(errno));
-		r = 1;
-	} else if ((r = udm_proto_send(fd, cmd, 0, payload, plen))) {
-		cli_error(what, "sending to udmd: %s", strerror(-r));
-		r = 1;
-	} else if ((r = udm_proto_recv(fd, UDM_PROTO_MAX_REPLY, &h, (uint8_t **)reply))) {
-		cli_error(what, "no reply from udmd: %s", strerror(r == -ECONNRESET ? EPIPE : -r));
-		r = 1;
-	} else if (h.status > 0 || h.status < -4095) {
-		cli_error(what, "bad reply status %d from udmd", h.status);
-		r = 1;
-	} else {
-		r = h.status;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(payload);
-	return r;
-}
-
-/* The failure of a udmd request as one line: udm: WHAT: DETAIL (errno text). */
-static int report_failure(const char *what, int r, const char *reply)
-{
-	if (r == 1)
-		return 1;
-	if (reply && *reply) {
-		size_t n = strcspn(reply, "\n");
-		cli_error(what, "%.*s (%s)", (int)n, reply, strerror(-r));
-	} else {
-		cli_error(what, "%s", strerror(-r));
-	}
-	return exit_code(r) ? exit_code(r) : 1;
-}
-
-static char *abs_path(const char *path)
-{
-	char *p = realpath(path, NULL);
-	if (!p)
-		say("Device %s does not exist or access denied.", path);
-	return p;
-}
-
-/* The signature file, raw, as lowercase hex (veritysetup: a regular non-empty file). */
-static char *read_signature_hex(const char *path)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    st.st_size > (off_t)VERITY_MAX_SIG_SIZE) {
-		cli_error("verity", "%s: not a usable root hash signature file%s%s", path, fd < 0 ? ": " : "",
-			  fd < 0 ? strerror(errno) : "");
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	size_t n = (size_t)st.st_size;
-	uint8_t *raw = malloc(n);
-	char *hex = malloc(2 * n + 1);
-	if (!raw || !hex || verity_pread_full(fd, raw, n, 0)) {
-		cli_error("verity", "%s: cannot read root hash signature", path);
-		free(raw);
-		free(hex);
-		close(fd);
-		return NULL;
-	}
-	close(fd);
-	verity_hex_encode(raw, n, hex);
-	free(raw);
-	return hex;
-}
-
-/* veritysetup open DATA NAME HASH [ROOT_HASH]: the table is built here as
- * cryptsetup's get_dm_verity_params does (spec §2.3); udmd creates the device. */
-static int do_open(struct verity_opts *o)
-{
-	struct verity_setup s;
-	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1], opts[8192] = "";
-	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *sighex = NULL, *reply = NULL, *base = NULL;
-	int fec_fd = -1, r, code;
-
-	if (o->nargs != 5 && !(o->nargs == 4 && o->root_hash_file)) {
-		if (o->nargs == 4)
-			say("Command requires <root_hash> or --root-hash-file option as argument.");
-		else
-			fprintf(stderr, "veritysetup: open: requires <data_device> <name> <hash_device> [<root_hash>]"
-				" as arguments\n");
-		return EXIT_PARAMS;
-	}
-	if (o->ignore_corruption && o->restart_on_corruption) {
-		say("Option --ignore-corruption and --restart-on-corruption cannot be used together.");
-		return EXIT_PARAMS;
-	}
-	if (o->panic_on_corruption && o->restart_on_corruption) {
-		say("Option --panic-on-corruption and --restart-on-corruption cannot be used together.");
-		return EXIT_PARAMS;
-	}
-	if (o->error_as_corruption && !o->panic_on_corruption && !o->restart_on_corruption) {
-		say("Option --error-as-corruption must be used with --panic-on-corruption or --restart-on-corruption.");
-		return EXIT_PARAMS;
-	}
-	const char *name = o->args[2];
-	r = setup_open(o, o->args[1], o->args[3], o->args[4], &s);
-	if (s.hash_fd < 0)
-		return EXIT_DEVICE;
-	if (r)
-		goto out;
-	if (!(data_abs = abs_path(o->args[1])) || !(hash_abs = abs_path(o->args[3]))) {
-		r = -ENODEV;
-		goto out;
-	}
-
-	/* base: <hash_type> <data> <hash> <dbs> <hbs> <data_blocks> <hash_start> <alg> <root> <salt|-> */
-	verity_hex_encode(s.root, verity_digest_size(s.p.hash_name), root_hex);
-	if (s.p.salt_size)
-		verity_hex_encode(s.p.salt, s.p.salt_size, salt_hex);
-	else
-		strcpy(salt_hex, "-");
-	size_t blen = strlen(data_abs) + strlen(hash_abs) + strlen(root_hex) + strlen(salt_hex) + 128;
-	base = malloc(blen);
-	if (!base) {
-		r = -ENOMEM;
-		goto out;
-	}
-	snprintf(base, blen, "%u %s %s %u %u %" PRIu64 " %" PRIu64 " %s %s %s", s.p.hash_type, data_abs, hash_abs,
-		 s.p.data_block_size, s.p.hash_block_size, s.p.data_blocks, s.g.hash_start, s.p.hash_name, root_hex,
-		 salt_hex);
-	/* cryptsetup's flag sanitising, then its fixed option order */
-	bool restart = o->restart_on_corruption && !o->panic_on_corruption;
-	bool panic = o->panic_on_corruption, ignore = o->ignore_corruption && !restart && !panic;
-	size_t ol = 0;
-#define OPT(...) ol += (size_t)snprintf(opts + ol, sizeof(opts) - ol, __VA_ARGS__)
-	if (ignore)
-		OPT(" ignore_corruption");
-	else if (restart)
-		OPT(" restart_on_corruption");
-	else if (panic)
-		OPT(" panic_on_corruption");
-	if (o->error_as_corruption)
-		OPT(" %s", panic ? "panic_on_error" : "restart_on_error");
-	if (o->ignore_zero_blocks)
-		OPT(" ignore_zero_blocks");
-	if (o->check_at_most_once)
-		OPT(" check_at_most_once");
-	if (o->use_tasklets)
-		OPT(" try_verify_in_tasklet");
-	if (o->fec_device) {
-		uint64_t fec_blocks;
-		fec_fd = open_existing(o->fec_device, O_RDONLY);
-		if (fec_fd < 0 || !(fec_abs = abs_path(o->fec_device))) {
-			r = -ENODEV;
-			goto out;
-		}
-		if (verity_fec_blocks(&s.p, &s.g, s.hash_size, same_file(fec_fd, s.hash_fd), o->fec_offset,
-				      &fec_blocks)) {
-			say("Invalid FEC segment length.");
-			r = -EINVAL;
-			goto out;
-		}
-		OPT(" use_fec_from_device %s fec_start %" PRIu64 " fec_blocks %" PRIu64 " fec_roots %u", fec_abs,
-		    o->fec_offset / s.p.hash_block_size, fec_blocks, (unsigned)o->fec_roots);
-	}
-#undef OPT
-	if (ol >= sizeof(opts)) {
-		cli_error("verity", "open: %s", strerror(ENAMETOOLONG));
-		r = -ENAMETOOLONG;
-		goto out;
-	}
-	if (o->root_hash_signature && !(sighex = read_signature_hex(o->root_hash_signature))) {
-		r = -EINVAL;
-		goto out;
-	}
-	char uuid[37] = "", sectors[32];
-	static const uint8_t zero_uuid[16];
-	if (!s.p.no_superblock && memcmp(s.p.uuid, zero_uuid, 16) != 0)
-		verity_uuid_unparse(s.p.uuid, uuid);
-	snprintf(sectors, sizeof(sectors), "%" PRIu64, s.p.data_blocks * (s.p.data_block_size / 512));
-	const char *argv[6] = { name, uuid, sectors, base, opts[0] ? opts + 1 : "", sighex };
-	char what[300];
-	snprintf(what, sizeof(what), "verity open %s", name);
-	r = udmd_call(o, what, UDM_CMD_VERITY_OPEN, sighex ? 6 : 5, argv, &reply);
-	if (r) {
-		/* udmd's refusal is the whole report: no --verbose closing line */
-		code = report_failure(what, r, reply);
-		goto release;
-	}
-out:
-	if (o->verbose)
-		report_verbose(exit_code(r));
-	code = exit_code(r);
-release:
-	free(base);
-	free(reply);
-	free(sighex);
-	free(data_abs);
-	free(hash_abs);
-	free(fec_abs);
-	if (fec_fd >= 0)
-		close(fec_fd);
-	setup_close(&s);
-	return code;
-}
-
-static int do_close(struct verity_opts *o)
-{
-	char *reply = NULL, what[300];
-	if (o->nargs != 2) {
-		fprintf(stderr, "veritysetup: close: requires <name> as argument\n");
-		return EXIT_PARAMS;
-	}
-	snprintf(what, sizeof(what), "verity close %s", o->args[1]);
-	const char *argv[1] = { o->args[1] };
-	int r = udmd_call(o, what, UDM_CMD_VERITY_CLOSE, 1, argv, &reply);
-	int code = r ? report_failure(what, r, reply) : 0;
-	free(reply);
-	return code;
-}
-
-static int do_status(struct verity_opts *o)
-{
-	char *reply = NULL, what[300];
-	if (o->nargs != 2) {
-		fprintf(stderr, "veritysetup: status: requires <name> as argument\n");
-		return EXIT_PARAMS;
-	}
-	snprintf(what, sizeof(what), "verity status %s", o->args[1]);
-	const char *argv[1] = { o->args[1] };
-	int r = udmd_call(o, what, UDM_CMD_VERITY_STATUS, 1, argv, &reply);
-	int code = 0;
-	if (r == -ENODEV && reply && *reply) {
-		fputs(reply, stdout);   /* "... is inactive." */
-		code = EXIT_DEVICE;
-	} else if (r) {
-		code = report_failure(what, r, reply);
-	} else if (reply) {
-		fputs(reply, stdout);
-	}
-	free(reply);
-	if (fflush(stdout) && !code) {
-		cli_error(what, "writing output: %s", strerror(errno));
-		code = 1;
-	}
-	return code;
+	return vcli_exit_code(r);
 }
 
 int cli_verity_main(int argc, char **argv)
@@ -1069,14 +753,14 @@ int cli_verity_main(int argc, char **argv)
 		char *name = o.args[1];
 		o.args[1] = o.args[2];
 		o.args[2] = name;
-		return do_open(&o);
+		return vcli_open(&o);
 	}
 	if (strcmp(verb, "open") == 0)
-		return do_open(&o);
+		return vcli_open(&o);
 	if (strcmp(verb, "close") == 0 || strcmp(verb, "remove") == 0)
-		return do_close(&o);
+		return vcli_close(&o);
 	if (strcmp(verb, "status") == 0)
-		return do_status(&o);
+		return vcli_status(&o);
 	fprintf(stderr, "veritysetup: Unknown action.\n");
 	return EXIT_PARAMS;
 }

@@ -1,0 +1,66 @@
+/* What the two halves of udm verity share: cli/verity.c (option parsing,
+ * format, verify, dump) and cli/verity_open.c (open, close, status via udmd). */
+#ifndef UDM_VERITY_CLI_H
+#define UDM_VERITY_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "verity/verity.h"
+
+/* veritysetup's exit codes (man page). */
+enum { EXIT_PARAMS = 1, EXIT_PERM = 2, EXIT_NOMEM = 3, EXIT_DEVICE = 4 };
+
+struct verity_opts {
+	const char *hash;
+	const char *salt;
+	const char *uuid;
+	const char *fec_device;
+	const char *root_hash_file;
+	const char *root_hash_signature;
+	const char *runtime_dir;
+	bool ignore_corruption, restart_on_corruption, panic_on_corruption, error_as_corruption;
+	bool ignore_zero_blocks, check_at_most_once, use_tasklets;
+	uint64_t data_block_size, hash_block_size, data_blocks, hash_offset, fec_offset, fec_roots;
+	uint64_t format;
+	bool no_superblock;
+	bool verbose;
+	unsigned threads;
+	int nargs;
+	char *args[8];
+};
+
+/* veritysetup prints its own sentences; keep them verbatim where it has one. */
+void vcli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* open(2) with O_CLOEXEC, saying veritysetup's sentence when it fails. */
+int vcli_open_existing(const char *path, int flags);
+bool vcli_same_file(int a, int b);
+/* -errno -> veritysetup's exit code. */
+int vcli_exit_code(int r);
+/* veritysetup --verbose's closing line for an exit code. */
+void vcli_report_verbose(int code);
+
+/* What verify and open both start from. */
+struct vcli_setup {
+	int data_fd, hash_fd;
+	struct verity_params p;
+	struct verity_geometry g;
+	uint8_t root[VERITY_MAX_DIGEST_SIZE];
+	uint64_t hash_end;    /* where the hash area ends on the hash device */
+	uint64_t hash_size;   /* the hash device's size */
+};
+
+/* Open the hash device, load the parameters (superblock or options), read the
+ * root hash, check the FEC options, open the data device, resolve its block
+ * count and lay out the geometry, saying what goes wrong. Returns 0 or -errno;
+ * release *s with vcli_setup_close either way. s->hash_fd < 0: the hash device
+ * could not be opened (the verbs return EXIT_DEVICE at once). */
+int vcli_setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
+		    const char *root_arg, struct vcli_setup *s);
+void vcli_setup_close(struct vcli_setup *s);
+
+/* The verbs that go through udmd (cli/verity_open.c); each returns the exit status. */
+int vcli_open(struct verity_opts *o);
+int vcli_close(struct verity_opts *o);
+int vcli_status(struct verity_opts *o);
+
+#endif

@@ -1,0 +1,290 @@
+/* udm verity open, close and status: the verbs that go through udmd. open
+ * checks the devices and builds the dm-verity table here; udmd creates the device. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "cli/cli.h"
+#include "cli/verity_cli.h"
+#include "util/proto.h"
+#include "verity/io.h"
+#include "verity/verity.h"
+
+static const char *runtime_dir(const struct verity_opts *o)
+{
+	const char *rt = o->runtime_dir ? o->runtime_dir : getenv("UDM_RUNTIME_DIR");
+	return rt && *rt ? rt : "/run/udm";
+}
+
+/* One request to udmd. Returns the reply status (0 or -errno), or 1 if udmd
+ * could not be asked (already reported); *reply is the text (malloc'd). */
+static int udmd_call(const struct verity_opts *o, const char *what, uint16_t cmd, unsigned argc,
+		     const char *const *argv, char **reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	uint8_t *payload = NULL;
+	size_t plen = 0;
+	struct udm_proto_hdr h;
+	int fd = -1, r;
+
+	*reply = NULL;
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control", runtime_dir(o)) >= (int)sizeof(sa.sun_path)) {
+		cli_error(what, "%s/control: %s", runtime_dir(o), strerror(ENAMETOOLONG));
+		return 1;
+	}
+	if ((r = udm_proto_args_encode(argc, argv, &payload, &plen))) {
+		cli_error(what, "%s", strerror(-r));
+		return 1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		cli_error(what, "cannot reach udmd at %s: %s", sa.sun_path, strerror(errno));
+		r = 1;
+	} else if ((r = udm_proto_send(fd, cmd, 0, payload, plen))) {
+		cli_error(what, "sending to udmd: %s", strerror(-r));
+		r = 1;
+	} else if ((r = udm_proto_recv(fd, UDM_PROTO_MAX_REPLY, &h, (uint8_t **)reply))) {
+		cli_error(what, "no reply from udmd: %s", strerror(r == -ECONNRESET ? EPIPE : -r));
+		r = 1;
+	} else if (h.status > 0 || h.status < -4095) {
+		cli_error(what, "bad reply status %d from udmd", h.status);
+		r = 1;
+	} else {
+		r = h.status;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(payload);
+	return r;
+}
+
+/* The failure of a udmd request as one line: udm: WHAT: DETAIL (errno text). */
+static int report_failure(const char *what, int r, const char *reply)
+{
+	if (r == 1)
+		return 1;
+	if (reply && *reply) {
+		size_t n = strcspn(reply, "\n");
+		cli_error(what, "%.*s (%s)", (int)n, reply, strerror(-r));
+	} else {
+		cli_error(what, "%s", strerror(-r));
+	}
+	return vcli_exit_code(r) ? vcli_exit_code(r) : 1;
+}
+
+static char *abs_path(const char *path)
+{
+	char *p = realpath(path, NULL);
+	if (!p)
+		vcli_say("Device %s does not exist or access denied.", path);
+	return p;
+}
+
+/* The signature file, raw, as lowercase hex (veritysetup: a regular non-empty file). */
+static char *read_signature_hex(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > (off_t)VERITY_MAX_SIG_SIZE) {
+		cli_error("verity", "%s: not a usable root hash signature file%s%s", path, fd < 0 ? ": " : "",
+			  fd < 0 ? strerror(errno) : "");
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	size_t n = (size_t)st.st_size;
+	uint8_t *raw = malloc(n);
+	char *hex = malloc(2 * n + 1);
+	if (!raw || !hex || verity_pread_full(fd, raw, n, 0)) {
+		cli_error("verity", "%s: cannot read root hash signature", path);
+		free(raw);
+		free(hex);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	verity_hex_encode(raw, n, hex);
+	free(raw);
+	return hex;
+}
+
+/* veritysetup open DATA NAME HASH [ROOT_HASH]: the table is built here as
+ * cryptsetup's get_dm_verity_params does (spec §2.3); udmd creates the device. */
+int vcli_open(struct verity_opts *o)
+{
+	struct vcli_setup s;
+	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1], opts[8192] = "";
+	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *sighex = NULL, *reply = NULL, *base = NULL;
+	int fec_fd = -1, r, code;
+
+	if (o->nargs != 5 && !(o->nargs == 4 && o->root_hash_file)) {
+		if (o->nargs == 4)
+			vcli_say("Command requires <root_hash> or --root-hash-file option as argument.");
+		else
+			fprintf(stderr, "veritysetup: open: requires <data_device> <name> <hash_device> [<root_hash>]"
+				" as arguments\n");
+		return EXIT_PARAMS;
+	}
+	if (o->ignore_corruption && o->restart_on_corruption) {
+		vcli_say("Option --ignore-corruption and --restart-on-corruption cannot be used together.");
+		return EXIT_PARAMS;
+	}
+	if (o->panic_on_corruption && o->restart_on_corruption) {
+		vcli_say("Option --panic-on-corruption and --restart-on-corruption cannot be used together.");
+		return EXIT_PARAMS;
+	}
+	if (o->error_as_corruption && !o->panic_on_corruption && !o->restart_on_corruption) {
+		vcli_say("Option --error-as-corruption must be used with --panic-on-corruption or --restart-on-corruption.");
+		return EXIT_PARAMS;
+	}
+	const char *name = o->args[2];
+	r = vcli_setup_open(o, o->args[1], o->args[3], o->args[4], &s);
+	if (s.hash_fd < 0)
+		return EXIT_DEVICE;
+	if (r)
+		goto out;
+	if (!(data_abs = abs_path(o->args[1])) || !(hash_abs = abs_path(o->args[3]))) {
+		r = -ENODEV;
+		goto out;
+	}
+
+	/* base: <hash_type> <data> <hash> <dbs> <hbs> <data_blocks> <hash_start> <alg> <root> <salt|-> */
+	verity_hex_encode(s.root, verity_digest_size(s.p.hash_name), root_hex);
+	if (s.p.salt_size)
+		verity_hex_encode(s.p.salt, s.p.salt_size, salt_hex);
+	else
+		strcpy(salt_hex, "-");
+	size_t blen = strlen(data_abs) + strlen(hash_abs) + strlen(root_hex) + strlen(salt_hex) + 128;
+	base = malloc(blen);
+	if (!base) {
+		r = -ENOMEM;
+		goto out;
+	}
+	snprintf(base, blen, "%u %s %s %u %u %" PRIu64 " %" PRIu64 " %s %s %s", s.p.hash_type, data_abs, hash_abs,
+		 s.p.data_block_size, s.p.hash_block_size, s.p.data_blocks, s.g.hash_start, s.p.hash_name, root_hex,
+		 salt_hex);
+	/* cryptsetup's flag sanitising, then its fixed option order */
+	bool restart = o->restart_on_corruption && !o->panic_on_corruption;
+	bool panic = o->panic_on_corruption, ignore = o->ignore_corruption && !restart && !panic;
+	size_t ol = 0;
+#define OPT(...) ol += (size_t)snprintf(opts + ol, sizeof(opts) - ol, __VA_ARGS__)
+	if (ignore)
+		OPT(" ignore_corruption");
+	else if (restart)
+		OPT(" restart_on_corruption");
+	else if (panic)
+		OPT(" panic_on_corruption");
+	if (o->error_as_corruption)
+		OPT(" %s", panic ? "panic_on_error" : "restart_on_error");
+	if (o->ignore_zero_blocks)
+		OPT(" ignore_zero_blocks");
+	if (o->check_at_most_once)
+		OPT(" check_at_most_once");
+	if (o->use_tasklets)
+		OPT(" try_verify_in_tasklet");
+	if (o->fec_device) {
+		uint64_t fec_blocks;
+		fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
+		if (fec_fd < 0 || !(fec_abs = abs_path(o->fec_device))) {
+			r = -ENODEV;
+			goto out;
+		}
+		if (verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash_fd), o->fec_offset,
+				      &fec_blocks)) {
+			vcli_say("Invalid FEC segment length.");
+			r = -EINVAL;
+			goto out;
+		}
+		OPT(" use_fec_from_device %s fec_start %" PRIu64 " fec_blocks %" PRIu64 " fec_roots %u", fec_abs,
+		    o->fec_offset / s.p.hash_block_size, fec_blocks, (unsigned)o->fec_roots);
+	}
+#undef OPT
+	if (ol >= sizeof(opts)) {
+		cli_error("verity", "open: %s", strerror(ENAMETOOLONG));
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	if (o->root_hash_signature && !(sighex = read_signature_hex(o->root_hash_signature))) {
+		r = -EINVAL;
+		goto out;
+	}
+	char uuid[37] = "", sectors[32];
+	static const uint8_t zero_uuid[16];
+	if (!s.p.no_superblock && memcmp(s.p.uuid, zero_uuid, 16) != 0)
+		verity_uuid_unparse(s.p.uuid, uuid);
+	snprintf(sectors, sizeof(sectors), "%" PRIu64, s.p.data_blocks * (s.p.data_block_size / 512));
+	const char *argv[6] = { name, uuid, sectors, base, opts[0] ? opts + 1 : "", sighex };
+	char what[300];
+	snprintf(what, sizeof(what), "verity open %s", name);
+	r = udmd_call(o, what, UDM_CMD_VERITY_OPEN, sighex ? 6 : 5, argv, &reply);
+	if (r) {
+		/* udmd's refusal is the whole report: no --verbose closing line */
+		code = report_failure(what, r, reply);
+		goto release;
+	}
+out:
+	if (o->verbose)
+		vcli_report_verbose(vcli_exit_code(r));
+	code = vcli_exit_code(r);
+release:
+	free(base);
+	free(reply);
+	free(sighex);
+	free(data_abs);
+	free(hash_abs);
+	free(fec_abs);
+	if (fec_fd >= 0)
+		close(fec_fd);
+	vcli_setup_close(&s);
+	return code;
+}
+
+int vcli_close(struct verity_opts *o)
+{
+	char *reply = NULL, what[300];
+	if (o->nargs != 2) {
+		fprintf(stderr, "veritysetup: close: requires <name> as argument\n");
+		return EXIT_PARAMS;
+	}
+	snprintf(what, sizeof(what), "verity close %s", o->args[1]);
+	const char *argv[1] = { o->args[1] };
+	int r = udmd_call(o, what, UDM_CMD_VERITY_CLOSE, 1, argv, &reply);
+	int code = r ? report_failure(what, r, reply) : 0;
+	free(reply);
+	return code;
+}
+
+int vcli_status(struct verity_opts *o)
+{
+	char *reply = NULL, what[300];
+	if (o->nargs != 2) {
+		fprintf(stderr, "veritysetup: status: requires <name> as argument\n");
+		return EXIT_PARAMS;
+	}
+	snprintf(what, sizeof(what), "verity status %s", o->args[1]);
+	const char *argv[1] = { o->args[1] };
+	int r = udmd_call(o, what, UDM_CMD_VERITY_STATUS, 1, argv, &reply);
+	int code = 0;
+	if (r == -ENODEV && reply && *reply) {
+		fputs(reply, stdout);   /* "... is inactive." */
+		code = EXIT_DEVICE;
+	} else if (r) {
+		code = report_failure(what, r, reply);
+	} else if (reply) {
+		fputs(reply, stdout);
+	}
+	free(reply);
+	if (fflush(stdout) && !code) {
+		cli_error(what, "writing output: %s", strerror(errno));
+		code = 1;
+	}
+	return code;
+}
+
