@@ -2,13 +2,11 @@
 # udm policy check/eval on PKCS#7-signed policies: signer report, trust
 # against --trusted-certs, and refusal of foreign, forged, truncated, detached.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-policy.sh"
 command -v openssl >/dev/null || test_skip_all "openssl not installed"
 
 cd "$T_TMP"
-for n in trusted foreign; do
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=udm-$n/O=udm tests" \
-		-keyout $n.key -out $n.pem >/dev/null 2>&1 || exit 1
-done
+make_certs trusted foreign
 printf 'policy_name=signed policy_version=2.0.0\nDEFAULT action=DENY\nop=EXECUTE dmverity_signature=TRUE action=ALLOW\n' > pol.txt
 sign() { # KEY OUT [extra smime options]
 	openssl smime -sign -in pol.txt -signer $1.pem -inkey $1.key -noattr -nosmimecap \

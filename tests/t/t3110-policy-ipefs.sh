@@ -4,22 +4,13 @@
 # written for securityfs work with the path changed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
+. "$(dirname "$0")/lib-policy.sh"
 
-if ! test_have_prereq ROOT || ! test_have_prereq FUSE; then
-	test_skip_all "needs root and /dev/fuse"
-fi
-command -v openssl >/dev/null || test_skip_all "openssl not installed"
-
-cd "$T_TMP"
-at_exit 'mountpoint -q "$UDM_RT/ipe" && umount -l "$UDM_RT/ipe"; true'
-for n in trusted foreign; do
-	openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=udm-$n/O=udm tests" \
-		-keyout $n.key -out $n.pem >/dev/null 2>&1 || exit 1
-done
+policy_daemon_prereqs
+make_certs trusted foreign
 pol() { # NAME VERSION [KEY] -> NAME-VERSION.p7s
 	printf 'policy_name=%s policy_version=%s\nDEFAULT action=ALLOW\n' "$1" "$2" > "$1-$2.txt"
-	openssl smime -sign -in "$1-$2.txt" -signer ${3:-trusted}.pem -inkey ${3:-trusted}.key -noattr \
-		-nodetach -nosmimecap -outform der -out "$1-$2.p7s" >/dev/null 2>&1
+	sign_policy "$1-$2.txt" "$1-$2.p7s" "${3:-trusted}"
 }
 pol a 1.0.0; pol a 2.0.0; pol b 0.5.0; pol b 3.0.0; pol c 1.0.0 foreign
 head -c 300 a-2.0.0.p7s > truncated.p7s

@@ -4,20 +4,13 @@
 # is ready, unsigned only there; audit records go to --audit-log or stderr.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
+. "$(dirname "$0")/lib-policy.sh"
 
-if ! test_have_prereq ROOT || ! test_have_prereq FUSE; then
-	test_skip_all "needs root and /dev/fuse"
-fi
-command -v openssl >/dev/null || test_skip_all "openssl not installed"
-
-cd "$T_TMP"
-at_exit 'mountpoint -q "$UDM_RT/ipe" && umount -l "$UDM_RT/ipe"; true'
-openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=udm-trusted/O=udm tests" \
-	-keyout trusted.key -out trusted.pem >/dev/null 2>&1 || exit 1
+policy_daemon_prereqs
+make_certs trusted
 printf 'policy_name=boot policy_version=1.0.0\nDEFAULT action=ALLOW\n' > boot.txt
 printf 'policy_name=a policy_version=1.2.0\nDEFAULT action=DENY\n' > a.txt
-openssl smime -sign -in a.txt -signer trusted.pem -inkey trusted.key -noattr -nodetach -nosmimecap \
-	-outform der -out a.p7s >/dev/null 2>&1
+sign_policy a.txt a.p7s
 export UDM_RUNTIME_DIR=$UDM_RT
 P() { "$UDM" policy "$@"; }
 I=$UDM_RT/ipe
