@@ -8,24 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-512} PASSES=${2:-3} BS=${3:-1M}
-B=${B:-build}
-UDM=$PWD/$B/udm UDMD=$PWD/$B/udmd
-[ "$(id -u)" = 0 ] || { echo "loop-read: needs root" >&2; exit 77; }
-[ -x "$UDMD" ] || { echo "loop-read: build first (make)" >&2; exit 1; }
-
-DIR=$(mktemp -d "${BENCH_DIR:-/var/tmp}/udm-bench.XXXXXX")
-RT=$DIR/rt
+. bench/lib.sh
+bench_init /var/tmp
 PLAIN_LOOP=
 cleanup() {
 	[ -n "$PLAIN_LOOP" ] && losetup -d "$PLAIN_LOOP" 2>/dev/null
-	if [ -S "$RT/control" ]; then "$UDM" --runtime-dir "$RT" shutdown 2>/dev/null || true; fi
-	local f
-	for f in /sys/block/loop*/loop/backing_file; do   # only ours, if udmd died
-		[ -e "$f" ] || continue
-		case "$(cat "$f")" in "$RT"/mapper/*) d=${f#/sys/block/}; losetup -d "/dev/${d%%/*}" ;; esac
-	done 2>/dev/null
-	grep -q " $RT/mapper " /proc/self/mountinfo && umount -l "$RT/mapper"
-	rm -rf "$DIR"
+	bench_cleanup
 }
 trap cleanup EXIT
 

@@ -8,24 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-256} PASSES=${2:-3} BS=${3:-1M}
-B=${B:-build}
-UDM=$PWD/$B/udm UDMD=$PWD/$B/udmd
-[ "$(id -u)" = 0 ] || { echo "verity-open-read: needs root" >&2; exit 77; }
-[ -x "$UDMD" ] || { echo "verity-open-read: build first (make)" >&2; exit 1; }
-
-DIR=$(mktemp -d "${BENCH_DIR:-/dev/shm}/udm-bench.XXXXXX")
-RT=$DIR/rt
-cleanup() {
-	if [ -S "$RT/control" ]; then "$UDM" --runtime-dir "$RT" shutdown 2>/dev/null || true; fi
-	local f d
-	for f in /sys/block/loop*/loop/backing_file; do   # only ours, if udmd died
-		[ -e "$f" ] || continue
-		case "$(cat "$f")" in "$RT"/mapper/*) d=${f#/sys/block/}; losetup -d "/dev/${d%%/*}" ;; esac
-	done 2>/dev/null
-	grep -q " $RT/mapper " /proc/self/mountinfo && umount -l "$RT/mapper"
-	rm -rf "$DIR"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_init /dev/shm
+trap bench_cleanup EXIT
 
 head -c $((SIZE << 20)) /dev/urandom >"$DIR/data.img"
 "$UDM" verity format "$DIR/data.img" "$DIR/hash.img" --root-hash-file "$DIR/root" >/dev/null
