@@ -5,6 +5,7 @@
  * a table that is no longer live. */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <fuse.h>
+#include "daemon/fuse_mount.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,9 +23,7 @@
 
 struct udmd_fuse {
 	struct udmd *d;
-	struct fuse *f;
-	pthread_t th;
-	bool running;
+	struct udmd_fuse_mount m;
 	time_t start;
 };
 
@@ -260,20 +259,6 @@ static const struct fuse_operations ops = {
 	.truncate = op_truncate,
 };
 
-static void *loop_thread(void *arg)
-{
-	struct udmd_fuse *F = arg;
-	struct fuse_loop_config *lc = fuse_loop_cfg_create();
-	if (lc) {
-		fuse_loop_cfg_set_max_threads(lc, 64);
-		fuse_loop_cfg_set_idle_threads(lc, 8);
-		fuse_loop_cfg_set_clone_fd(lc, 1);
-	}
-	fuse_loop_mt(F->f, lc);
-	fuse_loop_cfg_destroy(lc);
-	return NULL;
-}
-
 int udmd_fuse_start(struct udmd *d, char *err, size_t errlen)
 {
 	struct udmd_fuse *F = calloc(1, sizeof(*F));
@@ -283,78 +268,12 @@ int udmd_fuse_start(struct udmd *d, char *err, size_t errlen)
 	}
 	F->d = d;
 	F->start = time(NULL);
+	F->m.max_threads = 64;
+	F->m.idle_threads = 8;
+	F->m.clone_fd = true;
 	d->fuse = F;
-	if (mkdir(d->mapper_dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", d->mapper_dir, strerror(errno));
-		return -errno;
-	}
-	char *argv[] = { "udmd", "-o", "fsname=udm,subtype=udm,max_read=1048576", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	F->f = fuse_new(&args, &ops, sizeof(ops), d);
-	fuse_opt_free_args(&args);
-	if (!F->f) {
-		snprintf(err, errlen, "%s: cannot set up FUSE", d->mapper_dir);
-		return -EIO;
-	}
-	if (fuse_mount(F->f, d->mapper_dir) != 0) {
-		snprintf(err, errlen, "%s: cannot mount FUSE (is /dev/fuse usable?)", d->mapper_dir);
-		fuse_destroy(F->f);
-		F->f = NULL;
-		return -EIO;
-	}
-	if (pthread_create(&F->th, NULL, loop_thread, F) != 0) {
-		snprintf(err, errlen, "cannot start FUSE threads");
-		fuse_unmount(F->f);
-		fuse_destroy(F->f);
-		F->f = NULL;
-		return -EAGAIN;
-	}
-	F->running = true;
-	return 0;
-}
-
-/* The FUSE connection number (the minor of st_dev) of the topmost FUSE mount
- * at dir, from /proc/self/mountinfo, or -1. Never stat()s the mount: a stat
- * is a GETATTR request (or waits for INIT) that nobody may ever answer once
- * fuse_exit() was called, and would hang forever. */
-static long fuse_conn_of(const char *dir)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -1;
-	char line[8192];
-	long conn = -1;
-	while (fgets(line, sizeof(line), f)) {
-		char mnt[4096], fstype[64];
-		unsigned maj, min;
-		/* id parent maj:min root mountpoint opts ... - fstype source superopts */
-		if (sscanf(line, "%*s %*s %u:%u %*s %4095s", &maj, &min, mnt) != 3)
-			continue;
-		char *dash = strstr(line, " - ");
-		if (!dash || sscanf(dash + 3, "%63s", fstype) != 1)
-			continue;
-		if (strcmp(mnt, dir) == 0 && strncmp(fstype, "fuse", 4) == 0 && maj == 0)
-			conn = (long)min;
-	}
-	fclose(f);
-	return conn;
-}
-
-/* Abort FUSE connection conn (its workers then return); -1: nothing to do.
- * Needs fusectl on /sys/fs/fuse/connections; without it the unmount that
- * follows ends the connection once the mount has no users left. */
-static void abort_connection(long conn)
-{
-	if (conn < 0)
-		return;
-	char p[128];
-	snprintf(p, sizeof(p), "/sys/fs/fuse/connections/%ld/abort", conn);
-	int fd = open(p, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) < 0)
-			udmd_log("%s: %s", p, strerror(errno));
-		close(fd);
-	}
+	return udmd_fuse_mount_start(&F->m, d->mapper_dir, "fsname=udm,subtype=udm,max_read=1048576", &ops, d,
+				     err, errlen);
 }
 
 void udmd_fuse_stop(struct udmd *d)
@@ -362,30 +281,8 @@ void udmd_fuse_stop(struct udmd *d)
 	struct udmd_fuse *F = d->fuse;
 	if (!F)
 		return;
-	if (F->running) {
-		fuse_exit(F->f);
-		/* Workers blocked on a suspended device that is still open cannot
-		 * finish: abort the connection so the loop returns. */
-		abort_connection(fuse_conn_of(d->mapper_dir));
-		/* Detach, not fuse_unmount(): that would close the session fd
-		 * under workers still reading it (found by TSan on the ipe mount). */
-		if (umount2(d->mapper_dir, MNT_DETACH) < 0)
-			fuse_unmount(F->f);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
-		if (pthread_timedjoin_np(F->th, NULL, &ts) != 0) {
-			udmd_log("FUSE workers did not stop; leaving them");
-			F->running = false;
-			d->fuse = NULL;
-			return;   /* the process exits anyway */
-		}
-		fuse_unmount(F->f);   /* the workers are gone: closes the fd */
-		F->running = false;
-	}
-	if (F->f)
-		fuse_destroy(F->f);
-	free(F);
+	if (udmd_fuse_mount_stop(&F->m))
+		free(F);
 	d->fuse = NULL;
 }
 
@@ -393,21 +290,21 @@ void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev)
 {
 	if (d->loops)
 		udmd_loop_table_swapped(d, dev);
-	if (d->fuse && d->fuse->running) {
+	if (d->fuse && d->fuse->m.running) {
 		char path[UDM_NAME_LEN + 2];
 		snprintf(path, sizeof(path), "/%s", name);
-		fuse_invalidate_path(d->fuse->f, path);
+		fuse_invalidate_path(d->fuse->m.f, path);
 	}
 }
 
 /* A mount of a killed udmd: its FUSE connection is dead (ENOTCONN). */
 void udmd_fuse_clean_stale(const char *mapper_dir)
 {
-	long conn = fuse_conn_of(mapper_dir);
+	long conn = udmd_fuse_conn_of(mapper_dir);
 	if (conn < 0)
 		return;
 	udmd_log("%s: removing a stale FUSE mount", mapper_dir);
-	abort_connection(conn);
+	udmd_fuse_abort(conn);
 	if (umount2(mapper_dir, MNT_DETACH) < 0)
 		udmd_log("umount %s: %s", mapper_dir, strerror(errno));
 }

@@ -13,6 +13,7 @@
  * write() up to 1 MiB arrives as one request. State lives in d->ipe. */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <fuse.h>
+#include "daemon/fuse_mount.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -30,11 +31,8 @@
 
 struct udmd_ipe_fuse {
 	struct udmd *d;
-	struct fuse *f;
-	pthread_t th;
-	bool running;
+	struct udmd_fuse_mount m;
 	time_t start;
-	char dir[600];
 };
 
 enum kind {
@@ -412,19 +410,6 @@ static const struct fuse_operations ops = {
 	.rename = op_rename,
 };
 
-static void *loop_thread(void *arg)
-{
-	struct udmd_ipe_fuse *F = arg;
-	struct fuse_loop_config *lc = fuse_loop_cfg_create();
-	if (lc) {
-		fuse_loop_cfg_set_max_threads(lc, 8);
-		fuse_loop_cfg_set_idle_threads(lc, 2);
-	}
-	fuse_loop_mt(F->f, lc);
-	fuse_loop_cfg_destroy(lc);
-	return NULL;
-}
-
 int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errlen)
 {
 	struct udmd_ipe_fuse *F = calloc(1, sizeof(*F));
@@ -434,35 +419,11 @@ int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errle
 	}
 	F->d = d;
 	F->start = time(NULL);
-	snprintf(F->dir, sizeof(F->dir), "%s", dir);
+	F->m.max_threads = 8;
+	F->m.idle_threads = 2;
 	d->ipe_fuse = F;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	char *argv[] = { "udmd", "-o", "fsname=udm-ipe,subtype=udm,allow_other,default_permissions", NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	F->f = fuse_new(&args, &ops, sizeof(ops), d);
-	fuse_opt_free_args(&args);
-	if (!F->f) {
-		snprintf(err, errlen, "%s: cannot set up FUSE", dir);
-		return -EIO;
-	}
-	if (fuse_mount(F->f, dir) != 0) {
-		snprintf(err, errlen, "%s: cannot mount FUSE (is /dev/fuse usable?)", dir);
-		fuse_destroy(F->f);
-		F->f = NULL;
-		return -EIO;
-	}
-	if (pthread_create(&F->th, NULL, loop_thread, F) != 0) {
-		snprintf(err, errlen, "cannot start FUSE threads");
-		fuse_unmount(F->f);
-		fuse_destroy(F->f);
-		F->f = NULL;
-		return -EAGAIN;
-	}
-	F->running = true;
-	return 0;
+	return udmd_fuse_mount_start(&F->m, dir, "fsname=udm-ipe,subtype=udm,allow_other,default_permissions", &ops,
+				     d, err, errlen);
 }
 
 void udmd_fuse_ipe_stop(struct udmd *d)
@@ -470,25 +431,7 @@ void udmd_fuse_ipe_stop(struct udmd *d)
 	struct udmd_ipe_fuse *F = d->ipe_fuse;
 	if (!F)
 		return;
-	if (F->running) {
-		fuse_exit(F->f);
-		/* Detach the mount, not fuse_unmount(): that closes the session
-		 * fd under workers still reading it (TSan, t7100). The connection
-		 * ends once the mount has no users; the workers then return. */
-		if (umount2(F->dir, MNT_DETACH) < 0)
-			fuse_unmount(F->f);
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
-		if (pthread_timedjoin_np(F->th, NULL, &ts) != 0) {
-			udmd_log("%s: FUSE workers did not stop; leaving them", F->dir);
-			d->ipe_fuse = NULL;
-			return;
-		}
-		fuse_unmount(F->f);   /* the workers are gone: closes the fd */
-	}
-	if (F->f)
-		fuse_destroy(F->f);
-	free(F);
+	if (udmd_fuse_mount_stop(&F->m))
+		free(F);
 	d->ipe_fuse = NULL;
 }
