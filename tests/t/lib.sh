@@ -24,6 +24,16 @@ test_have_prereq() { [ -n "${T_PREREQ[$1]:-}" ]; }
 command -v veritysetup >/dev/null && test_set_prereq VERITYSETUP
 [ -e /dev/fuse ] && test_set_prereq FUSE
 command -v losetup >/dev/null && [ -e /dev/loop-control ] && test_set_prereq LOOP
+# erofs: the tool, and the kernel's file system (loaded if it is a module and we may)
+if command -v mkfs.erofs >/dev/null; then
+	grep -qw erofs /proc/filesystems || { [ "$(id -u)" = 0 ] && modprobe erofs 2>/dev/null; }
+	grep -qw erofs /proc/filesystems && test_set_prereq EROFS
+fi
+# test_skip_unless PREREQ...: skip the whole file, naming the first one missing
+test_skip_unless() {
+	local p
+	for p in "$@"; do test_have_prereq "$p" || test_skip_all "needs $p"; done
+}
 
 _t_run() { # $1 expect(success|failure) $2 prereqs $3 name $4 body
 	T_NR=$((T_NR + 1))

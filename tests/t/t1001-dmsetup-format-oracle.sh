@@ -4,7 +4,7 @@
 # kernel 6.1, driver 4.47.0); device numbers normalized to MAJ:MIN.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
-for p in ROOT FUSE; do test_have_prereq $p || test_skip_all "needs $p"; done
+test_skip_unless ROOT FUSE
 norm() { sed -E 's/[0-9]+, [0-9]+$/MAJ, MIN/; s/\([0-9]+:[0-9]+\)/(MAJ:MIN)/; s/ [0-9]+:[0-9]+ / DEV /'; }
 
 test_expect_success 'setup' '

@@ -10,7 +10,6 @@
 if ! test_have_prereq ROOT || ! test_have_prereq FUSE || ! test_have_prereq LOOP; then
 	test_skip_all "needs root, /dev/fuse and loop devices"
 fi
-command -v mkfs.erofs >/dev/null && grep -qw erofs /proc/filesystems && test_set_prereq EROFS
 command -v mksquashfs >/dev/null && grep -qw squashfs /proc/filesystems && test_set_prereq SQUASHFS
 M=$UDM_RT/mapper
 

@@ -3,7 +3,7 @@
 # parity file on read (counted in status), and fails with EIO without it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
-for p in ROOT FUSE; do test_have_prereq $p || test_skip_all "needs $p"; done
+test_skip_unless ROOT FUSE
 
 test_expect_success 'setup: 4 MiB image with FEC parity, 3 corrupted bytes, udmd' '
 	head -c 4M /dev/urandom >data && md5sum <data >want &&

@@ -15,12 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
 
-command -v mkfs.erofs >/dev/null && test_set_prereq EROFS
-grep -qw erofs /proc/filesystems || modprobe erofs 2>/dev/null
-grep -qw erofs /proc/filesystems || T_PREREQ[EROFS]=
-for p in ROOT FUSE LOOP EROFS; do
-	test_have_prereq $p || test_skip_all "needs $p (root, /dev/fuse, loop devices, mkfs.erofs)"
-done
+test_skip_unless ROOT FUSE LOOP EROFS
 SECS=${UDM_STRESS_SECONDS:-60}
 W=$T_TMP/w
 FAIL=$W/failures

@@ -9,9 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
 
-for p in ROOT FUSE LOOP; do
-	test_have_prereq $p || test_skip_all "needs $p (root, /dev/fuse, loop devices)"
-done
+test_skip_unless ROOT FUSE LOOP
 ROUNDS=${UDM_KILL_ROUNDS:-10}
 W=$T_TMP/w
 mkdir -p "$W"
