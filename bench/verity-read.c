@@ -28,35 +28,36 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The two-way SHA-256 path (verity_hash_blocks) must give OpenSSL's digests for every
- * salt size, hash type and block length, including lengths around the padding edges. */
+/* The SHA-NI path (verity_hash_blocks: a group of four and a remainder) must give OpenSSL's
+ * digests for every salt size, hash type and block length, including lengths around the
+ * padding edges. */
 static int check_hash_blocks(void)
 {
 	static const size_t lens[] = { 1, 2, 55, 56, 63, 64, 65, 119, 120, 128, 512, 1000, 1024, 4096, 8192 };
-	uint8_t salt[VERITY_MAX_SALT_SIZE], *data = malloc(2 * 8192), a[64], b[64], ref[64];
+	enum { NB = 5 };
+	uint8_t salt[VERITY_MAX_SALT_SIZE], *data = malloc(NB * 8192), ref[64];
 	void *ctx = verity_hasher_ctx_new();
 	int bad = 0;
 
 	for (size_t i = 0; i < sizeof(salt); i++)
 		salt[i] = (uint8_t)(i * 13 + 5);
-	for (size_t i = 0; i < 2 * 8192; i++)
+	for (size_t i = 0; i < NB * 8192; i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 8));
 	for (uint32_t type = 0; type <= 1; type++)
 		for (size_t ss = 0; ss <= VERITY_MAX_SALT_SIZE; ss += ss < 70 ? 1 : 31)
 			for (size_t li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
 				struct verity_hasher *h;
 				size_t len = lens[li];
-				uint8_t two[128];
+				uint8_t many[NB * 32];
 				if (verity_hasher_new("sha256", type, salt, ss, &h))
 					return 1;
-				if (verity_hash_blocks(h, ctx, data, 2, len, two) ||
-				    verity_hash_block(h, ctx, data, len, a) || verity_hash_block(h, ctx, data + len, len, b))
+				if (verity_hash_blocks(h, ctx, data, NB, len, many))
 					bad++;
-				if (memcmp(two, a, 32) || memcmp(two + 32, b, 32))
-					bad++;
+				for (int k = 0; k < NB; k++)
+					if (verity_hash_block(h, ctx, data + k * len, len, ref) || memcmp(many + 32 * k, ref, 32))
+						bad++;
 				verity_hasher_free(h);
 			}
-	(void)ref;
 	verity_hasher_ctx_free(ctx);
 	free(data);
 	if (bad)
@@ -64,27 +65,37 @@ static int check_hash_blocks(void)
 	return bad;
 }
 
-/* Digest rate of verity_hash_blocks (batches of 32 blocks) vs one OpenSSL digest per block. */
+/* Digest rate of verity_hash_blocks (batches of 32 blocks) at each SHA-NI width
+ * (UDM_SHA_NI_WAYS, read when a hasher is made) vs one OpenSSL digest per block. */
 static void hash_rates(void)
 {
 	uint8_t salt[32] = { 1 }, *data = calloc(32, BS), d[32 * 32];
-	struct verity_hasher *h;
 	void *ctx = verity_hasher_ctx_new();
 	unsigned rounds = 2048;   /* 256 MiB */
-	if (verity_hasher_new("sha256", 1, salt, sizeof(salt), &h))
-		exit(1);
-	double t0 = now();
-	for (unsigned r = 0; r < rounds; r++)
-		for (unsigned i = 0; i < 32; i++)
-			verity_hash_block(h, ctx, data + i * BS, BS, d + i * 32);
-	double t1 = now();
-	for (unsigned r = 0; r < rounds; r++)
-		verity_hash_blocks(h, ctx, data, 32, BS, d);
-	double t2 = now();
 	double mb = (double)rounds * 32 * BS / 1e6;
-	printf("salted sha256 of 4 KiB blocks, 1 thread: one at a time (OpenSSL) %5.0f MB/s   "
-	       "verity_hash_blocks %5.0f MB/s\n", mb / (t1 - t0), mb / (t2 - t1));
-	verity_hasher_free(h);
+	const char *saved = getenv("UDM_SHA_NI_WAYS");
+
+	printf("salted sha256 of 4 KiB blocks, 1 thread:");
+	for (char ways = '0'; ways <= '4'; ways++) {
+		struct verity_hasher *h;
+		setenv("UDM_SHA_NI_WAYS", (char[]){ ways, 0 }, 1);
+		if (verity_hasher_new("sha256", 1, salt, sizeof(salt), &h))
+			exit(1);
+		double t0 = now();
+		for (unsigned r = 0; r < rounds; r++)
+			verity_hash_blocks(h, ctx, data, 32, BS, d);
+		double t1 = now();
+		if (ways == '0')
+			printf("  OpenSSL one at a time %5.0f MB/s", mb / (t1 - t0));
+		else
+			printf("  %c-way %5.0f MB/s", ways, mb / (t1 - t0));
+		verity_hasher_free(h);
+	}
+	printf("\n");
+	if (saved)
+		setenv("UDM_SHA_NI_WAYS", saved, 1);
+	else
+		unsetenv("UDM_SHA_NI_WAYS");
 	verity_hasher_ctx_free(ctx);
 	free(data);
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "verity/io.h"
 #include "verity/verity.h"
 
@@ -16,6 +17,8 @@
 #define CHUNK_BYTES (2u << 20)
 /* How many chunks ahead a worker asks the kernel to prefetch. */
 #define PREFETCH_CHUNKS 4
+/* Blocks per verity_hash_blocks call: a multiple of every SHA-NI width (1..4). */
+#define HASH_BATCH 12
 
 struct level_job {
 	const struct verity_params *p;
@@ -28,6 +31,7 @@ struct level_job {
 	int out_fd;
 	unsigned level;            /* the level these digests belong to */
 	bool verify;
+	bool map_input;            /* hash the input through a mapping instead of pread copies */
 	uint64_t chunk_blocks;
 	uint64_t nchunks;
 	atomic_uint_fast64_t next;
@@ -91,6 +95,35 @@ static void check_region(struct level_job *j, uint64_t chunk, uint64_t a, uint64
 	}
 }
 
+/* One chunk's input blocks a..b (already in memory at ch->in) hashed into ch->want. */
+struct chunk_hash {
+	struct level_job *j;
+	void *ctx;
+	const uint8_t *in;
+	uint64_t a, b, start;
+	uint8_t *want;
+};
+
+static int hash_chunk(void *arg)
+{
+	struct chunk_hash *ch = arg;
+	struct level_job *j = ch->j;
+	const struct verity_geometry *g = j->g;
+
+	for (uint64_t k = ch->a; k < ch->b; k += HASH_BATCH) {
+		/* in batches: verity_hash_blocks hashes several blocks side by side where it can */
+		uint8_t digests[HASH_BATCH * VERITY_MAX_DIGEST_SIZE];
+		size_t n = ch->b - k >= HASH_BATCH ? HASH_BATCH : (size_t)(ch->b - k);
+		int r = verity_hash_blocks(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->in_bs, n, j->in_bs, digests);
+		if (r)
+			return r == -EIO ? -EINVAL : r;   /* -EIO is kept for "the input vanished" */
+		for (size_t i = 0; i < n; i++)
+			memcpy(ch->want + (verity_geometry_digest_offset(g, j->p, j->level, k + i) - ch->start),
+			       digests + i * g->digest_size, g->digest_size);
+	}
+	return 0;
+}
+
 static void *level_worker(void *arg)
 {
 	struct level_job *j = arg;
@@ -122,30 +155,31 @@ static void *level_worker(void *arg)
 		if (ahead < j->nchunks)
 			posix_fadvise(j->in_fd, (off_t)(j->in_offset + ahead * j->chunk_blocks * j->in_bs),
 				      (off_t)in_cap, POSIX_FADV_WILLNEED);
-		int r = verity_pread_full(j->in_fd, in, in_len, j->in_offset + a * j->in_bs);
-		if (r) {
-			job_fail(j, c, r, "Cannot read device at position %" PRIu64 ".", j->in_offset + a * j->in_bs);
-			continue;
-		}
+		uint64_t in_off = j->in_offset + a * j->in_bs;
 		uint64_t start = verity_geometry_digest_offset(g, j->p, j->level, a);
 		uint64_t last = verity_geometry_digest_offset(g, j->p, j->level, b - 1);
 		uint64_t end = (((b & (g->hash_per_block - 1)) == 0) || b == j->count)
 			       ? (last / hbs + 1) * hbs : last + g->stride;
 		size_t out_len = (size_t)(end - start);
+		struct chunk_hash ch = { .j = j, .ctx = ctx, .in = in, .a = a, .b = b, .start = start, .want = want };
+		struct verity_map map;
+		int r;
 		memset(want, 0, out_len);
-		for (uint64_t k = a; k < b; k += 2) {
-			/* two at a time: verity_hash_blocks interleaves two digests where it can */
-			uint8_t two[2 * VERITY_MAX_DIGEST_SIZE];
-			size_t n = b - k >= 2 ? 2 : 1;
-			r = verity_hash_blocks(j->h, ctx, in + (size_t)(k - a) * j->in_bs, n, j->in_bs, two);
-			if (r)
-				break;
-			for (size_t i = 0; i < n; i++)
-				memcpy(want + (verity_geometry_digest_offset(g, j->p, j->level, k + i) - start),
-				       two + i * g->digest_size, g->digest_size);
+		if (j->map_input && verity_map_open(j->in_fd, in_off, in_len, &map) == 0) {
+			ch.in = map.data;
+			r = verity_map_guarded(&map, hash_chunk, &ch);
+			verity_map_close(&map);
+		} else {
+			r = verity_pread_full(j->in_fd, in, in_len, in_off);
+			if (!r)
+				r = hash_chunk(&ch);
+		}
+		if (r == -ENOMEM || r == -EINVAL) {
+			job_fail(j, c, r, "Hash computation failed", 0);
+			continue;
 		}
 		if (r) {
-			job_fail(j, c, r, "Hash computation failed", 0);
+			job_fail(j, c, r, "Cannot read device at position %" PRIu64 ".", in_off);
 			continue;
 		}
 		if (!j->verify) {
@@ -247,6 +281,12 @@ static int create_or_check(const struct verity_params *p, int data_fd, int hash_
 		goto out;
 	threads = verity_default_threads(threads);
 	posix_fadvise(data_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* the data (almost all the work) is hashed through a mapping where the fd allows it;
+	 * UDM_VERITY_PREAD=1 forces pread copies, so benchmarks can compare both in one run */
+	struct stat st;
+	const char *force_pread = getenv("UDM_VERITY_PREAD");
+	bool map_data = fstat(data_fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
+			!(force_pread && *force_pread && strcmp(force_pread, "0") != 0);
 
 	for (unsigned i = 0; i < g.levels; i++) {
 		struct level_job j = {
@@ -255,6 +295,7 @@ static int create_or_check(const struct verity_params *p, int data_fd, int hash_
 			.in_offset = i ? g.level_block[i - 1] * p->hash_block_size : 0,
 			.in_bs = i ? p->hash_block_size : p->data_block_size,
 			.count = i ? g.level_size[i - 1] : p->data_blocks,
+			.map_input = i == 0 && map_data,
 		};
 		r = run_level(&j, threads, rep);
 		if (r)

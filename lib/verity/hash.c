@@ -13,7 +13,7 @@ struct verity_hasher {
 	EVP_MD_CTX *prefix;        /* initialised, and pre-fed with the salt for type 1 */
 	uint32_t hash_type;
 	unsigned digest_size;
-	bool x2;                   /* sha256 with the SHA extensions: two blocks at a time */
+	unsigned ways;             /* sha256 with the SHA extensions: blocks hashed side by side; 0 = OpenSSL */
 	size_t salt_size;
 	uint8_t salt[VERITY_MAX_SALT_SIZE];
 };
@@ -93,8 +93,14 @@ int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt,
 	h->salt_size = salt_size;
 	if (salt_size)
 		memcpy(h->salt, salt, salt_size);
-	h->x2 = EVP_MD_is_a(h->md, "SHA2-256") && h->digest_size == 32 && verity_sha256x2_supported() &&
-		!getenv("UDM_NO_SHA256X2");
+	h->ways = 0;
+	if (EVP_MD_is_a(h->md, "SHA2-256") && h->digest_size == 32 && verity_sha256_ni_supported()) {
+		/* UDM_SHA_NI_WAYS=0..4 lets benchmarks compare widths in one run (0: OpenSSL only) */
+		const char *env = getenv("UDM_SHA_NI_WAYS");
+		h->ways = VERITY_SHA256_NI_MAX_WAYS;
+		if (env && *env >= '0' && *env <= '4' && !env[1])
+			h->ways = (unsigned)(*env - '0');
+	}
 	h->prefix = EVP_MD_CTX_new();
 	if (!h->prefix || !EVP_DigestInit_ex2(h->prefix, h->md, NULL) ||
 	    (hash_type == 1 && salt_size && !EVP_DigestUpdate(h->prefix, salt, salt_size))) {
@@ -150,10 +156,14 @@ int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blo
 	const uint8_t *b = blocks;
 	size_t i = 0;
 
-	if (h->x2)
-		for (; i + 2 <= n; i += 2)
-			verity_sha256x2(h->salt, h->salt_size, h->hash_type == 1, b + i * len, b + (i + 1) * len, len,
-					digests + i * 32, digests + (i + 1) * 32);
+	if (h->ways) {
+		/* full groups, then the remainder side by side too: a short group still beats OpenSSL */
+		for (; i < n; i += h->ways) {
+			unsigned k = n - i < h->ways ? (unsigned)(n - i) : h->ways;
+			verity_sha256_ni(h->salt, h->salt_size, h->hash_type == 1, b + i * len, k, len, digests + i * 32);
+		}
+		return 0;
+	}
 	for (; i < n; i++) {
 		int r = verity_hash_block(h, ctx, b + i * len, len, digests + i * h->digest_size);
 		if (r)

@@ -91,11 +91,27 @@ int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *bloc
 int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
 		       uint8_t *digests);
 
-/* --- sha256x2.c: two salted SHA-256 block digests at once (x86 SHA extensions) --- */
-bool verity_sha256x2_supported(void);
-/* digest(salt || block) (salt_first) or digest(block || salt) of two blocks of len bytes */
-void verity_sha256x2(const uint8_t *salt, size_t salt_size, bool salt_first, const uint8_t *da,
-		     const uint8_t *db, size_t len, uint8_t *out_a, uint8_t *out_b);
+/* --- sha256_ni.c: up to four salted SHA-256 block digests at once (x86 SHA extensions) --- */
+#define VERITY_SHA256_NI_MAX_WAYS 4u
+bool verity_sha256_ni_supported(void);
+/* digest(salt || block) (salt_first) or digest(block || salt) of n (1..4) consecutive
+ * blocks of len bytes; digest i goes to out + 32 * i */
+void verity_sha256_ni(const uint8_t *salt, size_t salt_size, bool salt_first, const uint8_t *blocks,
+		      unsigned n, size_t len, uint8_t *out);
+
+/* --- mapread.c: read a file through a mapping, SIGBUS turned into -EIO ----- */
+struct verity_map {
+	const uint8_t *data;             /* the requested bytes */
+	size_t len;
+	void *base;                      /* the page-aligned mapping around them */
+	size_t base_len;
+};
+/* Maps len bytes of fd at off (any alignment), read-only and shared; -errno on failure. */
+int verity_map_open(int fd, uint64_t off, size_t len, struct verity_map *m);
+void verity_map_close(struct verity_map *m);
+/* Runs fn(arg), which may read m->data; returns its result, or -EIO if the mapped file
+ * shrank and an access hit a page past its end (SIGBUS), instead of dying. */
+int verity_map_guarded(const struct verity_map *m, int (*fn)(void *arg), void *arg);
 
 /* --- build.c: whole-tree create and verify, multithreaded ---------------- */
 struct verity_report {                   /* where and why verification failed */
