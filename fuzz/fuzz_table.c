@@ -8,12 +8,26 @@
 #include "udm/udm.h"
 
 static struct udm_ctx *ctx;
+static char dir[4096];
+
+/* libFuzzer leaves through exit() at the end of a timed run: leave no scratch behind */
+static void remove_scratch(void)
+{
+	char path[sizeof(dir) + 2];
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%c", dir, i ? 'b' : 'a');
+		unlink(path);
+	}
+	rmdir(dir);
+}
 
 static void setup_scratch(void)
 {
-	char dir[] = "/tmp/udm-fuzz-XXXXXX";
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/udm-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir) || chdir(dir))
 		abort();
+	atexit(remove_scratch);
 	for (int i = 0; i < 2; i++) {
 		FILE *f = fopen(i ? "b" : "a", "w");
 		if (!f)
