@@ -102,6 +102,7 @@ struct chunk_hash {
 	const uint8_t *in;
 	uint64_t a, b, start;
 	uint8_t *want;
+	bool hash_failed;          /* set when the hasher, not the input, failed */
 };
 
 static int hash_chunk(void *arg)
@@ -115,8 +116,10 @@ static int hash_chunk(void *arg)
 		uint8_t digests[HASH_BATCH * VERITY_MAX_DIGEST_SIZE];
 		size_t n = ch->b - k >= HASH_BATCH ? HASH_BATCH : (size_t)(ch->b - k);
 		int r = verity_hash_blocks(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->in_bs, n, j->in_bs, digests);
-		if (r)
-			return r == -EIO ? -EINVAL : r;   /* -EIO is kept for "the input vanished" */
+		if (r) {
+			ch->hash_failed = true;
+			return r;
+		}
 		for (size_t i = 0; i < n; i++)
 			memcpy(ch->want + (verity_geometry_digest_offset(g, j->p, j->level, k + i) - ch->start),
 			       digests + i * g->digest_size, g->digest_size);
@@ -174,12 +177,11 @@ static void *level_worker(void *arg)
 			if (!r)
 				r = hash_chunk(&ch);
 		}
-		if (r == -ENOMEM || r == -EINVAL) {
-			job_fail(j, c, r, "Hash computation failed", 0);
-			continue;
-		}
 		if (r) {
-			job_fail(j, c, r, "Cannot read device at position %" PRIu64 ".", in_off);
+			if (ch.hash_failed)
+				job_fail(j, c, r, "Hash computation failed", 0);
+			else
+				job_fail(j, c, r, "Cannot read device at position %" PRIu64 ".", in_off);
 			continue;
 		}
 		if (!j->verify) {

@@ -109,7 +109,7 @@ void verity_map_close(struct verity_map *m)
 int verity_map_guarded(const struct verity_map *m, int (*fn)(void *arg), void *arg)
 {
 	struct guard g = { .lo = (uintptr_t)m->base, .hi = (uintptr_t)m->base + m->base_len };
-	struct guard *volatile outer = current;    /* guards nest per thread */
+	struct guard *volatile outer = current;    /* put back on exit; only the innermost guard catches */
 	int r = install();
 
 	if (r)
