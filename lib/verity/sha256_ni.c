@@ -3,8 +3,8 @@
  * One SHA-256 stream is latency-bound: every sha256rnds2 waits for the one before.
  * Interleaving the rounds of independent messages fills those gaps (the kernel's
  * sha256_ni_finup2x does this with two for dm-verity). On this project's AMD EPYC test
- * machine one stream hashes 1.8 GB/s, two 3.1 GB/s and four 3.4 GB/s; past four the
- * sha256rnds2 unit is saturated. The messages always have the same layout here (same
+ * machine one stream hashes 1.77 GB/s, two 2.99, three 3.11 and four 3.27 GB/s
+ * (build/bench/verity-read); four is close to what the sha256rnds2 unit can issue. The messages always have the same layout here (same
  * salt, same block size), so they share the block loop; only the first and last 64-byte
  * blocks, which mix salt, data and padding, are assembled in scratch buffers. */
 #include <stdint.h>
