@@ -324,6 +324,7 @@ static int verity_ctr(struct udm_target *ti, unsigned argc, char **argv)
 		.fec = v->fec_dev ? &v->fec : NULL,
 		.ignore_zero_blocks = v->zero_blocks,
 		.check_at_most_once = v->at_most_once,
+		.readahead = true,
 	};
 	/* Reads go through the blockdev layer, so data, hash and FEC devices may
 	 * be files, block devices or other udm devices (stacking). */

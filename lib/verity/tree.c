@@ -35,6 +35,7 @@ struct verity_tree {
 	uint8_t zero_digest[VERITY_MAX_DIGEST_SIZE];
 	_Atomic uint8_t *validated;      /* check_at_most_once bitmap, or NULL */
 	struct verity_helper *helper;    /* a second core for large range reads, or NULL */
+	struct verity_ra *ra;            /* verifying ahead of sequential readers, or NULL */
 };
 
 /* One hashing context per reader thread, kept for the thread's lifetime: a warm read
@@ -65,6 +66,8 @@ static void *thread_ctx(void)
 	}
 	return ctx;
 }
+
+static int ra_fill(void *owner, uint64_t first, uint64_t count, void *buf);
 
 int verity_tree_open(const struct verity_params *p, int data_fd, int hash_fd, const uint8_t *root,
 		     const struct verity_tree_options *opt, struct verity_tree **out)
@@ -127,6 +130,8 @@ int verity_tree_open_src(const struct verity_params *p, const struct verity_sour
 		pthread_mutex_init(&t->locks[i], NULL);
 	atomic_init(&t->corrected, 0);
 	t->helper = verity_helper_new();
+	if (opt && opt->readahead)
+		t->ra = verity_ra_new(p->data_blocks, p->data_block_size, ra_fill, t);
 	*out = t;
 	return 0;
 fail:
@@ -141,6 +146,7 @@ void verity_tree_close(struct verity_tree *t)
 {
 	if (!t)
 		return;
+	verity_ra_free(t->ra);   /* its workers read through the tree */
 	for (size_t i = 0; i < t->nslots; i++)
 		free(t->slots[i].data);
 	for (unsigned i = 0; i < CACHE_LOCKS; i++)
@@ -154,6 +160,7 @@ void verity_tree_close(struct verity_tree *t)
 
 void verity_tree_forget(struct verity_tree *t)
 {
+	verity_ra_forget(t->ra);
 	for (size_t i = 0; i < t->nslots; i++) {
 		pthread_mutex_t *lk = &t->locks[i % CACHE_LOCKS];
 		pthread_mutex_lock(lk);
@@ -165,6 +172,11 @@ void verity_tree_forget(struct verity_tree *t)
 const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t)
 {
 	return &t->g;
+}
+
+void verity_tree_ra_stats(struct verity_tree *t, struct verity_ra_stats *st)
+{
+	verity_ra_stats(t->ra, st);
 }
 
 uint64_t verity_tree_corrected(const struct verity_tree *t)
@@ -351,8 +363,10 @@ static int get_leaf(struct verity_tree *t, void *ctx, uint64_t n, uint8_t *hbloc
 #define WINDOW 256   /* blocks hashed per verity_hash_blocks call: 1 MiB of 4 KiB blocks */
 #define PAIR_MIN 64  /* blocks from which a range is worth splitting between two threads */
 
+/* strict (read-ahead): any read error or mismatch fails the whole range at once, with no
+ * repair, no fault and no per-block retry; the reader's own read does all of that. */
 static int read_range(struct verity_tree *t, uint64_t first, uint64_t count, void *buf,
-		      struct verity_read_fault *fault)
+		      struct verity_read_fault *fault, bool strict)
 {
 	const struct verity_geometry *g = &t->g;
 	size_t dbs = t->p.data_block_size, ds = g->digest_size;
@@ -366,14 +380,20 @@ static int read_range(struct verity_tree *t, uint64_t first, uint64_t count, voi
 	if (first >= t->p.data_blocks || count > t->p.data_blocks - first)
 		return -EINVAL;
 	end = first + count;
-	if (count > SIZE_MAX / dbs || g->levels == 0)
+	if (count > SIZE_MAX / dbs || g->levels == 0) {
+		if (strict)
+			return -EINVAL;
 		goto one_by_one;
+	}
 	ctx = thread_ctx();
 	if (!ctx)
 		return -ENOMEM;
 	/* all data blocks in one read; a read error is sorted out block by block */
-	if (verity_source_read(&t->data, out, (size_t)count * dbs, first * dbs))
+	if (verity_source_read(&t->data, out, (size_t)count * dbs, first * dbs)) {
+		if (strict)
+			return -EIO;
 		goto one_by_one;
+	}
 	hblock = malloc(t->p.hash_block_size);
 	got = malloc(WINDOW * VERITY_MAX_DIGEST_SIZE);
 	if (!hblock || !got) {
@@ -410,7 +430,7 @@ static int read_range(struct verity_tree *t, uint64_t first, uint64_t count, voi
 				}
 				if (memcmp(d, hblock + off, ds) != 0) {
 					/* re-read, repair through FEC if there is one, and report */
-					r = verity_tree_read_fault(t, n, p, fault);
+					r = strict ? -EBADMSG : verity_tree_read_fault(t, n, p, fault);
 					if (r)
 						goto fail;
 				} else if (t->validated) {
@@ -450,7 +470,12 @@ struct half {
 static int read_half(void *arg)
 {
 	struct half *h = arg;
-	return read_range(h->t, h->first, h->count, h->buf, &h->fault);
+	return read_range(h->t, h->first, h->count, h->buf, &h->fault, false);
+}
+
+static int ra_fill(void *owner, uint64_t first, uint64_t count, void *buf)
+{
+	return read_range(owner, first, count, buf, NULL, true);
 }
 
 int verity_tree_read_range(struct verity_tree *t, uint64_t first, uint64_t count, void *buf,
@@ -461,8 +486,10 @@ int verity_tree_read_range(struct verity_tree *t, uint64_t first, uint64_t count
 
 	if (first >= t->p.data_blocks || count > t->p.data_blocks - first)
 		return -EINVAL;
+	if (t->ra && verity_ra_read(t->ra, first, count, buf))
+		return 0;
 	if (count < PAIR_MIN || count > SIZE_MAX / dbs)
-		return read_range(t, first, count, buf, fault);
+		return read_range(t, first, count, buf, fault, false);
 	/* the second half (from a leaf boundary where there is one) on the helper thread */
 	uint64_t mid = first + count / 2, leaf = (uint64_t)1 << t->g.hash_per_block_bits;
 	if (t->g.levels && (mid & ~(leaf - 1)) > first)
@@ -471,7 +498,7 @@ int verity_tree_read_range(struct verity_tree *t, uint64_t first, uint64_t count
 	struct half b = { t, mid, first + count - mid, (uint8_t *)buf + (mid - first) * dbs, { 0 } };
 	r = verity_helper_pair(t->helper, read_half, &a, &b, &r2);
 	if (r == -EBUSY)
-		return read_range(t, first, count, buf, fault);
+		return read_range(t, first, count, buf, fault, false);
 	if (r) {
 		/* the first failure wins; nothing after it may stay in the buffer */
 		memset(b.buf, 0, (size_t)b.count * dbs);

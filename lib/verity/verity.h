@@ -146,6 +146,26 @@ void verity_helper_free(struct verity_helper *s);
  * serving another caller or there is none. */
 int verity_helper_pair(struct verity_helper *s, int (*fn)(void *arg), void *mine, void *theirs, int *theirs_r);
 
+/* --- readahead.c: sequential reads verified ahead on worker threads --------- */
+struct verity_ra;
+/* Read and verify blocks [first, first + count) into buf; 0 only if every block verified,
+ * and with no side effect otherwise (no repair, no log, no fault): a reader does that. */
+typedef int (*verity_ra_fill_fn)(void *owner, uint64_t first, uint64_t count, void *buf);
+/* NULL on a one-CPU machine, for blocks over 128 KiB, or out of memory */
+struct verity_ra *verity_ra_new(uint64_t nblocks, size_t block_size, verity_ra_fill_fn fill, void *owner);
+void verity_ra_free(struct verity_ra *ra);
+/* Copy blocks [first, first + count) into buf if they were verified ahead (waiting for
+ * chunks being verified), and keep verifying ahead of a sequential reader; false: the
+ * caller reads them itself. */
+bool verity_ra_read(struct verity_ra *ra, uint64_t first, uint64_t count, void *buf);
+/* Drop everything verified ahead (the table is suspended). */
+void verity_ra_forget(struct verity_ra *ra);
+struct verity_ra_stats {
+	uint64_t hits;                   /* requests served from verified chunks */
+	uint64_t filled, dropped;        /* chunks verified ahead; discarded (failure, forget) */
+};
+void verity_ra_stats(struct verity_ra *ra, struct verity_ra_stats *st);   /* zeroes for NULL */
+
 /* --- mapread.c: read a file through a mapping, SIGBUS turned into -EIO ----- */
 struct verity_map {
 	const uint8_t *data;             /* the requested bytes */
@@ -222,6 +242,7 @@ struct verity_tree_options {
 	const struct verity_fec_params *fec; /* NULL = no correction */
 	bool ignore_zero_blocks;         /* a block whose digest is that of zeroes reads as zeroes */
 	bool check_at_most_once;         /* verify each data block once (a bitmap remembers) */
+	bool readahead;                  /* verify ahead of sequential range reads (readahead.c) */
 };
 /* Where a verified read failed: for the target's error handling and messages. */
 struct verity_read_fault {
@@ -253,6 +274,7 @@ int verity_tree_read_range(struct verity_tree *t, uint64_t first, uint64_t count
 void verity_tree_forget(struct verity_tree *t);
 const struct verity_geometry *verity_tree_geometry(const struct verity_tree *t);
 uint64_t verity_tree_corrected(const struct verity_tree *t);   /* FEC repairs so far */
+void verity_tree_ra_stats(struct verity_tree *t, struct verity_ra_stats *st);   /* zeroes without */
 
 /* --- sig.c: root-hash signatures, held per udm context ------------------- */
 #define VERITY_MAX_SIG_SIZE (64u * 1024u)
