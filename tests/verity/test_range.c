@@ -16,56 +16,30 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include "verity/verity.h"
+#include "verity_image.h"
 
-#define BS 4096u
+#define BS 4096u   /* as tu_verity_image makes it */
 #define BLOCKS 300u   /* two levels with sha256: 128 digests per hash block */
 
-static uint8_t *data;
-static int data_fd, hash_fd;
-static struct verity_params p;
-static uint8_t root[64];
-
-static void fill(uint8_t *buf, size_t len, uint32_t seed)
-{
-	for (size_t i = 0; i < len; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		buf[i] = (uint8_t)(seed >> 24);
-	}
-}
+static struct tu_verity_image im;
 
 static int setup(void **state)
 {
 	(void)state;
-	memset(&p, 0, sizeof(p));
-	strcpy(p.hash_name, "sha256");
-	p.hash_type = 1;
-	p.data_block_size = p.hash_block_size = BS;
-	p.data_blocks = BLOCKS;
-	p.no_superblock = true;
-	p.salt_size = 5;
-	fill(p.salt, 5, 7);
-	data = malloc((size_t)BS * BLOCKS);
-	fill(data, (size_t)BS * BLOCKS, 1);
-	data_fd = memfd_create("data", 0);
-	hash_fd = memfd_create("hash", 0);
-	assert_int_equal(pwrite(data_fd, data, (size_t)BS * BLOCKS, 0), (ssize_t)BS * BLOCKS);
-	assert_int_equal(verity_tree_create(&p, data_fd, hash_fd, 2, root), 0);
-	return 0;
+	return tu_verity_image(&im, BLOCKS, 1);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	close(data_fd);
-	close(hash_fd);
-	free(data);
+	tu_verity_image_free(&im);
 	return 0;
 }
 
 static struct verity_tree *open_tree(void)
 {
 	struct verity_tree *t;
-	assert_int_equal(verity_tree_open(&p, data_fd, hash_fd, root, NULL, &t), 0);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, NULL, &t), 0);
 	return t;
 }
 
@@ -87,7 +61,7 @@ static void range_matches_data(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(buf, 0xee, (size_t)BS * BLOCKS);
 		assert_int_equal(verity_tree_read_range(t, cases[i][0], cases[i][1], buf, NULL), 0);
-		assert_memory_equal(buf, data + cases[i][0] * BS, cases[i][1] * BS);
+		assert_memory_equal(buf, im.data + cases[i][0] * BS, cases[i][1] * BS);
 	}
 	assert_true(verity_tree_read_range(t, 299, 2, buf, NULL) < 0);   /* past the end */
 	free(buf);
@@ -97,7 +71,7 @@ static void range_matches_data(void **state)
 static void corrupt_data_block_mid_range(void **state)
 {
 	(void)state;
-	flip(data_fd, 150 * BS + 99);
+	flip(im.data_fd, 150 * BS + 99);
 	struct verity_tree *t = open_tree();
 	uint8_t *buf = malloc(100 * BS);
 	struct verity_read_fault f = { 0 };
@@ -107,7 +81,7 @@ static void corrupt_data_block_mid_range(void **state)
 	assert_int_equal(f.index, 150);
 	assert_int_equal(f.block, 150);
 	/* blocks before it verified and returned, nothing unverified after it */
-	assert_memory_equal(buf, data + 120 * BS, 30 * BS);
+	assert_memory_equal(buf, im.data + 120 * BS, 30 * BS);
 	for (size_t i = 30 * BS; i < 100 * BS; i++)
 		assert_int_equal(buf[i], 0);
 	/* the per-block path agrees */
@@ -115,7 +89,7 @@ static void corrupt_data_block_mid_range(void **state)
 	assert_int_equal(verity_tree_read(t, 151, buf), 0);
 	free(buf);
 	verity_tree_close(t);
-	flip(data_fd, 150 * BS + 99);
+	flip(im.data_fd, 150 * BS + 99);
 }
 
 static void corrupt_hash_block_mid_range(void **state)
@@ -126,7 +100,7 @@ static void corrupt_hash_block_mid_range(void **state)
 	const struct verity_geometry *g = verity_tree_geometry(t);
 	uint64_t leaf1 = g->level_block[0] + 1;
 	verity_tree_close(t);
-	flip(hash_fd, leaf1 * BS + 40);
+	flip(im.hash_fd, leaf1 * BS + 40);
 	t = open_tree();
 	uint8_t *buf = malloc(200 * BS);
 	struct verity_read_fault f = { 0 };
@@ -135,12 +109,12 @@ static void corrupt_hash_block_mid_range(void **state)
 	assert_true(f.metadata);
 	assert_int_equal(f.block, leaf1);
 	assert_int_equal(f.index, 128);
-	assert_memory_equal(buf, data + 50 * BS, 78 * BS);
+	assert_memory_equal(buf, im.data + 50 * BS, 78 * BS);
 	for (size_t i = 78 * BS; i < 200 * BS; i++)
 		assert_int_equal(buf[i], 0);
 	free(buf);
 	verity_tree_close(t);
-	flip(hash_fd, leaf1 * BS + 40);
+	flip(im.hash_fd, leaf1 * BS + 40);
 }
 
 /* A range long enough to be split between two threads: a failure in the first half wins
@@ -150,25 +124,25 @@ static void corrupt_hash_block_mid_range(void **state)
 static void split_range_first_failure_wins(void **state)
 {
 	(void)state;
-	flip(data_fd, 10 * BS + 7);
-	flip(data_fd, 200 * BS + 7);
+	flip(im.data_fd, 10 * BS + 7);
+	flip(im.data_fd, 200 * BS + 7);
 	struct verity_tree *t = open_tree();
 	uint8_t *buf = malloc((size_t)BS * BLOCKS);
 	struct verity_read_fault f = { 0 };
 	memset(buf, 0xee, (size_t)BS * BLOCKS);
 	assert_int_equal(verity_tree_read_range(t, 0, BLOCKS, buf, &f), -EBADMSG);
 	assert_int_equal(f.index, 10);
-	assert_memory_equal(buf, data, 10 * BS);
+	assert_memory_equal(buf, im.data, 10 * BS);
 	for (size_t i = 10 * BS; i < (size_t)BS * BLOCKS; i++)
 		assert_int_equal(buf[i], 0);
 	/* from 11 on, the second one is found */
 	assert_int_equal(verity_tree_read_range(t, 11, BLOCKS - 11, buf, &f), -EBADMSG);
 	assert_int_equal(f.index, 200);
-	assert_memory_equal(buf, data + 11 * BS, (200 - 11) * BS);
+	assert_memory_equal(buf, im.data + 11 * BS, (200 - 11) * BS);
 	free(buf);
 	verity_tree_close(t);
-	flip(data_fd, 10 * BS + 7);
-	flip(data_fd, 200 * BS + 7);
+	flip(im.data_fd, 10 * BS + 7);
+	flip(im.data_fd, 200 * BS + 7);
 }
 
 struct reader_arg {
@@ -181,7 +155,7 @@ static void *range_reader(void *arg)
 	struct reader_arg *a = arg;
 	uint8_t *buf = malloc((size_t)BS * BLOCKS);
 	for (int i = 0; i < 30; i++)
-		if (verity_tree_read_range(a->t, 0, BLOCKS, buf, NULL) || memcmp(buf, data, (size_t)BS * BLOCKS))
+		if (verity_tree_read_range(a->t, 0, BLOCKS, buf, NULL) || memcmp(buf, im.data, (size_t)BS * BLOCKS))
 			a->bad++;
 	free(buf);
 	return NULL;
@@ -233,13 +207,13 @@ static void check_path(const char *impl)
 	for (unsigned type = 0; type <= 1; type++)
 		for (size_t salt_len = 0; salt_len <= 256; salt_len += 37) {
 			uint8_t salt[256];
-			fill(salt, salt_len, (uint32_t)salt_len);
+			tu_fill(salt, salt_len, (uint32_t)salt_len);
 			struct verity_hasher *h;
 			assert_int_equal(verity_hasher_new("sha256", type, salt, salt_len, &h), 0);
 			void *ctx = verity_hasher_ctx_new();
 			for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
 				size_t len = lens[k];
-				fill(blocks, NB * len, (uint32_t)(len + salt_len));
+				tu_fill(blocks, NB * len, (uint32_t)(len + salt_len));
 				for (int b = 0; b < NB; b++)
 					openssl_digest(type, salt, salt_len, blocks + b * len, len, want + b * 32);
 				for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
@@ -331,8 +305,8 @@ static void raw_widths_agree_with_openssl(void **state)
 	(void)state;
 	static uint8_t blocks[16 * 4096];
 	uint8_t salt[32], got[16 * 32], want[16 * 32];
-	fill(salt, sizeof(salt), 3);
-	fill(blocks, sizeof(blocks), 4);
+	tu_fill(salt, sizeof(salt), 3);
+	tu_fill(blocks, sizeof(blocks), 4);
 	for (unsigned type = 0; type <= 1; type++) {
 		for (int b = 0; b < 16; b++)
 			openssl_digest(type, salt, sizeof(salt), blocks + b * 4096, 4096, want + b * 32);

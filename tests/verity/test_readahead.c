@@ -18,50 +18,24 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "verity/verity.h"
+#include "verity_image.h"
 
-#define BS 4096u
+#define BS 4096u   /* as tu_verity_image makes it */
 #define BLOCKS 1500u   /* 5.9 MiB: more than the 2 MiB verified ahead */
 #define REQ 32u        /* blocks per request: 128 KiB, as a FUSE request */
 
-static uint8_t *data;
-static int data_fd, hash_fd;
-static struct verity_params p;
-static uint8_t root[64];
-
-static void fill(uint8_t *buf, size_t len, uint32_t seed)
-{
-	for (size_t i = 0; i < len; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		buf[i] = (uint8_t)(seed >> 24);
-	}
-}
+static struct tu_verity_image im;
 
 static int setup(void **state)
 {
 	(void)state;
-	memset(&p, 0, sizeof(p));
-	strcpy(p.hash_name, "sha256");
-	p.hash_type = 1;
-	p.data_block_size = p.hash_block_size = BS;
-	p.data_blocks = BLOCKS;
-	p.no_superblock = true;
-	p.salt_size = 5;
-	fill(p.salt, 5, 9);
-	data = malloc((size_t)BS * BLOCKS);
-	fill(data, (size_t)BS * BLOCKS, 3);
-	data_fd = memfd_create("data", 0);
-	hash_fd = memfd_create("hash", 0);
-	assert_int_equal(pwrite(data_fd, data, (size_t)BS * BLOCKS, 0), (ssize_t)BS * BLOCKS);
-	assert_int_equal(verity_tree_create(&p, data_fd, hash_fd, 2, root), 0);
-	return 0;
+	return tu_verity_image(&im, BLOCKS, 3);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	close(data_fd);
-	close(hash_fd);
-	free(data);
+	tu_verity_image_free(&im);
 	return 0;
 }
 
@@ -69,7 +43,7 @@ static int teardown(void **state)
 static int reset(void **state)
 {
 	(void)state;
-	return pwrite(data_fd, data, (size_t)BS * BLOCKS, 0) == (ssize_t)BS * BLOCKS ? 0 : -1;
+	return pwrite(im.data_fd, im.data, (size_t)BS * BLOCKS, 0) == (ssize_t)BS * BLOCKS ? 0 : -1;
 }
 
 static void need_two_cpus(void)
@@ -82,7 +56,7 @@ static struct verity_tree *open_ra(const struct verity_fec_params *fec)
 {
 	struct verity_tree_options opt = { .readahead = true, .fec = fec };
 	struct verity_tree *t;
-	assert_int_equal(verity_tree_open(&p, data_fd, hash_fd, root, &opt, &t), 0);
+	assert_int_equal(verity_tree_open(&im.p, im.data_fd, im.hash_fd, im.root, &opt, &t), 0);
 	return t;
 }
 
@@ -94,12 +68,12 @@ static void put_byte(int fd, uint64_t off, uint8_t b)
 /* the data block as written by setup, with one byte changed */
 static void corrupt(uint64_t block)
 {
-	put_byte(data_fd, block * BS + 100, (uint8_t)(data[block * BS + 100] ^ 0x20));
+	put_byte(im.data_fd, block * BS + 100, (uint8_t)(im.data[block * BS + 100] ^ 0x20));
 }
 
 static void restore(uint64_t block)
 {
-	put_byte(data_fd, block * BS + 100, data[block * BS + 100]);
+	put_byte(im.data_fd, block * BS + 100, im.data[block * BS + 100]);
 }
 
 /* wait until the read-ahead threads have verified at least n chunks (bounded) */
@@ -126,7 +100,7 @@ static void sequential_reads_are_served_ahead(void **state)
 		uint64_t n = BLOCKS - b < REQ ? BLOCKS - b : REQ;
 		memset(buf, 0xaa, (size_t)REQ * BS);
 		assert_int_equal(verity_tree_read_range(t, b, n, buf, NULL), 0);
-		assert_memory_equal(buf, data + b * BS, (size_t)n * BS);
+		assert_memory_equal(buf, im.data + b * BS, (size_t)n * BS);
 	}
 	struct verity_ra_stats st;
 	verity_tree_ra_stats(t, &st);
@@ -156,12 +130,12 @@ static void corrupt_block_ahead_fails_the_read_that_reaches_it(void **state)
 			assert_false(f.metadata);
 			assert_int_equal(f.index, bad);
 			/* the blocks before it are returned verified, nothing from it on */
-			assert_memory_equal(buf, data + b * BS, (size_t)(bad - b) * BS);
+			assert_memory_equal(buf, im.data + b * BS, (size_t)(bad - b) * BS);
 			for (size_t i = (size_t)(bad - b) * BS; i < (size_t)n * BS; i++)
 				assert_int_equal(buf[i], 0);
 		} else {
 			assert_int_equal(r, 0);
-			assert_memory_equal(buf, data + b * BS, (size_t)n * BS);
+			assert_memory_equal(buf, im.data + b * BS, (size_t)n * BS);
 		}
 		if (b == 5 * REQ)
 			wait_filled(t, 4);   /* let read-ahead pass over the bad block */
@@ -181,12 +155,12 @@ static void fec_still_repairs_under_read_ahead(void **state)
 	struct verity_geometry g;
 	uint64_t hash_end;
 	struct verity_fec_params fec = { .roots = 2 };
-	assert_int_equal(verity_geometry_init(&g, &p, verity_digest_size("sha256")), 0);
-	assert_int_equal(verity_geometry_hash_end(&g, &p, &hash_end), 0);
+	assert_int_equal(verity_geometry_init(&g, &im.p, verity_digest_size("sha256")), 0);
+	assert_int_equal(verity_geometry_hash_end(&g, &im.p, &hash_end), 0);
 	fec.fd = memfd_create("fec", 0);
 	assert_true(fec.fd >= 0);
-	assert_int_equal(verity_fec_blocks(&p, &g, hash_end, false, 0, &fec.blocks), 0);
-	assert_int_equal(verity_fec_encode(&p, &g, &fec, data_fd, hash_fd, 2), 0);
+	assert_int_equal(verity_fec_blocks(&im.p, &g, hash_end, false, 0, &fec.blocks), 0);
+	assert_int_equal(verity_fec_encode(&im.p, &g, &fec, im.data_fd, im.hash_fd, 2), 0);
 	const uint64_t bad = 400;
 	corrupt(bad);
 	struct verity_tree *t = open_ra(&fec);
@@ -194,7 +168,7 @@ static void fec_still_repairs_under_read_ahead(void **state)
 	for (uint64_t b = 0; b < BLOCKS; b += REQ) {
 		uint64_t n = BLOCKS - b < REQ ? BLOCKS - b : REQ;
 		assert_int_equal(verity_tree_read_range(t, b, n, buf, NULL), 0);
-		assert_memory_equal(buf, data + b * BS, (size_t)n * BS);
+		assert_memory_equal(buf, im.data + b * BS, (size_t)n * BS);
 		if (b == 2 * REQ)
 			wait_filled(t, 4);
 	}
@@ -247,7 +221,7 @@ static void random_reads_queue_nothing(void **state)
 		} while (follows);
 		ends[i % 8] = b + 4;
 		assert_int_equal(verity_tree_read_range(t, b, 4, buf, NULL), 0);
-		assert_memory_equal(buf, data + b * BS, 4 * BS);
+		assert_memory_equal(buf, im.data + b * BS, 4 * BS);
 	}
 	struct verity_ra_stats st;
 	verity_tree_ra_stats(t, &st);
@@ -274,7 +248,7 @@ static void *seq_reader(void *arg)
 	for (int pass = 0; pass < 3; pass++)
 		for (uint64_t b = r->start; b + REQ <= BLOCKS; b += REQ)
 			if (verity_tree_read_range(r->t, b, REQ, buf, NULL) != 0 ||
-			    memcmp(buf, data + b * BS, (size_t)REQ * BS) != 0)
+			    memcmp(buf, im.data + b * BS, (size_t)REQ * BS) != 0)
 				r->bad_reads++;
 	free(buf);
 	return NULL;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "verity/verity.h"
+#include "verity_image.h"
 
 struct image {
 	struct verity_params p;
@@ -22,14 +23,6 @@ struct image {
 	uint8_t *data;                 /* a copy of the original data */
 	uint64_t hash_end;
 };
-
-static void fill(uint8_t *buf, size_t len, uint32_t seed)
-{
-	for (size_t i = 0; i < len; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		buf[i] = (uint8_t)(seed >> 24);
-	}
-}
 
 static void image_make(struct image *im, const char *hash, uint32_t type, uint32_t bs, uint64_t blocks)
 {
@@ -41,10 +34,10 @@ static void image_make(struct image *im, const char *hash, uint32_t type, uint32
 	im->p.data_block_size = im->p.hash_block_size = bs;
 	im->p.data_blocks = blocks;
 	im->p.salt_size = 7;           /* odd on purpose */
-	fill(im->p.salt, 7, 99);
+	tu_fill(im->p.salt, 7, 99);
 	im->data = malloc(len);
 	assert_non_null(im->data);
-	fill(im->data, len, 42);
+	tu_fill(im->data, len, 42);
 	im->data_fd = memfd_create("data", 0);
 	im->hash_fd = memfd_create("hash", 0);
 	assert_true(im->data_fd >= 0 && im->hash_fd >= 0);
