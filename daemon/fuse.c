@@ -22,9 +22,9 @@
 
 #define MAX_IO (1u << 20)
 /* Reads come in requests of at most 512 KiB: the verity target verifies ahead of a
- * sequential reader in 256 KiB chunks (lib/verity/readahead.c), and a request of two of
- * them costs fewer round trips than smaller ones while leaving the verifying threads
- * room to stay ahead (bench/README.md, "verity open"). */
+ * sequential reader in 256 KiB chunks (lib/verity/readahead.c); a request of two chunks
+ * costs fewer round trips than smaller ones and leaves the verifying threads room to
+ * stay ahead (bench/README.md, "verity open"). */
 #define MAX_READ (512u << 10)
 #define MAX_READ_STR "524288"
 
@@ -186,8 +186,13 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 		return 0;
 	if (size > devsize - (uint64_t)off)
 		size = (size_t)(devsize - (uint64_t)off);
-	uint64_t start = (uint64_t)off & ~(uint64_t)(UDM_SECTOR_SIZE - 1);
-	uint64_t end = ((uint64_t)off + size + UDM_SECTOR_SIZE - 1) & ~(uint64_t)(UDM_SECTOR_SIZE - 1);
+	/* whole logical blocks, as the block device's page cache reads them (verity: the
+	 * data block size; a read of part of one is served from the whole block) */
+	uint64_t bs = udm_dev_logical_block_size(dev);
+	uint64_t start = (uint64_t)off & ~(bs - 1);
+	uint64_t end = ((uint64_t)off + size + bs - 1) & ~(bs - 1);
+	if (end > devsize)
+		end = devsize;
 	if (start == (uint64_t)off && end == (uint64_t)off + size) {
 		int r = sector_io(dev, UDM_IO_READ, start, size, buf);
 		return r ? r : (int)size;

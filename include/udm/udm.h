@@ -154,6 +154,9 @@ int udm_dev_io(struct udm_dev *dev, enum udm_io_op op, unsigned flags, uint64_t 
 	       uint32_t nr_sectors, void *data);
 uint64_t udm_dev_sectors(struct udm_dev *dev);
 bool udm_dev_readonly(struct udm_dev *dev);
+/* The smallest request the live table serves (512 without a table), as the kernel's
+ * logical_block_size: requests must be aligned to it. */
+unsigned udm_dev_logical_block_size(struct udm_dev *dev);
 /* Called on every table swap (new table live), e.g. to invalidate a page cache. */
 /* Paths under this directory name udm devices of this context (RUNTIME/mapper). */
 int udm_ctx_set_mapper_dir(struct udm_ctx *ctx, const char *dir);

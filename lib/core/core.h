@@ -94,7 +94,6 @@ int udm_table_validate_areas(struct udm_table *t, char *errbuf, size_t errlen, s
 /* The logical block size a table gives its device (stacked limits), bytes. */
 unsigned udm_table_logical_block_size(struct udm_table *t);
 /* The same for a device's live table (512 without one). */
-unsigned udm_dev_logical_block_size(struct udm_dev *md);
 unsigned udm_blockdev_logical_block_size(const struct udm_blockdev *dev);
 void udm_table_presuspend(struct udm_table *t);
 void udm_table_presuspend_undo(struct udm_table *t);

@@ -145,6 +145,21 @@ test_expect_success EROFS 'no superblock: every parameter from the command line'
 	cmp erofs.img $M/vn && udm verity close vn
 '
 
+test_expect_success EROFS 'reads of parts of blocks, and sequential reads of every size, give the data' '
+	udm verity format erofs.img ns.hash --no-superblock --salt $SALT >fmt &&
+	udm verity open erofs.img vp ns.hash $(root_of fmt) --no-superblock --salt $SALT &&
+	test_when_finished "udm detach vp 2>/dev/null; udm verity close vp 2>/dev/null; :" &&
+	for bs in 512 1000 4096 100000 524288 1048576 3000000; do
+		cmp erofs.img $M/vp || return 1
+		dd if=$M/vp bs=$bs status=none >whole.$bs && cmp erofs.img whole.$bs || return 1
+	done &&
+	dd if=$M/vp bs=512 skip=3 count=5 status=none >part &&
+	dd if=erofs.img bs=512 skip=3 count=5 status=none >want &&
+	cmp want part &&
+	dev=$(udm attach vp) && dd if=$dev bs=1M iflag=direct status=none >viaLoop &&
+	cmp erofs.img viaLoop
+'
+
 test_expect_success EROFS 'a wrong root hash opens, but no block reads back' '
 	udm verity open erofs.img vw erofs.hash 0000000000000000000000000000000000000000000000000000000000000000 &&
 	test_must_fail dd if=$M/vw of=/dev/null bs=4096 count=1 status=none 2>err &&
