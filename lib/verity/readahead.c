@@ -15,8 +15,8 @@
  * no repair, no log and no fault; the reader's own read then does all of that as it always
  * does). The data sits in private memory, so a later change of the data device cannot
  * alter what was verified, as with the kernel's page cache above dm-verity. The tree, and
- * so this cache, belongs to one table; verity_ra_forget (postsuspend) drops everything,
- * chunks being filled included.
+ * so this cache, belongs to one table; verity_ra_forget (postsuspend) drops everything and
+ * returns once no chunk is being filled, so a suspended table reads nothing ahead.
  *
  * Priority: the threads run at nice 19, so the reader's own chain (the FUSE thread, the
  * loop worker, the reader) always gets a core first and read-ahead takes what is left. */
@@ -163,6 +163,16 @@ void verity_ra_forget(struct verity_ra *ra)
 			c->consumed = UINT64_MAX;   /* freed by the last reader copying out of it */
 	}
 	memset(ra->recent, 0, sizeof(ra->recent));
+	/* and no read of the data device stays in flight once the table is suspended (the
+	 * kernel's suspend waits for its I/O): the chunks being filled finish, and are dropped */
+	for (;;) {
+		bool filling = false;
+		for (unsigned i = 0; i < RA_CHUNKS; i++)
+			filling |= ra->c[i].state == C_FILLING;
+		if (!filling)
+			break;
+		pthread_cond_wait(&ra->changed, &ra->lock);
+	}
 	pthread_mutex_unlock(&ra->lock);
 }
 

@@ -158,7 +158,8 @@ void verity_ra_free(struct verity_ra *ra);
  * chunks being verified), and keep verifying ahead of a sequential reader; false: the
  * caller reads them itself. */
 bool verity_ra_read(struct verity_ra *ra, uint64_t first, uint64_t count, void *buf);
-/* Drop everything verified ahead (the table is suspended). */
+/* Drop everything verified ahead (the table is suspended); returns once no chunk is being
+ * filled (no read of the data device in flight). */
 void verity_ra_forget(struct verity_ra *ra);
 struct verity_ra_stats {
 	uint64_t hits;                   /* requests served from verified chunks */
