@@ -681,14 +681,77 @@ static int local_verb(const char *rt, const struct verb *v, const struct gopts *
 	}
 }
 
-int cli_dmsetup_main(int argc, char **argv)
+/* The table text of create/load: --table TEXT, or a file ("-": standard input). Checked
+ * here too, so that a bad line is named before anything changes; no lines at all is no
+ * table for create (dmsetup's rule) and an error for load. 0, or 1 with the error said. */
+static int read_table_text(const char *what, const char *inline_text, const char *file, uint16_t cmd,
+			   uint32_t *flags, char **textp)
 {
-	/* argv[0] is the program name, or already the verb */
-	int i = (argc > 0 && find_verb(argv[0])) ? 0 : 1;
-	const char *rt = getenv("UDM_RUNTIME_DIR");
-	if (!rt || !*rt)
-		rt = "/run/udm";
+	char *text;
+	if (inline_text) {
+		text = strdup(inline_text);
+	} else {
+		FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
+		if (!f) {
+			cli_error(what, "%s: %s", file, strerror(errno));
+			return 1;
+		}
+		size_t len = 0;
+		text = read_all(f, &len);
+		int e = errno;
+		if (f != stdin)
+			fclose(f);
+		if (!text) {
+			cli_error(what, "%s: %s", file, strerror(e));
+			return 1;
+		}
+		/* the request carries C strings: a NUL would silently cut the table short */
+		if (memchr(text, '\0', len)) {
+			cli_error(what, "%s: table text contains a NUL byte", file);
+			free(text);
+			return 1;
+		}
+	}
+	if (!text) {
+		cli_error(what, "%s", strerror(ENOMEM));
+		return 1;
+	}
+	struct udm_target_spec *specs = NULL;
+	size_t count = 0;
+	char *storage = NULL;
+	unsigned bad = 0;
+	int r = udm_table_text_parse(text, &specs, &count, &storage, &bad);
+	free(specs);
+	free(storage);
+	if (r) {
+		cli_error(what, "%s: line %u: invalid table line", strerror(-r), bad);
+		free(text);
+		return 1;
+	}
+	if (count == 0 && cmd == UDM_CMD_DM_CREATE) {
+		*flags |= UDM_PROTO_F_NOTABLE;
+	} else if (count == 0) {
+		cli_error(what, "%s: populate_table: no targets specified", strerror(EINVAL));
+		free(text);
+		return 1;
+	}
+	*textp = text;
+	return 0;
+}
+
+/* The command line after the program name: options (global ones, and the verb's, checked
+ * later) and the positional words. -1 when parsed, else the exit status (the error said). */
+struct cmdline {
+	const char *rt;
 	const char *pos[UDM_PROTO_MAX_ARGS];
+	int npos;
+	unsigned given;                  /* OPT_* bits */
+	struct gopts g;
+};
+
+static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
+{
+	const char **pos = c->pos;
 	int npos = 0;
 	unsigned given = 0;
 	struct gopts g = { 0 };
@@ -703,11 +766,11 @@ int cli_dmsetup_main(int argc, char **argv)
 		if (!no_more_opts && strcmp(a, "--runtime-dir") == 0) {
 			if (++i >= argc)
 				return usage_error("udm", "--runtime-dir needs a directory", NULL);
-			rt = argv[i];
+			c->rt = argv[i];
 			continue;
 		}
 		if (!no_more_opts && strncmp(a, "--runtime-dir=", 14) == 0) {
-			rt = a + 14;
+			c->rt = a + 14;
 			continue;
 		}
 		/* a message's own words are never options */
@@ -775,6 +838,26 @@ int cli_dmsetup_main(int argc, char **argv)
 			return usage_error("udm", "too many arguments", NULL);
 		pos[npos++] = a;
 	}
+	c->npos = npos;
+	c->given = given;
+	c->g = g;
+	return -1;
+}
+
+int cli_dmsetup_main(int argc, char **argv)
+{
+	/* argv[0] is the program name, or already the verb */
+	struct cmdline c = { .rt = getenv("UDM_RUNTIME_DIR") };
+	if (!c.rt || !*c.rt)
+		c.rt = "/run/udm";
+	int pr = parse_cmdline(argc, argv, (argc > 0 && find_verb(argv[0])) ? 0 : 1, &c);
+	if (pr >= 0)
+		return pr;
+	const char *rt = c.rt, **pos = c.pos;
+	int npos = c.npos;
+	unsigned given = c.given;
+	struct gopts g = c.g;
+
 	if (g.version)
 		return print_version(rt);
 	if (g.help || (npos && strcmp(pos[0], "help") == 0)) {
@@ -920,58 +1003,8 @@ int cli_dmsetup_main(int argc, char **argv)
 			return usage_error(v->name, "--notable excludes a table", v);
 		if ((given & OPT_TABLE) && np > 1)
 			return usage_error(v->name, "both --table and a table file given", v);
-		if (want_table) {
-			if (g.table) {
-				text = strdup(g.table);
-			} else {
-				const char *file = np > 1 ? p[1] : "-";
-				FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "re");
-				if (!f) {
-					cli_error(what, "%s: %s", file, strerror(errno));
-					return 1;
-				}
-				size_t len = 0;
-				text = read_all(f, &len);
-				int e = errno;
-				if (f != stdin)
-					fclose(f);
-				if (!text) {
-					cli_error(what, "%s: %s", file, strerror(e));
-					return 1;
-				}
-				/* the request carries C strings: a NUL would silently cut the table short */
-				if (memchr(text, '\0', len)) {
-					cli_error(what, "%s: table text contains a NUL byte", file);
-					free(text);
-					return 1;
-				}
-			}
-			if (!text) {
-				cli_error(what, "%s", strerror(ENOMEM));
-				return 1;
-			}
-			/* Check the text here too, so a bad line is named before anything changes. */
-			struct udm_target_spec *specs = NULL;
-			size_t count = 0;
-			char *storage = NULL;
-			unsigned bad = 0;
-			int r = udm_table_text_parse(text, &specs, &count, &storage, &bad);
-			free(specs);
-			free(storage);
-			if (r) {
-				cli_error(what, "%s: line %u: invalid table line", strerror(-r), bad);
-				free(text);
-				return 1;
-			}
-			if (count == 0 && cmd == UDM_CMD_DM_CREATE) {
-				/* dmsetup: no table lines, no table */
-				flags |= UDM_PROTO_F_NOTABLE;
-			} else if (count == 0) {
-				cli_error(what, "%s: populate_table: no targets specified", strerror(EINVAL));
-				free(text);
-				return 1;
-			}
-		}
+		if (want_table && read_table_text(what, g.table, np > 1 ? p[1] : "-", cmd, &flags, &text))
+			return 1;
 		if (!getcwd(cwd, sizeof(cwd)))
 			strcpy(cwd, "/");
 		args[nargs++] = p[0];

@@ -287,15 +287,11 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	conn->max_write = MAX_IO;
 	conn->max_read = MAX_READ;
 	conn->max_readahead = MAX_IO;
-	cfg->direct_io = 1;
+	udmd_fuse_uncached(cfg);
 	cfg->use_ino = 1;
 	/* no ".fuse_hidden" renames of open files: op_rename renames devices */
 	cfg->hard_remove = 1;
 	cfg->nullpath_ok = 1;
-	cfg->entry_timeout = 0;
-	cfg->attr_timeout = 0;
-	cfg->negative_timeout = 0;
-	cfg->kernel_cache = 0;
 	return fuse_get_context()->private_data;
 }
 

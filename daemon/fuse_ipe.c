@@ -391,11 +391,7 @@ static int op_rename(const char *from, const char *to, unsigned int flags)
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	conn->max_write = MAX_WRITE;
-	cfg->direct_io = 1;
-	cfg->entry_timeout = 0;
-	cfg->attr_timeout = 0;
-	cfg->negative_timeout = 0;
-	cfg->kernel_cache = 0;
+	udmd_fuse_uncached(cfg);
 	return fuse_get_context()->private_data;
 }
 

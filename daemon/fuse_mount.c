@@ -129,3 +129,12 @@ void udmd_fuse_abort(long conn)
 		close(fd);
 	}
 }
+
+void udmd_fuse_uncached(struct fuse_config *cfg)
+{
+	cfg->direct_io = 1;
+	cfg->entry_timeout = 0;
+	cfg->attr_timeout = 0;
+	cfg->negative_timeout = 0;
+	cfg->kernel_cache = 0;
+}

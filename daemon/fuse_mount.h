@@ -31,5 +31,8 @@ bool udmd_fuse_mount_stop(struct udmd_fuse_mount *m);
  * a stat of the mount), or -1; and aborting it (needs fusectl). */
 long udmd_fuse_conn_of(const char *dir);
 void udmd_fuse_abort(long conn);
+/* The settings both of udmd's file systems share: no page cache, no attribute, entry or
+ * negative caching (a device, a policy, can change at any time). */
+void udmd_fuse_uncached(struct fuse_config *cfg);
 
 #endif

@@ -4,15 +4,18 @@
 #define UDM_VERITY_IO_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <unistd.h>
 
-/* Reads exactly len bytes; -EIO on a short read (end of device), -errno otherwise. */
-static inline int verity_pread_full(int fd, void *buf, size_t len, uint64_t off)
+/* The whole of len bytes at off, read into buf or written from it. -EIO on a short
+ * transfer (end of device), -errno otherwise. */
+static inline int verity_io_full(int fd, bool write, uint8_t *buf, size_t len, uint64_t off)
 {
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write ? pwrite(fd, buf + done, len - done, (off_t)(off + done))
+				  : pread(fd, buf + done, len - done, (off_t)(off + done));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -20,30 +23,20 @@ static inline int verity_pread_full(int fd, void *buf, size_t len, uint64_t off)
 		}
 		if (n == 0)
 			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
+		done += (size_t)n;
 	}
 	return 0;
 }
 
+/* Reads exactly len bytes; -EIO on a short read (end of device), -errno otherwise. */
+static inline int verity_pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	return verity_io_full(fd, false, buf, len, off);
+}
+
 static inline int verity_pwrite_full(int fd, const void *buf, size_t len, uint64_t off)
 {
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	return verity_io_full(fd, true, (uint8_t *)(uintptr_t)buf, len, off);   /* only read from */
 }
 
 static inline unsigned verity_default_threads(unsigned threads)

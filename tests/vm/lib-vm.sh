@@ -24,6 +24,20 @@ vm_require_probe() {
 	command -v mkfs.erofs >/dev/null || test_skip_all "no mkfs.erofs"
 }
 
+# vm_probe_image DIR: DIR/img, an erofs image of the probe (dprog) and its library (lib.so),
+# and two hash trees of it, DIR/hashA (salt aa) and DIR/hashB (salt bb); sets A and B to their
+# root hashes and writes "A B" to DIR/roots. For a test body (one && chain).
+vm_probe_image() {
+	mkdir -p "$1/src" &&
+	cp "$UDM_BUILD/tests/vm/udm-probe" "$1/src/dprog" &&
+	cp "$UDM_BUILD/tests/vm/libprobe.so" "$1/src/lib.so" &&
+	mkfs.erofs "$1/img" "$1/src" >/dev/null &&
+	"$UDM" verity format "$1/img" "$1/hashA" --salt aa >"$1/fa" &&
+	"$UDM" verity format "$1/img" "$1/hashB" --salt bb >"$1/fb" &&
+	A=$(sed -n "s/^Root hash:[[:space:]]*//p" "$1/fa") && B=$(sed -n "s/^Root hash:[[:space:]]*//p" "$1/fb") &&
+	test -n "$A" && test -n "$B" && echo "$A $B" >"$1/roots"
+}
+
 # vm_boot NAME [vm-run options] SCRIPT: one boot; $T_TMP/NAME.out gets stdout, NAME.err stderr,
 # NAME.rc the exit status (UDM_VM_KEEP=DIR: copies kept in DIR). Succeeds when the guest ran the
 # script (any exit status but 125).

@@ -9,16 +9,9 @@
 . "$(dirname "$0")/lib-vm.sh"
 vm_require_probe
 W=$T_TMP/w
-mkdir -p "$W/src"
 
 test_expect_success 'setup: one image, two hash trees, a signature of B, policies' '
-	cp "$UDM_BUILD/tests/vm/udm-probe" "$W/src/dprog" &&
-	cp "$UDM_BUILD/tests/vm/libprobe.so" "$W/src/lib.so" &&
-	mkfs.erofs "$W/img" "$W/src" >/dev/null &&
-	"$UDM_BUILD/udm" verity format "$W/img" "$W/hashA" --salt aa >"$W/fa" &&
-	"$UDM_BUILD/udm" verity format "$W/img" "$W/hashB" --salt bb >"$W/fb" &&
-	A=$(sed -n "s/^Root hash:[[:space:]]*//p" "$W/fa") && B=$(sed -n "s/^Root hash:[[:space:]]*//p" "$W/fb") &&
-	test -n "$A" && test -n "$B" && echo "$A $B" >"$W/roots" &&
+	vm_probe_image "$W" &&
 	{ echo "policy_name=kv policy_version=0.0.1"; echo "DEFAULT action=ALLOW"
 	  echo "DEFAULT op=EXECUTE action=DENY"; echo "op=EXECUTE boot_verified=TRUE action=ALLOW"
 	  echo "op=EXECUTE dmverity_roothash=sha256:$A action=ALLOW"
