@@ -10,8 +10,9 @@ jobs=$(nproc)
 make -s -j"$jobs" >/dev/null || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s -j"$jobs" SAN=asan tests build-asan/udm build-asan/udmd >/dev/null || { echo "asan build failed"; echo "0 passed, 1 failed"; exit 1; }
 make -s -j"$jobs" fuzz >/dev/null 2>&1 || echo "note: fuzz harnesses not built (clang missing?)"
-# TSan covers the concurrent parts: the core's stress, integrity and lifecycle tests.
-TSAN_TESTS="build-tsan/tests/core/test_stress build-tsan/tests/core/test_integrity build-tsan/tests/core/test_lifecycle build-tsan/udmd build-tsan/udm"
+# TSan covers the concurrent parts: the core's stress, integrity and lifecycle tests, and
+# verity's helper thread (test_range) and read-ahead threads (test_readahead).
+TSAN_TESTS="build-tsan/tests/core/test_stress build-tsan/tests/core/test_integrity build-tsan/tests/core/test_lifecycle build-tsan/tests/verity/test_range build-tsan/tests/verity/test_readahead build-tsan/udmd build-tsan/udm"
 make -s -j"$jobs" SAN=tsan $TSAN_TESTS >/dev/null || { echo "tsan build failed"; echo "0 passed, 1 failed"; exit 1; }
 total_p=0 total_f=0 total_s=0
 tally() { # $1 = label; rest = command printing a summary line last
