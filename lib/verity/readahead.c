@@ -11,9 +11,9 @@
  * request goes round; the reader's request then costs a copy out of a verified chunk.
  *
  * Safety: a chunk is handed out only if every one of its blocks was verified against this
- * tree (the fill function is strict: a read error or any mismatch discards the chunk, with
- * no repair, no log and no fault; the reader's own read then does all of that as it always
- * does). The data sits in private memory, so a later change of the data device cannot
+ * tree (the fill function is strict: a read error or a mismatch of a data block discards
+ * the chunk, with no repair, no log and no fault; the reader's own read then does all of
+ * that as it always does. Hash blocks are read as any reader reads them, FEC included). The data sits in private memory, so a later change of the data device cannot
  * alter what was verified, as with the kernel's page cache above dm-verity. The tree, and
  * so this cache, belongs to one table; verity_ra_forget (postsuspend) drops everything and
  * returns once no chunk is being filled, so a suspended table reads nothing ahead.

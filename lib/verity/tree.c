@@ -363,8 +363,9 @@ static int get_leaf(struct verity_tree *t, void *ctx, uint64_t n, uint8_t *hbloc
 #define WINDOW 256   /* blocks hashed per verity_hash_blocks call: 1 MiB of 4 KiB blocks */
 #define PAIR_MIN 64  /* blocks from which a range is worth splitting between two threads */
 
-/* strict (read-ahead): any read error or mismatch fails the whole range at once, with no
- * repair, no fault and no per-block retry; the reader's own read does all of that. */
+/* strict (read-ahead): a read error or a data block's mismatch fails the whole range at
+ * once, with no repair, no fault and no per-block retry; the reader's own read does all
+ * of that. Hash blocks are fetched as for any reader (FEC included). */
 static int read_range(struct verity_tree *t, uint64_t first, uint64_t count, void *buf,
 		      struct verity_read_fault *fault, bool strict)
 {

@@ -148,8 +148,8 @@ int verity_helper_pair(struct verity_helper *s, int (*fn)(void *arg), void *mine
 
 /* --- readahead.c: sequential reads verified ahead on worker threads --------- */
 struct verity_ra;
-/* Read and verify blocks [first, first + count) into buf; 0 only if every block verified,
- * and with no side effect otherwise (no repair, no log, no fault): a reader does that. */
+/* Read and verify blocks [first, first + count) into buf; 0 only if every block verified.
+ * A failed data block is not repaired, logged or reported: the reader's own read does that. */
 typedef int (*verity_ra_fill_fn)(void *owner, uint64_t first, uint64_t count, void *buf);
 /* NULL on a one-CPU machine, for blocks over 128 KiB, or out of memory */
 struct verity_ra *verity_ra_new(uint64_t nblocks, size_t block_size, verity_ra_fill_fn fill, void *owner);
