@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The BPF enforcer's state, shared by its two halves: enforce_bpf.c (what goes into the
+ * maps: policies, devices, kernel dm devices) and enforce_bpf_load.c (load, attach, pins,
+ * adoption after a restart, the audit ring buffer). Private to udmd. */
+#ifndef UDMD_ENFORCE_BPF_INT_H
+#define UDMD_ENFORCE_BPF_INT_H
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/sysmacros.h>
+#include <bpf/libbpf.h>
+#include "daemon/enforce_bpf.h"
+#include "enforce.skel.h"
+
+#define MAX_DEVS 256
+#define POLICY_HISTORY 4    /* generations whose rule texts late audit events may still name */
+
+/* A superblock with an entry of its own: a loop device serving a udm device. */
+struct dev_entry {
+	dev_t udm_dev;              /* 0: free slot */
+	__u32 kdev;                 /* kernel dev_t of the loop device, 0 until attached */
+	struct udm_integrity blob;  /* the published blob, has_roothash false when cleared */
+};
+
+/* A kernel dm device whose entry udmd wrote, for the kseq it was read at. */
+struct kdev_entry {
+	__u32 kdev;                 /* 0: free slot */
+	__u64 kseq;
+	struct udm_integrity blob;
+};
+
+struct bpf_enforcer {
+	struct udm_enforce *skel;
+	char pin_dir[256];
+	int link_fds[16];
+	int nlinks;
+	int fd_decisions, fd_config, fd_stats, fd_scope, fd_loops, fd_objs, fd_audit, fd_kseq, fd_kprops;
+	int fd_fsv;
+	bool fsv_kfunc;             /* the programs read fs-verity digests (bpf_get_fsverity_digest) */
+
+	pthread_mutex_t lock;       /* everything below; leaf lock (called under device locks) */
+	struct udm_bpf_config cfg;
+	struct ipe_policy *pol;     /* referenced, the live generation's */
+	struct { __u32 gen; struct ipe_policy *pol; } hist[POLICY_HISTORY];
+	__u32 boot_kdev;
+	struct dev_entry devs[MAX_DEVS];
+	struct kdev_entry kdevs[MAX_DEVS];
+	bool kswap;                 /* the dm_swap_table programs are attached */
+	bool ksetintegrity;         /* the bdev_setintegrity programs are attached (6.12+) */
+	__u64 kinit_last;           /* the last udm_kseq value udmd made up */
+	long last_update_us;        /* the last policy compile + map update + switch */
+
+	struct ring_buffer *rb;
+	bpf_audit_fn audit;
+	void *audit_arg;
+	pthread_t thread;
+	int stop_fd;
+	bool thread_started;
+};
+
+static inline __u32 kdev_of(dev_t st_dev)
+{
+	return (__u32)((major(st_dev) << 20) | minor(st_dev));
+}
+
+/* Whether the loaded programs can read a file's fs-verity digest: policies with
+ * fsverity_digest are refused in BPF mode otherwise. */
+extern bool bpf_fsv_kfunc_loaded;
+
+/* map writes, lock held (enforce_bpf.c) */
+void bpf_put_config(struct bpf_enforcer *e);
+void bpf_clear_fsv(struct bpf_enforcer *e, __u32 slot, bool devices);
+#endif

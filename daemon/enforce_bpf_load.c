@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* BPF LSM enforcer (see enforce_bpf.h), its lifetime: skeleton load, attach, pins in bpffs,
+ * re-adoption after a restart, detach, and the audit ring buffer's thread. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "daemon/enforce_bpf_int.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+/* bpffs at /sys/fs/bpf (mounted if missing) and our directory in it. */
+static int prepare_pin_dir(const char *dir)
+{
+	struct statfs fs;
+	if (statfs("/sys/fs/bpf", &fs) < 0 || fs.f_type != BPF_FS_MAGIC) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") < 0)
+			return -errno;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void pin_path(const struct bpf_enforcer *e, const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", e->pin_dir, name);
+}
+
+/* ---- audit ring buffer ---- */
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct bpf_enforcer *e = ctx;
+	if (size < sizeof(struct udm_bpf_event))
+		return 0;
+	const struct udm_bpf_event *ev = data;
+	struct ipe_policy *pol = NULL;
+	pthread_mutex_lock(&e->lock);
+	int slot = (int)(ev->gen % POLICY_HISTORY);
+	if (e->hist[slot].gen == ev->gen && e->hist[slot].pol) {
+		pol = e->hist[slot].pol;
+		ipe_policy_get(pol);
+	}
+	pthread_mutex_unlock(&e->lock);
+	e->audit(e->audit_arg, ev, pol);
+	if (pol)
+		ipe_policy_put(pol);
+	return 0;
+}
+
+static void *audit_thread(void *arg)
+{
+	struct bpf_enforcer *e = arg;
+	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(e->rb), .events = POLLIN },
+			       { .fd = e->stop_fd, .events = POLLIN } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		ring_buffer__consume(e->rb);
+	}
+	ring_buffer__consume(e->rb);
+	return NULL;
+}
+
+/* ---- load, attach, pin, adopt ---- */
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("UDMD_BPF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_DEBUG && getenv("UDMD_BPF_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static struct bpf_map *skel_map(struct udm_enforce *s, const char *name)
+{
+	return bpf_object__find_map_by_name(s->obj, name);
+}
+
+static const char *const map_names[] = {
+	"udm_decisions", "udm_config", "udm_stats", "udm_scope", "udm_loops", "udm_objs", "udm_audit",
+	"udm_kseq", "udm_kprops", "udm_fsv",
+};
+
+/* Is func a function in the BTF of vmlinux (module NULL) or of module? The
+ * programs on it are loaded only then: one object for 6.1 and 6.12. */
+static bool btf_has_func(const char *module, const char *func)
+{
+	struct btf *vm = btf__load_vmlinux_btf();
+	if (!vm)
+		return false;
+	struct btf *b = vm;
+	if (module) {
+		char p[PATH_MAX];
+		snprintf(p, sizeof(p), "/sys/kernel/btf/%s", module);
+		b = btf__parse_split(p, vm);
+		if (!b) {
+			btf__free(vm);
+			return false;
+		}
+	}
+	bool found = btf__find_by_name_kind(b, func, BTF_KIND_FUNC) >= 0;
+	if (b != vm)
+		btf__free(b);
+	btf__free(vm);
+	return found;
+}
+
+static int ensure_config_defaults(struct bpf_enforcer *e)
+{
+	struct stat st;
+	if (stat("/proc/self/exe", &st) < 0)
+		return -errno;
+	e->cfg.udmd_tgid = (__u32)getpid();
+	e->cfg.exe_ino = st.st_ino;
+	e->cfg.exe_dev = kdev_of(st.st_dev);
+	return 0;
+}
+
+int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adopted,
+		      bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
+{
+	struct bpf_enforcer *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&e->lock, NULL);
+	e->stop_fd = -1;
+	e->audit = audit;
+	e->audit_arg = audit_arg;
+	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", pin_dir);
+	libbpf_set_print(libbpf_quiet);
+	*adopted = false;
+	char p[PATH_MAX];
+	int r = prepare_pin_dir(pin_dir);
+	if (r) {
+		snprintf(err, errlen, "bpffs %s: %s", pin_dir, strerror(-r));
+		goto fail;
+	}
+	/* fs-verity digests: the kfunc is in vmlinux's BTF from 6.8 */
+	e->fsv_kfunc = btf_has_func(NULL, "bpf_get_fsverity_digest");
+	int reused = 0;
+	for (;;) {
+		if (!(e->skel = udm_enforce__open())) {
+			r = -errno ? -errno : -EINVAL;
+			snprintf(err, errlen, "BPF object: %s", strerror(-r));
+			goto fail;
+		}
+		/* pinned maps of an earlier udmd: the new programs decide from the same state */
+		reused = 0;
+		for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+			pin_path(e, map_names[i], p, sizeof(p));
+			int fd = bpf_obj_get(p);
+			if (fd < 0) {
+				if (errno == ENOENT)
+					continue;
+				r = -errno;
+				snprintf(err, errlen, "%s: %s (pinned by another udmd executable?)", p, strerror(-r));
+				goto fail;
+			}
+			r = bpf_map__reuse_fd(skel_map(e->skel, map_names[i]), fd);
+			close(fd);
+			if (r) {
+				snprintf(err, errlen, "%s: %s", p, strerror(-r));
+				goto fail;
+			}
+			reused++;
+		}
+		/* kernel dm devices: the table swap lives in dm-mod (its own BTF; loaded
+		 * before udmd, else those devices get no properties), the integrity
+		 * hooks exist from 6.12 */
+		e->kswap = btf_has_func("dm_mod", "dm_swap_table");
+		e->ksetintegrity = btf_has_func(NULL, "bpf_lsm_bdev_setintegrity") &&
+				   btf_has_func(NULL, "bpf_lsm_bdev_free_security");
+		bpf_program__set_autoload(e->skel->progs.udm_dm_swap_enter, e->kswap);
+		bpf_program__set_autoload(e->skel->progs.udm_dm_swap_exit, e->kswap);
+		bpf_program__set_autoload(e->skel->progs.udm_bdev_setintegrity, e->ksetintegrity);
+		bpf_program__set_autoload(e->skel->progs.udm_bdev_free_security, e->ksetintegrity);
+		e->skel->rodata->udm_fsv_kfunc = e->fsv_kfunc;
+		if ((r = udm_enforce__load(e->skel))) {
+			if (e->fsv_kfunc) {
+				/* the kfunc is there but the verifier refused its use: load
+				 * without it (fsverity_digest policies are then refused) */
+				fprintf(stderr, "udmd: enforcer: bpf: programs with bpf_get_fsverity_digest refused (%s): "
+					"loading without fs-verity digests\n", strerror(-r));
+				udm_enforce__destroy(e->skel);
+				e->skel = NULL;
+				e->fsv_kfunc = false;
+				continue;
+			}
+			snprintf(err, errlen, "BPF load: %s%s", strerror(-r),
+				 reused ? " (pinned maps of another udmd version: udm enforce stop, then restart)" : "");
+			goto fail;
+		}
+		break;
+	}
+	bpf_fsv_kfunc_loaded = e->fsv_kfunc;
+	e->fd_decisions = bpf_map__fd(e->skel->maps.udm_decisions);
+	e->fd_config = bpf_map__fd(e->skel->maps.udm_config);
+	e->fd_stats = bpf_map__fd(e->skel->maps.udm_stats);
+	e->fd_scope = bpf_map__fd(e->skel->maps.udm_scope);
+	e->fd_loops = bpf_map__fd(e->skel->maps.udm_loops);
+	e->fd_objs = bpf_map__fd(e->skel->maps.udm_objs);
+	e->fd_audit = bpf_map__fd(e->skel->maps.udm_audit);
+	e->fd_kseq = bpf_map__fd(e->skel->maps.udm_kseq);
+	e->fd_kprops = bpf_map__fd(e->skel->maps.udm_kprops);
+	e->fd_fsv = bpf_map__fd(e->skel->maps.udm_fsv);
+	{
+		__u32 kc = UDM_OBJ_KSEQ_COUNTER;
+		__u64 zero64 = 0;
+		bpf_map_update_elem(e->fd_objs, &kc, &zero64, BPF_NOEXIST);
+	}
+
+	/* The state decided before anything is attached: a fresh config says
+	 * "no policy" (allow), an adopted one keeps deciding as before. */
+	__u32 zero = 0;
+	if (reused)
+		bpf_map_lookup_elem(e->fd_config, &zero, &e->cfg);
+	if ((r = ensure_config_defaults(e))) {
+		snprintf(err, errlen, "/proc/self/exe: %s", strerror(-r));
+		goto fail;
+	}
+	/* the restarted udmd knows no device yet: entries of the dead one go */
+	if (reused) {
+		__u32 live = e->cfg.gen & 1;
+		struct udm_bpf_key k, next, *prev = NULL, del[512];
+		int n = 0;
+		while (n < 512 && bpf_map_get_next_key(e->fd_decisions, prev, &next) == 0) {
+			if (next.dev != UDM_BPF_DEV_NOPROPS && next.dev != UDM_BPF_DEV_NOFILE)
+				del[n++] = next;
+			k = next;
+			prev = &k;
+		}
+		(void)live;
+		for (int i = 0; i < n; i++)
+			bpf_map_delete_elem(e->fd_decisions, &del[i]);
+		__u32 lk, lnext, *lprev = NULL, ldel[1024];
+		n = 0;
+		while (n < 1024 && bpf_map_get_next_key(e->fd_loops, lprev, &lnext) == 0) {
+			ldel[n++] = lnext;
+			lk = lnext;
+			lprev = &lk;
+		}
+		for (int i = 0; i < n; i++)
+			bpf_map_delete_elem(e->fd_loops, &ldel[i]);
+		bpf_clear_fsv(e, 0, true);
+	}
+	bpf_put_config(e);
+
+	/* links: adopt a pinned one, else attach and pin */
+	struct bpf_program *prog;
+	int attached = 0, kept = 0;
+	bpf_object__for_each_program(prog, e->skel->obj) {
+		if (e->nlinks == (int)(sizeof(e->link_fds) / sizeof(e->link_fds[0]))) {
+			r = -E2BIG;
+			snprintf(err, errlen, "too many programs");
+			goto fail;
+		}
+		if (!bpf_program__autoload(prog))
+			continue;
+		snprintf(p, sizeof(p), "%s/link_%s", pin_dir, bpf_program__name(prog));
+		int fd = bpf_obj_get(p);
+		if (fd >= 0) {
+			e->link_fds[e->nlinks++] = fd;
+			kept++;
+			continue;
+		}
+		struct bpf_link *l = bpf_program__attach(prog);   /* lsm, fentry or fexit */
+		if (!l) {
+			r = -errno;
+			snprintf(err, errlen, "attach %s: %s", bpf_program__name(prog), strerror(-r));
+			goto fail;
+		}
+		if ((r = bpf_link__pin(l, p))) {
+			snprintf(err, errlen, "pin %s: %s", p, strerror(-r));
+			bpf_link__destroy(l);
+			goto fail;
+		}
+		e->link_fds[e->nlinks++] = dup(bpf_link__fd(l));
+		bpf_link__disconnect(l);   /* the pin keeps it attached after we close */
+		bpf_link__destroy(l);
+		attached++;
+	}
+	/* maps are pinned once the programs hold them */
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		struct bpf_map *m = skel_map(e->skel, map_names[i]);
+		pin_path(e, map_names[i], p, sizeof(p));
+		if (access(p, F_OK) == 0)
+			continue;
+		if ((r = bpf_map__pin(m, p))) {
+			snprintf(err, errlen, "pin %s: %s", p, strerror(-r));
+			goto fail;
+		}
+	}
+	/* udm's objects, for the programs that guard them */
+	struct stat dst;
+	if (stat(pin_dir, &dst) == 0) {
+		__u32 ki = UDM_OBJ_PIN_INO, kd = UDM_OBJ_PIN_DEV;
+		__u64 ino = dst.st_ino, dev = kdev_of(dst.st_dev);
+		bpf_map_update_elem(e->fd_objs, &ki, &ino, BPF_ANY);
+		bpf_map_update_elem(e->fd_objs, &kd, &dev, BPF_ANY);
+	}
+	for (int i = 0; i < e->nlinks; i++) {
+		struct bpf_link_info info;
+		__u32 len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(e->link_fds[i], &info, &len) == 0) {
+			__u64 one = 1;
+			bpf_map_update_elem(e->fd_objs, &info.id, &one, BPF_ANY);
+		}
+	}
+	*adopted = kept > 0;
+
+	e->rb = ring_buffer__new(e->fd_audit, on_event, e, NULL);
+	e->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (!e->rb || e->stop_fd < 0 || pthread_create(&e->thread, NULL, audit_thread, e)) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "audit ring buffer: %s", strerror(errno ? errno : ENOMEM));
+		goto fail;
+	}
+	e->thread_started = true;
+	(void)attached;
+	*out = e;
+	return 0;
+fail:
+	bpf_enforcer_close(e);
+	return r;
+}
+
+static void free_enforcer(struct bpf_enforcer *e)
+{
+	if (e->thread_started) {
+		uint64_t one = 1;
+		if (write(e->stop_fd, &one, sizeof(one)) < 0)
+			perror("bpf enforcer stop");
+		pthread_join(e->thread, NULL);
+	}
+	if (e->stop_fd >= 0)
+		close(e->stop_fd);
+	ring_buffer__free(e->rb);
+	for (int i = 0; i < e->nlinks; i++)
+		close(e->link_fds[i]);
+	udm_enforce__destroy(e->skel);   /* programs stay attached through the pinned links */
+	if (e->pol)
+		ipe_policy_put(e->pol);
+	for (int i = 0; i < POLICY_HISTORY; i++)
+		if (e->hist[i].pol)
+			ipe_policy_put(e->hist[i].pol);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+void bpf_enforcer_close(struct bpf_enforcer *e)
+{
+	if (e)
+		free_enforcer(e);
+}
+
+int bpf_enforcer_detach(struct bpf_enforcer *e)
+{
+	char p[PATH_MAX];
+	int r = 0;
+	/* links first: from here on nothing is decided */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, e->skel->obj) {
+		snprintf(p, sizeof(p), "%s/link_%s", e->pin_dir, bpf_program__name(prog));
+		if (unlink(p) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	for (int i = 0; i < e->nlinks; i++)
+		bpf_link_detach(e->link_fds[i]);
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		pin_path(e, map_names[i], p, sizeof(p));
+		if (unlink(p) < 0 && errno != ENOENT)
+			r = -errno;
+	}
+	rmdir(e->pin_dir);
+	free_enforcer(e);
+	return r;
+}
