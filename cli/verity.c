@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* udm verity (veritysetup): option parsing and the offline verbs format, verify and dump;
- * open, close and status, which go through udmd, are in cli/verity_open.c. */
+/* udm verity (veritysetup): option parsing and the offline verbs verify and dump; format is
+ * in cli/verity_format.c; open, close and status, which go through udmd, are in
+ * cli/verity_open.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -264,7 +265,7 @@ static int parse_args(int argc, char **argv, struct verity_opts *o)
 }
 
 /* Size of a regular file or block device, in bytes. */
-static int fd_size(int fd, uint64_t *size)
+int vcli_fd_size(int fd, uint64_t *size)
 {
 	struct stat st;
 
@@ -291,7 +292,7 @@ int vcli_open_existing(const char *path, int flags)
 }
 
 /* Build verity_params from the command-line options (format, or --no-superblock). */
-static int params_from_opts(const struct verity_opts *o, const char *hash_path, struct verity_params *p)
+int vcli_params_from_opts(const struct verity_opts *o, const char *hash_path, struct verity_params *p)
 {
 	size_t n;
 
@@ -353,7 +354,7 @@ static int params_from_opts(const struct verity_opts *o, const char *hash_path, 
 	return 0;
 }
 
-static int check_fec_opts(const struct verity_opts *o, const struct verity_params *p)
+int vcli_check_fec_opts(const struct verity_opts *o, const struct verity_params *p)
 {
 	if (!o->fec_device)
 		return 0;
@@ -373,16 +374,15 @@ static int check_fec_opts(const struct verity_opts *o, const struct verity_param
 	return 0;
 }
 
-struct fec_info {
-	bool on;
-	unsigned roots;
-	uint64_t rs_blocks;
-	bool on_hash_dev;
-	uint64_t offset;
-};
 
 /* hash_name: as the user spelled it for format (veritysetup echoes it), else from the superblock */
-static void print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
+struct fec_info vcli_fec_info(const struct verity_opts *o, int fec_fd, int hash_fd)
+{
+	return (struct fec_info){ .on = true, .roots = (unsigned)o->fec_roots, .offset = o->fec_offset,
+				  .on_hash_dev = vcli_same_file(fec_fd, hash_fd) };
+}
+
+void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
 			 const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root)
 {
 	char uuid[37] = "", salt[2 * VERITY_MAX_SALT_SIZE + 1], hex[2 * VERITY_MAX_DIGEST_SIZE + 1];
@@ -422,10 +422,10 @@ static void print_header(const char *hash_path, const char *hash_name, const str
 /* Data blocks from the option or the device size; checks the device holds them.
  * The messages are veritysetup's: no complete block leaves an empty tree
  * ("Hash area overflow."), and too few blocks fail when reading the data. */
-static int resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path)
+int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path)
 {
 	uint64_t size;
-	int r = fd_size(data_fd, &size);
+	int r = vcli_fd_size(data_fd, &size);
 
 	if (r) {
 		cli_error("verity", "%s: %s", data_path, strerror(-r));
@@ -444,55 +444,6 @@ static int resolve_data_blocks(struct verity_params *p, int data_fd, const char 
 	return 0;
 }
 
-static int write_root_hash_file(const char *path, const uint8_t *root, unsigned len)
-{
-	char hex[2 * VERITY_MAX_DIGEST_SIZE + 1];
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	verity_hex_encode(root, len, hex);
-	if (write(fd, hex, 2 * len) != (ssize_t)(2 * len))
-		r = -EIO;
-	if (close(fd) && !r)
-		r = -errno;
-	return r;
-}
-
-/* Opens (creating if missing, as veritysetup does) a device to be written. */
-static int open_output(const char *path, bool *created)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	*created = fd >= 0;
-	if (fd < 0 && errno == EEXIST)
-		fd = open(path, O_RDWR | O_CLOEXEC);
-	return fd;
-}
-
-/* Grow a regular file to `size`; block devices must already be large enough. */
-static int ensure_size(int fd, uint64_t size, const char *path)
-{
-	struct stat st;
-	uint64_t have;
-
-	if (fstat(fd, &st))
-		return -errno;
-	if (S_ISREG(st.st_mode)) {
-		if ((uint64_t)st.st_size < size && ftruncate(fd, (off_t)size))
-			return -errno;
-		return 0;
-	}
-	if (fd_size(fd, &have))
-		return -errno;
-	if (have < size) {
-		cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed", path, size);
-		return -ENOSPC;
-	}
-	return 0;
-}
-
 int vcli_exit_code(int r)
 {
 	switch (r) {
@@ -503,189 +454,6 @@ int vcli_exit_code(int r)
 	case -EEXIST: case -EBUSY: return EXIT_BUSY;
 	default: return 1;
 	}
-}
-
-/* The files format created, removed when a signal ends it halfway: a partly
- * written tree must not be left to pass for a finished one. (veritysetup
- * leaves it; a file that existed before is overwritten in place by both.) */
-static const char *volatile format_created[2];
-static const int format_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-static struct sigaction format_old_act[sizeof(format_signals) / sizeof(format_signals[0])];
-
-static void format_on_signal(int sig)
-{
-	for (int i = 0; i < 2; i++)
-		if (format_created[i])
-			unlink(format_created[i]);
-	/* then die of the signal, as without the handler */
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void format_signals_catch(bool on)
-{
-	struct sigaction sa = { .sa_handler = format_on_signal };
-
-	sigfillset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(format_signals) / sizeof(format_signals[0]); i++) {
-		if (on)
-			sigaction(format_signals[i], &sa, &format_old_act[i]);
-		else
-			sigaction(format_signals[i], &format_old_act[i], NULL);
-	}
-}
-
-static int do_format(struct verity_opts *o)
-{
-	struct verity_params p;
-	struct verity_geometry g;
-	struct fec_info fec = { 0 };
-	uint8_t root[VERITY_MAX_DIGEST_SIZE];
-	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
-	/* written: a created file is removed on failure once format began to write
-	 * it; a refusal before that leaves it empty, as veritysetup leaves it
-	 * (scripts, cryptsetup's own tests among them, stat it afterwards) */
-	bool hash_created = false, fec_created = false, sig_caught = false, hash_written = false,
-	     fec_written = false;
-	const char *data_path, *hash_path;
-	uint64_t hash_end;
-
-	if (o->nargs != 3) {
-		vcli_usage_error("veritysetup", "format: requires <data_device> <hash_device> as arguments");
-		return EXIT_PARAMS;
-	}
-	data_path = o->args[1];
-	hash_path = o->args[2];
-	r = params_from_opts(o, hash_path, &p);
-	if (!r)
-		r = check_fec_opts(o, &p);
-	if (r)
-		return vcli_exit_code(r);
-	data_fd = vcli_open_existing(data_path, O_RDONLY);
-	if (data_fd < 0)
-		return EXIT_DEVICE;
-	r = resolve_data_blocks(&p, data_fd, data_path);
-	if (r)
-		goto out;
-	r = verity_geometry_init(&g, &p, verity_digest_size(p.hash_name));
-	if (r || verity_geometry_hash_end(&g, &p, &hash_end)) {
-		vcli_say("Hash area overflow.");
-		r = -EINVAL;
-		goto out;
-	}
-	format_signals_catch(true);
-	sig_caught = true;
-	hash_fd = open_output(hash_path, &hash_created);
-	if (hash_created)
-		format_created[0] = hash_path;
-	if (hash_fd < 0) {
-		vcli_say("Cannot create hash image %s for writing.", hash_path);
-		r = -EINVAL;
-		goto out;
-	}
-	if (vcli_same_file(data_fd, hash_fd) &&
-	    p.data_blocks * p.data_block_size > p.hash_area_offset) {
-		vcli_say("Data area overlaps with hash area.");
-		r = -EINVAL;
-		goto out;
-	}
-	if (o->fec_device) {
-		fec_fd = open_output(o->fec_device, &fec_created);
-		if (fec_created)
-			format_created[1] = o->fec_device;
-		if (fec_fd < 0) {
-			vcli_say("Cannot create FEC image %s for writing.", o->fec_device);
-			r = -EINVAL;
-			goto out;
-		}
-		fec.on = true;
-		fec.roots = (unsigned)o->fec_roots;
-		fec.offset = o->fec_offset;
-		fec.on_hash_dev = vcli_same_file(fec_fd, hash_fd);
-		if (vcli_same_file(fec_fd, data_fd) && p.data_blocks * p.data_block_size > fec.offset) {
-			vcli_say("Data area overlaps with FEC area.");
-			r = -EINVAL;
-			goto out;
-		}
-		if (fec.on_hash_dev && hash_end > fec.offset) {
-			vcli_say("Hash area overlaps with FEC area.");
-			r = -EINVAL;
-			goto out;
-		}
-	}
-	if (p.data_block_size > (uint32_t)sysconf(_SC_PAGESIZE))
-		vcli_say("WARNING: Kernel cannot activate device if data block size exceeds page size (%ld).",
-		    sysconf(_SC_PAGESIZE));
-
-	hash_written = true;
-	r = ensure_size(hash_fd, hash_end, hash_path);
-	if (r)
-		goto out;
-	r = verity_tree_create(&p, data_fd, hash_fd, o->threads, root);
-	if (r) {
-		vcli_say(r == -EIO ? "Input/output error while creating hash area." : "Creation of hash area failed.");
-		goto out;
-	}
-	if (fec.on) {
-		struct verity_fec_params f = { .fd = fec_fd, .offset = fec.offset, .roots = fec.roots };
-		uint64_t hash_size;
-		r = fd_size(hash_fd, &hash_size);
-		if (!r)
-			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &f.blocks);
-		if (r) {
-			vcli_say("Invalid FEC segment length.");
-			goto out;
-		}
-		fec.rs_blocks = verity_fec_rs_blocks(f.blocks, fec.roots);
-		fec_written = true;
-		r = ensure_size(fec_fd, fec.offset + fec.rs_blocks * p.data_block_size, o->fec_device);
-		if (!r)
-			r = verity_fec_encode(&p, &g, &f, data_fd, hash_fd, o->threads);
-		if (r) {
-			cli_error("verity", "%s: cannot write FEC parity: %s", o->fec_device, strerror(-r));
-			goto out;
-		}
-	}
-	if (!p.no_superblock) {
-		r = verity_sb_write(hash_fd, &p);
-		if (r) {
-			vcli_say("Error during update of verity header on device %s.", hash_path);
-			goto out;
-		}
-	}
-	if (fsync(hash_fd) || (fec_fd >= 0 && fsync(fec_fd))) {
-		r = -errno;
-		cli_error("verity", "%s: %s", hash_path, strerror(errno));
-		goto out;
-	}
-	/* veritysetup prints the header (crypt_dump), then writes the root hash file */
-	print_header(hash_path, o->hash, &p, &g, &fec, root);
-	hash_created = fec_created = false;   /* complete now: kept whatever follows */
-	format_created[0] = format_created[1] = NULL;
-	if (o->root_hash_file) {
-		r = write_root_hash_file(o->root_hash_file, root, g.digest_size);
-		if (r == -EIO)
-			vcli_say("Cannot write to root hash file %s.", o->root_hash_file);
-		else if (r)
-			vcli_say("Cannot create root hash file %s for writing.", o->root_hash_file);
-		if (r)
-			r = -EINVAL;
-	}
-out:
-	if (r && hash_created && hash_written)
-		unlink(hash_path);
-	if (r && fec_created && fec_written)
-		unlink(o->fec_device);
-	if (sig_caught) {
-		format_created[0] = format_created[1] = NULL;
-		format_signals_catch(false);
-	}
-	if (fec_fd >= 0)
-		close(fec_fd);
-	if (hash_fd >= 0)
-		close(hash_fd);
-	close(data_fd);
-	return vcli_exit_code(r);
 }
 
 static int read_root_hash(const struct verity_opts *o, const char *arg, unsigned digest_size, uint8_t *root)
@@ -721,7 +489,7 @@ static int load_params(const struct verity_opts *o, int hash_fd, const char *has
 	if (o->no_superblock) {
 		struct verity_opts oo = *o;
 		oo.salt = o->salt ? o->salt : "-";
-		return params_from_opts(&oo, hash_path, p);
+		return vcli_params_from_opts(&oo, hash_path, p);
 	}
 	r = verity_sb_read(hash_fd, o->hash_offset, p, &why);
 	if (r == 0)
@@ -745,13 +513,13 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 	if (!r)
 		r = read_root_hash(o, root_arg, verity_digest_size(s->p.hash_name), s->root);
 	if (!r)
-		r = check_fec_opts(o, &s->p);
+		r = vcli_check_fec_opts(o, &s->p);
 	if (r)
 		return r;
 	s->data_fd = vcli_open_existing(data_path, O_RDONLY);
 	if (s->data_fd < 0)
 		return -ENODEV;
-	r = resolve_data_blocks(&s->p, s->data_fd, data_path);
+	r = vcli_resolve_data_blocks(&s->p, s->data_fd, data_path);
 	if (r)
 		return r;
 	if (verity_geometry_init(&s->g, &s->p, verity_digest_size(s->p.hash_name)) ||
@@ -759,7 +527,7 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 		vcli_say("Hash area overflow.");
 		return -EINVAL;
 	}
-	return fd_size(s->hash_fd, &s->hash_size);
+	return vcli_fd_size(s->hash_fd, &s->hash_size);
 }
 
 void vcli_setup_close(struct vcli_setup *s)
@@ -878,12 +646,9 @@ static int do_dump(struct verity_opts *o)
 			r = -ENODEV;
 			goto out;
 		}
-		fec.on = true;
-		fec.roots = (unsigned)o->fec_roots;
-		fec.offset = o->fec_offset;
-		fec.on_hash_dev = vcli_same_file(fec_fd, hash_fd);
+		fec = vcli_fec_info(o, fec_fd, hash_fd);
 		close(fec_fd);
-		r = fd_size(hash_fd, &hash_size);
+		r = vcli_fd_size(hash_fd, &hash_size);
 		if (!r)
 			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &blocks);
 		if (r) {
@@ -892,7 +657,7 @@ static int do_dump(struct verity_opts *o)
 		}
 		fec.rs_blocks = verity_fec_rs_blocks(blocks, fec.roots);
 	}
-	print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
+	vcli_print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
 out:
 	close(hash_fd);
 	return vcli_exit_code(r);
@@ -966,7 +731,7 @@ static void debug_command_line(int argc, char **argv)
 static int run_verb(struct verity_opts *o, const char *verb)
 {
 	if (strcmp(verb, "format") == 0)
-		return do_format(o);
+		return vcli_format(o);
 	if (strcmp(verb, "verify") == 0)
 		return do_verify(o);
 	if (strcmp(verb, "dump") == 0)

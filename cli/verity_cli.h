@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the two halves of udm verity share: cli/verity.c (option parsing,
- * format, verify, dump) and cli/verity_open.c (open, close, status via udmd). */
+/* What the parts of udm verity share: cli/verity.c (option parsing, verify, dump),
+ * cli/verity_format.c (format) and cli/verity_open.c (open, close, status via udmd). */
 #ifndef UDM_VERITY_CLI_H
 #define UDM_VERITY_CLI_H
 
@@ -71,6 +71,25 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 void vcli_setup_close(struct vcli_setup *s);
 
 /* The verbs that go through udmd (cli/verity_open.c); each returns the exit status. */
+/* verity.c: shared by the offline verbs */
+int vcli_fd_size(int fd, uint64_t *size);
+int vcli_params_from_opts(const struct verity_opts *o, const char *hash_path, struct verity_params *p);
+int vcli_check_fec_opts(const struct verity_opts *o, const struct verity_params *p);
+/* The FEC part of the header format, verify and dump print. */
+struct fec_info {
+	bool on;
+	unsigned roots;
+	uint64_t rs_blocks;
+	bool on_hash_dev;
+	uint64_t offset;
+};
+/* --fec-roots and --fec-offset, and whether the FEC device is the hash device */
+struct fec_info vcli_fec_info(const struct verity_opts *o, int fec_fd, int hash_fd);
+void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
+		       const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root);
+int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path);
+/* verity_format.c */
+int vcli_format(struct verity_opts *o);
 int vcli_open(struct verity_opts *o);
 int vcli_close(struct verity_opts *o);
 int vcli_status(struct verity_opts *o);
