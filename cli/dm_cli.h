@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The dmsetup family's helpers shared by cli/dmsetup.c and cli/dm_report.c. */
+/* The dmsetup family's helpers shared by cli/dmsetup.c, cli/dmsetup_local.c and cli/dm_report.c. */
 #ifndef UDM_CLI_DM_CLI_H
 #define UDM_CLI_DM_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include "cli/cli.h"
 
 /* One device as udmd's report command describes it (UDM_CMD_DM_REPORT),
@@ -36,7 +37,70 @@ struct dm_report_opts {
 int dm_report_print(const char *what, const char *defaults, const struct dm_report_opts *o,
 		    const struct dm_row *rows, size_t n, const struct dm_row *all, size_t nall);
 void dm_report_help(FILE *f);
+/* ls --tree: each device no other uses, with what it uses below it. */
+int dm_tree_print(const struct dm_row *rows, size_t n);
 void dm_splitname(const char *name, char *buf, size_t len, const char **vg, const char **lv,
 		  const char **layer);
+
+/* --- dmsetup.c and dmsetup_local.c: the verbs, their options, the requests --- */
+enum {
+	OPT_UUID = 1 << 0, OPT_READONLY = 1 << 1, OPT_NOTABLE = 1 << 2, OPT_TABLE = 1 << 3,
+	OPT_INACTIVE = 1 << 4, OPT_NOFLUSH = 1 << 5, OPT_FORCE = 1 << 6, OPT_DEFERRED = 1 << 7,
+	OPT_SETUUID = 1 << 8, OPT_NOLOCKFS = 1 << 9,
+	/* accepted by every verb, as dmsetup ignores a switch a command does not use */
+	OPT_GLOBAL = 1 << 10,
+	OPT_DAEMON = 1 << 11,   /* status --daemon: udmd's own state, not a device's */
+};
+
+/* Local verbs: no single request, handled here (cmd 0 + a code). */
+enum { L_NONE, L_WATCH, L_HELP, L_SPLITNAME, L_UDEVCOOKIES, L_UDEVCOMPLETE, L_UDEVCOMPLETE_ALL,
+       L_MANGLE, L_SETGEOMETRY, L_WIPE_TABLE, L_MEASURE, L_UDEVCREATECOOKIE, L_UDEVRELEASECOOKIE,
+       L_UDEVFLAGS, L_TARGET_VERSION };
+
+struct verb {
+	const char *name;
+	uint16_t cmd;
+	int min_pos, max_pos;       /* positionals after the verb; -1 = any */
+	unsigned opts;              /* options it accepts */
+	const char *usage;
+	int local;                  /* L_*: handled without (or with several) requests */
+	bool devices;               /* positionals are devices (may be -u/-j -m instead; several) */
+};
+
+/* Values of the options that take one, and the global switches. */
+struct gopts {
+	const char *uuid, *table, *fields, *separator, *target, *major, *minor, *sort, *select;
+	int verbose;
+	bool columns, noheadings, nameprefixes, tree, showkeys, retry, version, help;
+};
+
+/* Rows of udmd's raw report (11 NUL-terminated fields per device). */
+struct dms_report {
+	char *buf;
+	struct dm_row *rows;
+	size_t n;
+};
+
+/* One request: 0 with the reply (malloc'd, NUL-terminated) in *reply, or 1 after printing
+ * one error line. */
+int dms_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
+		const char **args, char **reply, size_t *rlen);
+/* udmd's raw report of the devices named (all: nnames 0); 0, or 1 with the error said.
+ * dms_free_report in both cases. */
+int dms_get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
+		   struct dms_report *rep);
+void dms_free_report(struct dms_report *rep);
+int dms_usage_error(const char *what, const char *msg, const struct verb *v);
+void dms_print_usage(FILE *f);
+bool dms_is_uint(const char *s);
+/* -u UUID or -j MAJOR -m MINOR resolved into a device name (into buf); 0 or 1. */
+int dms_select_device(const char *rt, const char *what, const struct gopts *g, char *buf, size_t len);
+/* Verbs with several devices or a report (table, status, info, deps, ls, measure); -1: the
+ * plain single request does it. */
+int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
+		   uint32_t flags);
+/* The verbs done without one request of their own (L_*); -1 for the others. */
+int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
+		   uint32_t flags);
 
 #endif

@@ -332,3 +332,79 @@ void dm_splitname(const char *name, char *buf, size_t len, const char **vg, cons
 	*lv = l;
 	*layer = y;
 }
+
+/* ls --tree */
+static int tree_width;
+static void tree_node(const struct dm_row *rows, size_t nrows, const char *dep, int depth, bool *more, bool last, bool utf)
+{
+	const char *branch = utf ? "\342\224\234\342\224\200" : "|-";
+	const char *lastb = utf ? "\342\224\224\342\224\200" : "`-";
+	const char *vert = utf ? "\342\224\202 " : "| ";
+	more[depth] = !last;
+	for (int d = 0; d < depth; d++) {
+		putchar(' ');
+		fputs(d == depth - 1 ? (!more[depth] ? lastb : branch) : more[d + 1] ? vert : "  ", stdout);
+	}
+	unsigned ma, mi;
+	char c;
+	const struct dm_row *r = NULL;
+	if (sscanf(dep, "%u:%u%c", &ma, &mi, &c) == 2)
+		for (size_t k = 0; k < nrows && !r; k++)
+			if (rows[k].major == ma && rows[k].minor == mi)
+				r = &rows[k];
+	if (!r) {
+		printf(" (%s)\n", dep);
+		return;
+	}
+	printf("%s (%u:%u)\n", r->name, r->major, r->minor);
+	if (depth + 2 >= tree_width || !r->deps || !*r->deps)
+		return;
+	char *copy = strdup(r->deps);
+	char *items[256];
+	int n = 0;
+	for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t && n < 256; t = strtok_r(NULL, ",", &save))
+		items[n++] = t;
+	for (int k = 0; k < n; k++)
+		tree_node(rows, nrows, items[k], depth + 1, more, k == n - 1, utf);
+	free(copy);
+}
+
+static bool used_by_other(const struct dm_row *rows, size_t n, const struct dm_row *r)
+{
+	char me[32];
+	snprintf(me, sizeof(me), "%u:%u", r->major, r->minor);
+	for (size_t k = 0; k < n; k++) {
+		if (&rows[k] == r)
+			continue;
+		char *copy = strdup(rows[k].deps ? rows[k].deps : "");
+		bool uses = false;
+		for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !uses; t = strtok_r(NULL, ",", &save))
+			uses = strcmp(t, me) == 0;
+		free(copy);
+		if (uses)
+			return true;
+	}
+	return false;
+}
+
+int dm_tree_print(const struct dm_row *rows, size_t n)
+{
+	const char *cs = getenv("LC_ALL");
+	if (!cs || !*cs)
+		cs = getenv("LC_CTYPE");
+	if (!cs || !*cs)
+		cs = getenv("LANG");
+	bool utf = cs && (strstr(cs, "UTF-8") || strstr(cs, "utf8") || strstr(cs, "UTF8") || strstr(cs, "utf-8"));
+	bool more[102] = { false };
+	tree_width = 100;
+	if (n == 0)
+		printf("No devices found\n");
+	for (size_t i = 0; i < n; i++) {
+		if (used_by_other(rows, n, &rows[i]))
+			continue;
+		char dn[32];
+		snprintf(dn, sizeof(dn), "%u:%u", rows[i].major, rows[i].minor);
+		tree_node(rows, n, dn, 0, more, true, utf);
+	}
+	return 0;
+}

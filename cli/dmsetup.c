@@ -3,8 +3,8 @@
  * arguments, send requests to udmd over RUNTIME/control, print its reply
  * (udmd formats dmsetup's output) or one error line. Column reports, device
  * selection by uuid or number, several devices per command, --target and
- * the verbs without a daemon request (splitname, udev cookies) are done here
- * on top of udmd's raw report (UDM_CMD_DM_REPORT). */
+ * the verbs without a daemon request (splitname, udev cookies) are in
+ * dmsetup_local.c, on top of udmd's raw report (UDM_CMD_DM_REPORT). */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -17,30 +17,6 @@
 #include "cli/dm_cli.h"
 #include "udm/udm.h"
 #include "util/proto.h"
-
-enum {
-	OPT_UUID = 1 << 0, OPT_READONLY = 1 << 1, OPT_NOTABLE = 1 << 2, OPT_TABLE = 1 << 3,
-	OPT_INACTIVE = 1 << 4, OPT_NOFLUSH = 1 << 5, OPT_FORCE = 1 << 6, OPT_DEFERRED = 1 << 7,
-	OPT_SETUUID = 1 << 8, OPT_NOLOCKFS = 1 << 9,
-	/* accepted by every verb, as dmsetup ignores a switch a command does not use */
-	OPT_GLOBAL = 1 << 10,
-	OPT_DAEMON = 1 << 11,   /* status --daemon: udmd's own state, not a device's */
-};
-
-/* Local verbs: no single request, handled here (cmd 0 + a code). */
-enum { L_NONE, L_WATCH, L_HELP, L_SPLITNAME, L_UDEVCOOKIES, L_UDEVCOMPLETE, L_UDEVCOMPLETE_ALL,
-       L_MANGLE, L_SETGEOMETRY, L_WIPE_TABLE, L_MEASURE, L_UDEVCREATECOOKIE, L_UDEVRELEASECOOKIE,
-       L_UDEVFLAGS, L_TARGET_VERSION };
-
-struct verb {
-	const char *name;
-	uint16_t cmd;
-	int min_pos, max_pos;       /* positionals after the verb; -1 = any */
-	unsigned opts;              /* options it accepts */
-	const char *usage;
-	int local;                  /* L_*: handled without (or with several) requests */
-	bool devices;               /* positionals are devices (may be -u/-j -m instead; several) */
-};
 
 static const struct verb verbs[] = {
 	{ "create", UDM_CMD_DM_CREATE, 1, 2, OPT_UUID | OPT_READONLY | OPT_NOTABLE | OPT_TABLE,
@@ -94,7 +70,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-static int usage_error(const char *what, const char *msg, const struct verb *v)
+int dms_usage_error(const char *what, const char *msg, const struct verb *v)
 {
 	cli_error(what, "%s", msg);
 	if (v)
@@ -103,13 +79,6 @@ static int usage_error(const char *what, const char *msg, const struct verb *v)
 		fprintf(stderr, "Try 'udm --help'.\n");
 	return 1;
 }
-
-/* Values of the options that take one, and the global switches. */
-struct gopts {
-	const char *uuid, *table, *fields, *separator, *target, *major, *minor, *sort, *select;
-	int verbose;
-	bool columns, noheadings, nameprefixes, tree, showkeys, retry, version, help;
-};
 
 enum { V_NONE, V_UUID, V_TABLE, V_FIELDS, V_SEPARATOR, V_TARGET, V_MAJOR, V_MINOR, V_SORT, V_SELECT, V_IGNORED,
        V_COLUMNS, V_NOHEADINGS, V_NAMEPREFIXES, V_TREE, V_SHOWKEYS, V_RETRY, V_VERSION, V_HELP, V_VERBOSE };
@@ -196,7 +165,7 @@ static char *read_all(FILE *f, size_t *lenp)
 
 /* One request: 0 with the reply (malloc'd, NUL-terminated) in *reply, or 1
  * after printing one error line. */
-static int request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
+int dms_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
 		   const char **args, char **reply, size_t *rlen)
 {
 	struct cli_reply rep = { .keep_fd = cmd == UDM_CMD_SHUTDOWN };
@@ -233,19 +202,12 @@ out:
 	return rc;
 }
 
-/* Rows of udmd's raw report (11 NUL-terminated fields per device). */
-struct report {
-	char *buf;
-	struct dm_row *rows;
-	size_t n;
-};
-
-static int get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
-		      struct report *rep)
+int dms_get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
+		      struct dms_report *rep)
 {
 	size_t len = 0;
 	memset(rep, 0, sizeof(*rep));
-	if (request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
+	if (dms_request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
 		return 1;
 	size_t cap = 0;
 	for (size_t off = 0; off < len;) {
@@ -279,26 +241,13 @@ static int get_report(const char *rt, const char *what, unsigned nnames, const c
 	return 0;
 }
 
-static void free_report(struct report *rep)
+void dms_free_report(struct dms_report *rep)
 {
 	free(rep->buf);
 	free(rep->rows);
 }
 
-static bool has_type(const char *types, const char *type)
-{
-	size_t tl = strlen(type);
-	for (const char *p = types; p && *p;) {
-		const char *e = strchr(p, ',');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n == tl && strncmp(p, type, n) == 0)
-			return true;
-		p = e ? e + 1 : NULL;
-	}
-	return false;
-}
-
-static void print_usage(FILE *f)
+void dms_print_usage(FILE *f)
 {
 	fprintf(f, "Usage:\n\n"
 		   "dmsetup\n"
@@ -330,128 +279,7 @@ static int print_version(const char *rt)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* Table lines "START LEN TYPE ARGS" of one device, filtered by type. */
-static void print_lines(const char *name, const char *text, const char *type, bool prefix)
-{
-	for (const char *p = text; p && *p;) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char t[32] = "";
-		if (type) {
-			/* the third word */
-			sscanf(p, "%*s %*s %31s", t);
-		}
-		if (!type || strcmp(t, type) == 0) {
-			if (prefix)
-				printf("%s: ", name);
-			fwrite(p, 1, n, stdout);
-			putchar('\n');
-		}
-		p = e ? e + 1 : NULL;
-	}
-}
-
-/* ls --tree: each device that no other device uses, with what it uses below it. */
-static int tree_width;
-static void tree_node(const struct report *rep, const char *dep, int depth, bool *more, bool last, bool utf)
-{
-	const char *branch = utf ? "\342\224\234\342\224\200" : "|-";
-	const char *lastb = utf ? "\342\224\224\342\224\200" : "`-";
-	const char *vert = utf ? "\342\224\202 " : "| ";
-	more[depth] = !last;
-	for (int d = 0; d < depth; d++) {
-		putchar(' ');
-		fputs(d == depth - 1 ? (!more[depth] ? lastb : branch) : more[d + 1] ? vert : "  ", stdout);
-	}
-	unsigned ma, mi;
-	char c;
-	const struct dm_row *r = NULL;
-	if (sscanf(dep, "%u:%u%c", &ma, &mi, &c) == 2)
-		for (size_t k = 0; k < rep->n && !r; k++)
-			if (rep->rows[k].major == ma && rep->rows[k].minor == mi)
-				r = &rep->rows[k];
-	if (!r) {
-		printf(" (%s)\n", dep);
-		return;
-	}
-	printf("%s (%u:%u)\n", r->name, r->major, r->minor);
-	if (depth + 2 >= tree_width || !r->deps || !*r->deps)
-		return;
-	char *copy = strdup(r->deps);
-	char *items[256];
-	int n = 0;
-	for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t && n < 256; t = strtok_r(NULL, ",", &save))
-		items[n++] = t;
-	for (int k = 0; k < n; k++)
-		tree_node(rep, items[k], depth + 1, more, k == n - 1, utf);
-	free(copy);
-}
-
-static bool used_by_other(const struct report *rep, const struct dm_row *r)
-{
-	char me[32];
-	snprintf(me, sizeof(me), "%u:%u", r->major, r->minor);
-	for (size_t k = 0; k < rep->n; k++) {
-		if (&rep->rows[k] == r)
-			continue;
-		char *copy = strdup(rep->rows[k].deps ? rep->rows[k].deps : "");
-		bool uses = false;
-		for (char *save = NULL, *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !uses; t = strtok_r(NULL, ",", &save))
-			uses = strcmp(t, me) == 0;
-		free(copy);
-		if (uses)
-			return true;
-	}
-	return false;
-}
-
-static int print_tree(const struct report *rep)
-{
-	const char *cs = getenv("LC_ALL");
-	if (!cs || !*cs)
-		cs = getenv("LC_CTYPE");
-	if (!cs || !*cs)
-		cs = getenv("LANG");
-	bool utf = cs && (strstr(cs, "UTF-8") || strstr(cs, "utf8") || strstr(cs, "UTF8") || strstr(cs, "utf-8"));
-	bool more[102] = { false };
-	tree_width = 100;
-	if (rep->n == 0)
-		printf("No devices found\n");
-	for (size_t i = 0; i < rep->n; i++) {
-		if (used_by_other(rep, &rep->rows[i]))
-			continue;
-		char dn[32];
-		snprintf(dn, sizeof(dn), "%u:%u", rep->rows[i].major, rep->rows[i].minor);
-		tree_node(rep, dn, 0, more, true, utf);
-	}
-	return 0;
-}
-
-/* Resolve -u UUID or -j MAJOR -m MINOR into a name (into buf). */
-static int select_device(const char *rt, const char *what, const struct gopts *g, char *buf, size_t len)
-{
-	struct report rep;
-	if (get_report(rt, what, 0, NULL, 0, &rep)) {
-		free_report(&rep);
-		return 1;
-	}
-	const struct dm_row *hit = NULL;
-	for (size_t i = 0; i < rep.n && !hit; i++) {
-		if (g->uuid && strcmp(rep.rows[i].uuid, g->uuid) == 0)
-			hit = &rep.rows[i];
-		else if (!g->uuid && rep.rows[i].major == (unsigned)atoi(g->major) &&
-			 rep.rows[i].minor == (unsigned)atoi(g->minor))
-			hit = &rep.rows[i];
-	}
-	if (hit)
-		snprintf(buf, len, "%s", hit->name);
-	else
-		cli_error(what, "%s", strerror(ENXIO));
-	free_report(&rep);
-	return hit ? 0 : 1;
-}
-
-static bool is_uint(const char *s)
+bool dms_is_uint(const char *s)
 {
 	if (!s || !*s)
 		return false;
@@ -459,88 +287,6 @@ static bool is_uint(const char *s)
 		if (*s < '0' || *s > '9')
 			return false;
 	return true;
-}
-
-/* Verbs with several devices or a report: table, status, info, deps, ls, measure. */
-static int multi_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
-		      uint32_t flags)
-{
-	const char *what = v->name;
-	bool report_needed = (v->cmd == UDM_CMD_DM_INFO && g->columns) || g->target || g->tree || g->verbose ||
-			     v->local == L_MEASURE || np > 1;
-	if (!report_needed)
-		return -1;   /* the plain single request does it */
-	struct report rep;
-	if (get_report(rt, what, (unsigned)np, p, flags & UDM_F_QUERY_INACTIVE, &rep)) {
-		free_report(&rep);
-		return 1;
-	}
-	int rc = 0;
-	if (v->cmd == UDM_CMD_DM_INFO && g->columns) {
-		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
-		struct report all = rep;
-		/* what uses a device is known from all devices */
-		if (np && get_report(rt, what, 0, NULL, 0, &all)) {
-			free_report(&all);
-			rc = 1;
-			goto out;
-		}
-		if (rep.n == 0 && np == 0)
-			printf("No devices found\n");
-		else
-			rc = dm_report_print(what, "name,major,minor,attr,open,segments,events,uuid", &o, rep.rows, rep.n,
-					     all.rows, all.n);
-		if (np)
-			free_report(&all);
-		goto out;
-	}
-	if (v->cmd == UDM_CMD_DM_LS && g->tree) {
-		rc = print_tree(&rep);
-		goto out;
-	}
-	if (v->cmd == UDM_CMD_DM_LS) {
-		for (size_t i = 0; i < rep.n; i++)
-			if (!g->target || has_type(rep.rows[i].types, g->target))
-				printf("%s\t(%u:%u)\n", rep.rows[i].name, rep.rows[i].major, rep.rows[i].minor);
-		if (!rep.n)
-			printf("No devices found\n");
-		goto out;
-	}
-	if (rep.n == 0) {
-		printf("No devices found\n");
-		goto out;
-	}
-	bool multiple = np != 1;
-	uint16_t cmd = v->local == L_MEASURE ? UDM_CMD_DM_TABLE : v->cmd;
-	for (size_t i = 0; i < rep.n && rc == 0; i++) {
-		const char *name = rep.rows[i].name;
-		char *reply = NULL;
-		size_t len = 0;
-		if (g->target && !has_type(rep.rows[i].types, g->target) && (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS))
-			continue;
-		if (g->verbose && cmd != UDM_CMD_DM_INFO) {
-			if ((rc = request(rt, what, UDM_CMD_DM_INFO, flags & UDM_F_QUERY_INACTIVE, 1, &name, &reply, &len)))
-				break;
-			/* dmsetup -v: the device's info block (ending with a blank line), then its lines */
-			fputs(reply, stdout);
-			free(reply);
-			reply = NULL;
-		}
-		if ((rc = request(rt, what, cmd, flags, 1, &name, &reply, &len)))
-			break;
-		if (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS)
-			print_lines(name, reply, g->target, multiple && !g->verbose);
-		else if (cmd == UDM_CMD_DM_DEPS && multiple)
-			printf("%s: %s", name, reply);
-		else
-			fputs(reply, stdout);
-		if (g->verbose && multiple && cmd != UDM_CMD_DM_INFO)
-			putchar('\n');
-		free(reply);
-	}
-out:
-	free_report(&rep);
-	return rc;
 }
 
 static int check_name(const char *what, const char *name)
@@ -551,134 +297,6 @@ static int check_name(const char *what, const char *name)
 		return 1;
 	}
 	return 0;
-}
-
-static int local_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
-		      uint32_t flags)
-{
-	const char *what = v->name;
-	switch (v->local) {
-	case L_HELP:
-		print_usage(stderr);
-		if (g->columns)
-			dm_report_help(stderr);
-		return 0;
-	case L_SPLITNAME: {
-		char buf[4096];
-		const char *vg = "", *lv = "", *layer = "";
-		const char *subsys = np > 1 ? p[1] : "LVM";
-		if (strcmp(subsys, "LVM") == 0)
-			dm_splitname(p[0], buf, sizeof(buf), &vg, &lv, &layer);
-		struct dm_row row = { .name = p[0], .subsystem = subsys, .vg = vg, .lv = lv, .layer = layer };
-		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
-		return dm_report_print(what, "vg_name,lv_name,lv_layer", &o, &row, 1, &row, 1);
-	}
-	case L_UDEVCOOKIES:
-		/* udm has no udev synchronization: never a cookie to list */
-		printf("Cookie       Semid      Value      Last semop time           Last change time\n");
-		return 0;
-	case L_UDEVCOMPLETE:
-	case L_UDEVFLAGS:
-	case L_UDEVRELEASECOOKIE: {
-		if (np == 0)
-			return 0;
-		char *e;
-		errno = 0;
-		unsigned long c = strtoul(p[0], &e, 0);
-		if (!*p[0] || *e || errno || c == 0 || c > UINT32_MAX) {
-			cli_error(what, "Incorrect cookie value.");
-			return 1;
-		}
-		return 0;   /* nothing waits on a udm cookie */
-	}
-	case L_UDEVCREATECOOKIE:
-		return 0;
-	case L_UDEVCOMPLETE_ALL:
-		if (np && !is_uint(p[0])) {
-			cli_error(what, "Incorrect age value.");
-			return 1;
-		}
-		return 0;
-	case L_MANGLE:
-	case L_SETGEOMETRY: {
-		/* udm names are used as given (no mangling to undo) and udm
-		 * devices have no geometry to keep: check the devices exist */
-		if (v->local == L_SETGEOMETRY)
-			for (int k = 1; k < 5; k++)
-				if (!is_uint(p[k])) {
-					cli_error(what, "Invalid geometry value %s.", p[k]);
-					return 1;
-				}
-		struct report rep;
-		int rc = get_report(rt, what, v->local == L_SETGEOMETRY ? 1 : (unsigned)np, p, 0, &rep);
-		free_report(&rep);
-		return rc;
-	}
-	case L_WIPE_TABLE: {
-		/* dmsetup: load an error table of the same size, then resume */
-		for (int k = 0; k < np; k++) {
-			char *reply = NULL, what2[300];
-			size_t len = 0;
-			snprintf(what2, sizeof(what2), "%s %s", what, p[k]);
-			if (request(rt, what2, UDM_CMD_DM_TABLE, 0, 1, &p[k], &reply, &len))
-				return 1;
-			unsigned long long size = 0;
-			for (const char *q = reply; q && *q;) {
-				unsigned long long st, ln;
-				if (sscanf(q, "%llu %llu", &st, &ln) == 2 && st + ln > size)
-					size = st + ln;
-				q = strchr(q, '\n');
-				q = q ? q + 1 : NULL;
-			}
-			free(reply);
-			char table[64], cwd[8] = "/";
-			snprintf(table, sizeof(table), "0 %llu error", size);
-			const char *largs[3] = { p[k], cwd, table };
-			if (size == 0) {
-				cli_error(what2, "device has no live table");
-				return 1;
-			}
-			if (request(rt, what2, UDM_CMD_DM_LOAD, 0, 3, largs, &reply, &len))
-				return 1;
-			free(reply);
-			if (request(rt, what2, UDM_CMD_DM_RESUME, flags & (UDM_F_NOFLUSH | UDM_F_SKIP_LOCKFS), 1, &p[k],
-				    &reply, &len))
-				return 1;
-			free(reply);
-		}
-		return 0;
-	}
-	case L_TARGET_VERSION: {
-		char *reply = NULL;
-		size_t len = 0;
-		if (request(rt, what, UDM_CMD_DM_TARGETS, 0, 0, NULL, &reply, &len))
-			return 1;
-		int rc = 0;
-		for (int k = 0; k < np; k++) {
-			bool found = false;
-			for (const char *q = reply; q && *q && !found;) {
-				size_t tl = strlen(p[k]);
-				if (strncmp(q, p[k], tl) == 0 && q[tl] == ' ') {
-					const char *e = strchr(q, '\n');
-					fwrite(q, 1, e ? (size_t)(e - q) + 1 : strlen(q), stdout);
-					found = true;
-				}
-				q = strchr(q, '\n');
-				q = q ? q + 1 : NULL;
-			}
-			if (!found) {
-				cli_error(what, "Target %s not found.", p[k]);
-				rc = 1;
-			}
-		}
-		if (np == 0)
-			fputs(reply, stdout);
-		free(reply);
-		return rc;
-	}
-	default:
-		return -1;
-	}
 }
 
 /* The table text of create/load: --table TEXT, or a file ("-": standard input). Checked
@@ -765,7 +383,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 		}
 		if (!no_more_opts && strcmp(a, "--runtime-dir") == 0) {
 			if (++i >= argc)
-				return usage_error("udm", "--runtime-dir needs a directory", NULL);
+				return dms_usage_error("udm", "--runtime-dir needs a directory", NULL);
 			c->rt = argv[i];
 			continue;
 		}
@@ -798,7 +416,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 					if (a[1] == '-' || !a[2] || k == sizeof(options) / sizeof(options[0])) {
 						char msg[300];
 						snprintf(msg, sizeof(msg), "unknown option %s", a);
-						return usage_error(npos ? pos[0] : "udm", msg, npos ? find_verb(pos[0]) : NULL);
+						return dms_usage_error(npos ? pos[0] : "udm", msg, npos ? find_verb(pos[0]) : NULL);
 					}
 					val = a + 2;
 				}
@@ -806,7 +424,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 				if (++i >= argc) {
 					char msg[300];
 					snprintf(msg, sizeof(msg), "option %s needs a value", a);
-					return usage_error(npos ? pos[0] : "udm", msg, NULL);
+					return dms_usage_error(npos ? pos[0] : "udm", msg, NULL);
 				}
 				val = argv[i];
 			}
@@ -835,7 +453,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 			continue;
 		}
 		if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
-			return usage_error("udm", "too many arguments", NULL);
+			return dms_usage_error("udm", "too many arguments", NULL);
 		pos[npos++] = a;
 	}
 	c->npos = npos;
@@ -861,18 +479,18 @@ int cli_dmsetup_main(int argc, char **argv)
 	if (g.version)
 		return print_version(rt);
 	if (g.help || (npos && strcmp(pos[0], "help") == 0)) {
-		print_usage(stderr);
+		dms_print_usage(stderr);
 		if (g.columns)
 			dm_report_help(stderr);
 		return 0;
 	}
 	if (npos == 0)
-		return usage_error("udm", "missing verb", NULL);
+		return dms_usage_error("udm", "missing verb", NULL);
 	const struct verb *v = find_verb(pos[0]);
 	if (!v) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "unknown verb %s", pos[0]);
-		return usage_error("udm", msg, NULL);
+		return dms_usage_error("udm", msg, NULL);
 	}
 	const char **p = pos + 1;
 	int np = npos - 1;
@@ -881,46 +499,46 @@ int cli_dmsetup_main(int argc, char **argv)
 	char selected[UDM_NAME_LEN];
 	bool by_uuid = g.uuid && v->cmd != UDM_CMD_DM_CREATE && !(given & OPT_SETUUID);
 	if (v->cmd == UDM_CMD_DM_CREATE && (g.major || g.minor))
-		return usage_error(v->name, "-j/-m: udm chooses the device number", v);
+		return dms_usage_error(v->name, "-j/-m: udm chooses the device number", v);
 	if ((g.major || g.minor) && (!g.major || !g.minor)) {
 		cli_error(v->name, "Please specify both major number and minor number.");
 		return 1;
 	}
-	if ((g.major && (!is_uint(g.major) || !is_uint(g.minor))) ) {
+	if ((g.major && (!dms_is_uint(g.major) || !dms_is_uint(g.minor))) ) {
 		cli_error(v->name, "Invalid major or minor number.");
 		return 1;
 	}
 	if (g.uuid && v->cmd != UDM_CMD_DM_CREATE && !(given & OPT_SETUUID) && v->cmd != UDM_CMD_DM_RENAME &&
 	    !v->devices && v->cmd != UDM_CMD_DM_WAIT && v->cmd != UDM_CMD_DM_ATTACH && v->cmd != UDM_CMD_DM_DETACH &&
 	    v->cmd != UDM_CMD_DM_MESSAGE && v->cmd != UDM_CMD_DM_LOAD)
-		return usage_error(v->name, "option not valid for this verb: --uuid", v);
+		return dms_usage_error(v->name, "option not valid for this verb: --uuid", v);
 	if ((by_uuid || g.major) && v->local != L_SPLITNAME) {
 		if (np > 0 && !(v->cmd == UDM_CMD_DM_WAIT || v->cmd == UDM_CMD_DM_LOAD || v->cmd == UDM_CMD_DM_MESSAGE ||
 				v->local == L_SETGEOMETRY || v->cmd == UDM_CMD_DM_RENAME)) {
-			return usage_error(v->name, "a device name and -u/-j/-m given", v);
+			return dms_usage_error(v->name, "a device name and -u/-j/-m given", v);
 		}
-		if (select_device(rt, v->name, &g, selected, sizeof(selected)))
+		if (dms_select_device(rt, v->name, &g, selected, sizeof(selected)))
 			return 1;
 		/* the selected device takes the place of the first positional */
 		if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
-			return usage_error("udm", "too many arguments", NULL);
+			return dms_usage_error("udm", "too many arguments", NULL);
 		memmove(pos + 2, pos + 1, (size_t)np * sizeof(*pos));
 		pos[1] = selected;
 		np++;
 	}
 	if (np < v->min_pos || (v->max_pos >= 0 && np > v->max_pos))
-		return usage_error(v->name, "wrong number of arguments", v);
+		return dms_usage_error(v->name, "wrong number of arguments", v);
 	if (given & ~(v->opts | OPT_GLOBAL)) {
 		char msg[120];
 		snprintf(msg, sizeof(msg), "option not valid for %s", v->name);
-		return usage_error(v->name, msg, v);
+		return dms_usage_error(v->name, msg, v);
 	}
 	if (given & OPT_DAEMON) {
 		if (np || (given & ~OPT_DAEMON))
-			return usage_error(v->name, "--daemon takes no device and no other option", v);
+			return dms_usage_error(v->name, "--daemon takes no device and no other option", v);
 		char *reply = NULL;
 		size_t len = 0;
-		if (request(rt, "status --daemon", UDM_CMD_DAEMON_STATUS, 0, 0, NULL, &reply, &len))
+		if (dms_request(rt, "status --daemon", UDM_CMD_DAEMON_STATUS, 0, 0, NULL, &reply, &len))
 			return 1;
 		fwrite(reply, 1, len, stdout);
 		free(reply);
@@ -963,12 +581,12 @@ int cli_dmsetup_main(int argc, char **argv)
 	if (given & OPT_NOTABLE) flags |= UDM_PROTO_F_NOTABLE;
 	if (g.retry) flags |= UDM_PROTO_F_RETRY;
 
-	int lr = local_verb(rt, v, &g, p, np, flags);
+	int lr = dms_local_verb(rt, v, &g, p, np, flags);
 	if (lr >= 0)
 		return lr;
 	if (v->cmd == UDM_CMD_DM_TABLE || v->cmd == UDM_CMD_DM_STATUS || v->cmd == UDM_CMD_DM_INFO ||
 	    v->cmd == UDM_CMD_DM_DEPS || v->cmd == UDM_CMD_DM_LS || v->local == L_MEASURE) {
-		int mr = multi_verb(rt, v, &g, p, np, flags);
+		int mr = dms_multi_verb(rt, v, &g, p, np, flags);
 		if (mr >= 0)
 			return fflush(stdout) == 0 ? mr : 1;
 	}
@@ -978,7 +596,7 @@ int cli_dmsetup_main(int argc, char **argv)
 			char what[300], *reply = NULL;
 			size_t len = 0;
 			snprintf(what, sizeof(what), "%s %s", v->name, p[k]);
-			if (request(rt, what, cmd, flags, 1, &p[k], &reply, &len))
+			if (dms_request(rt, what, cmd, flags, 1, &p[k], &reply, &len))
 				return 1;
 			fwrite(reply, 1, len, stdout);
 			free(reply);
@@ -1000,9 +618,9 @@ int cli_dmsetup_main(int argc, char **argv)
 	case UDM_CMD_DM_LOAD: {
 		bool want_table = !(given & OPT_NOTABLE);
 		if ((given & OPT_NOTABLE) && ((given & OPT_TABLE) || np > 1))
-			return usage_error(v->name, "--notable excludes a table", v);
+			return dms_usage_error(v->name, "--notable excludes a table", v);
 		if ((given & OPT_TABLE) && np > 1)
-			return usage_error(v->name, "both --table and a table file given", v);
+			return dms_usage_error(v->name, "both --table and a table file given", v);
 		if (want_table && read_table_text(what, g.table, np > 1 ? p[1] : "-", cmd, &flags, &text))
 			return 1;
 		if (!getcwd(cwd, sizeof(cwd)))
@@ -1037,13 +655,13 @@ int cli_dmsetup_main(int argc, char **argv)
 	case 0: /* watch */
 		if (strcmp(p[0], "add") == 0 || strcmp(p[0], "remove") == 0) {
 			if (np != 2)
-				return usage_error(v->name, "wrong number of arguments", v);
+				return dms_usage_error(v->name, "wrong number of arguments", v);
 			cmd = p[0][0] == 'a' ? UDM_CMD_WATCH_ADD : UDM_CMD_WATCH_REMOVE;
 			args[nargs++] = realpath(p[1], abspath) ? abspath : p[1];
 		} else if (strcmp(p[0], "list") == 0 && np == 1) {
 			cmd = UDM_CMD_WATCH_LIST;
 		} else {
-			return usage_error(v->name, "expected add PATH, remove PATH or list", v);
+			return dms_usage_error(v->name, "expected add PATH, remove PATH or list", v);
 		}
 		break;
 	case UDM_CMD_ENFORCE_STATUS: /* enforce */
@@ -1052,7 +670,7 @@ int cli_dmsetup_main(int argc, char **argv)
 		else if (strcmp(p[0], "stop") == 0)
 			cmd = UDM_CMD_ENFORCE_STOP;
 		else
-			return usage_error(v->name, "expected status or stop", v);
+			return dms_usage_error(v->name, "expected status or stop", v);
 		break;
 	default:
 		for (int k = 0; k < np; k++)
@@ -1062,7 +680,7 @@ int cli_dmsetup_main(int argc, char **argv)
 
 	char *reply = NULL;
 	size_t rlen = 0;
-	if (request(rt, what, cmd, flags, nargs, args, &reply, &rlen))
+	if (dms_request(rt, what, cmd, flags, nargs, args, &reply, &rlen))
 		goto out;
 	if (rlen && fwrite(reply, 1, rlen, stdout) != rlen) {
 		cli_error(what, "writing output: %s", strerror(errno));
@@ -1074,7 +692,7 @@ int cli_dmsetup_main(int argc, char **argv)
 		const char *n = cmd == UDM_CMD_DM_RENAME && !(flags & UDM_F_UUID) ? p[1] : p[0];
 		free(reply);
 		reply = NULL;
-		if (request(rt, what, UDM_CMD_DM_INFO, 0, 1, &n, &reply, &rlen) == 0)
+		if (dms_request(rt, what, UDM_CMD_DM_INFO, 0, 1, &n, &reply, &rlen) == 0)
 			fputs(reply, stdout);
 	}
 	rc = 0;

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The dmsetup verbs that are more than one request and its reply: reports over several
+ * devices (table, status, info -c, deps, ls, measure, --target, -v), device selection by
+ * uuid or number, and the verbs done here without a request of their own (help,
+ * splitname, the udev cookie verbs, mangle, setgeometry, wipe_table, target-version). */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+#include "cli/dm_cli.h"
+#include "udm/udm.h"
+#include "util/proto.h"
+
+static bool has_type(const char *types, const char *type)
+{
+	size_t tl = strlen(type);
+	for (const char *p = types; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == tl && strncmp(p, type, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* Table lines "START LEN TYPE ARGS" of one device, filtered by type. */
+static void print_lines(const char *name, const char *text, const char *type, bool prefix)
+{
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char t[32] = "";
+		if (type) {
+			/* the third word */
+			sscanf(p, "%*s %*s %31s", t);
+		}
+		if (!type || strcmp(t, type) == 0) {
+			if (prefix)
+				printf("%s: ", name);
+			fwrite(p, 1, n, stdout);
+			putchar('\n');
+		}
+		p = e ? e + 1 : NULL;
+	}
+}
+
+/* Resolve -u UUID or -j MAJOR -m MINOR into a name (into buf). */
+int dms_select_device(const char *rt, const char *what, const struct gopts *g, char *buf, size_t len)
+{
+	struct dms_report rep;
+	if (dms_get_report(rt, what, 0, NULL, 0, &rep)) {
+		dms_free_report(&rep);
+		return 1;
+	}
+	const struct dm_row *hit = NULL;
+	for (size_t i = 0; i < rep.n && !hit; i++) {
+		if (g->uuid && strcmp(rep.rows[i].uuid, g->uuid) == 0)
+			hit = &rep.rows[i];
+		else if (!g->uuid && rep.rows[i].major == (unsigned)atoi(g->major) &&
+			 rep.rows[i].minor == (unsigned)atoi(g->minor))
+			hit = &rep.rows[i];
+	}
+	if (hit)
+		snprintf(buf, len, "%s", hit->name);
+	else
+		cli_error(what, "%s", strerror(ENXIO));
+	dms_free_report(&rep);
+	return hit ? 0 : 1;
+}
+
+/* Verbs with several devices or a report: table, status, info, deps, ls, measure. */
+int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
+		      uint32_t flags)
+{
+	const char *what = v->name;
+	bool report_needed = (v->cmd == UDM_CMD_DM_INFO && g->columns) || g->target || g->tree || g->verbose ||
+			     v->local == L_MEASURE || np > 1;
+	if (!report_needed)
+		return -1;   /* the plain single request does it */
+	struct dms_report rep;
+	if (dms_get_report(rt, what, (unsigned)np, p, flags & UDM_F_QUERY_INACTIVE, &rep)) {
+		dms_free_report(&rep);
+		return 1;
+	}
+	int rc = 0;
+	if (v->cmd == UDM_CMD_DM_INFO && g->columns) {
+		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
+		struct dms_report all = rep;
+		/* what uses a device is known from all devices */
+		if (np && dms_get_report(rt, what, 0, NULL, 0, &all)) {
+			dms_free_report(&all);
+			rc = 1;
+			goto out;
+		}
+		if (rep.n == 0 && np == 0)
+			printf("No devices found\n");
+		else
+			rc = dm_report_print(what, "name,major,minor,attr,open,segments,events,uuid", &o, rep.rows, rep.n,
+					     all.rows, all.n);
+		if (np)
+			dms_free_report(&all);
+		goto out;
+	}
+	if (v->cmd == UDM_CMD_DM_LS && g->tree) {
+		rc = dm_tree_print(rep.rows, rep.n);
+		goto out;
+	}
+	if (v->cmd == UDM_CMD_DM_LS) {
+		for (size_t i = 0; i < rep.n; i++)
+			if (!g->target || has_type(rep.rows[i].types, g->target))
+				printf("%s\t(%u:%u)\n", rep.rows[i].name, rep.rows[i].major, rep.rows[i].minor);
+		if (!rep.n)
+			printf("No devices found\n");
+		goto out;
+	}
+	if (rep.n == 0) {
+		printf("No devices found\n");
+		goto out;
+	}
+	bool multiple = np != 1;
+	uint16_t cmd = v->local == L_MEASURE ? UDM_CMD_DM_TABLE : v->cmd;
+	for (size_t i = 0; i < rep.n && rc == 0; i++) {
+		const char *name = rep.rows[i].name;
+		char *reply = NULL;
+		size_t len = 0;
+		if (g->target && !has_type(rep.rows[i].types, g->target) && (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS))
+			continue;
+		if (g->verbose && cmd != UDM_CMD_DM_INFO) {
+			if ((rc = dms_request(rt, what, UDM_CMD_DM_INFO, flags & UDM_F_QUERY_INACTIVE, 1, &name, &reply, &len)))
+				break;
+			/* dmsetup -v: the device's info block (ending with a blank line), then its lines */
+			fputs(reply, stdout);
+			free(reply);
+			reply = NULL;
+		}
+		if ((rc = dms_request(rt, what, cmd, flags, 1, &name, &reply, &len)))
+			break;
+		if (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS)
+			print_lines(name, reply, g->target, multiple && !g->verbose);
+		else if (cmd == UDM_CMD_DM_DEPS && multiple)
+			printf("%s: %s", name, reply);
+		else
+			fputs(reply, stdout);
+		if (g->verbose && multiple && cmd != UDM_CMD_DM_INFO)
+			putchar('\n');
+		free(reply);
+	}
+out:
+	dms_free_report(&rep);
+	return rc;
+}
+
+int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
+		      uint32_t flags)
+{
+	const char *what = v->name;
+	switch (v->local) {
+	case L_HELP:
+		dms_print_usage(stderr);
+		if (g->columns)
+			dm_report_help(stderr);
+		return 0;
+	case L_SPLITNAME: {
+		char buf[4096];
+		const char *vg = "", *lv = "", *layer = "";
+		const char *subsys = np > 1 ? p[1] : "LVM";
+		if (strcmp(subsys, "LVM") == 0)
+			dm_splitname(p[0], buf, sizeof(buf), &vg, &lv, &layer);
+		struct dm_row row = { .name = p[0], .subsystem = subsys, .vg = vg, .lv = lv, .layer = layer };
+		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
+		return dm_report_print(what, "vg_name,lv_name,lv_layer", &o, &row, 1, &row, 1);
+	}
+	case L_UDEVCOOKIES:
+		/* udm has no udev synchronization: never a cookie to list */
+		printf("Cookie       Semid      Value      Last semop time           Last change time\n");
+		return 0;
+	case L_UDEVCOMPLETE:
+	case L_UDEVFLAGS:
+	case L_UDEVRELEASECOOKIE: {
+		if (np == 0)
+			return 0;
+		char *e;
+		errno = 0;
+		unsigned long c = strtoul(p[0], &e, 0);
+		if (!*p[0] || *e || errno || c == 0 || c > UINT32_MAX) {
+			cli_error(what, "Incorrect cookie value.");
+			return 1;
+		}
+		return 0;   /* nothing waits on a udm cookie */
+	}
+	case L_UDEVCREATECOOKIE:
+		return 0;
+	case L_UDEVCOMPLETE_ALL:
+		if (np && !dms_is_uint(p[0])) {
+			cli_error(what, "Incorrect age value.");
+			return 1;
+		}
+		return 0;
+	case L_MANGLE:
+	case L_SETGEOMETRY: {
+		/* udm names are used as given (no mangling to undo) and udm
+		 * devices have no geometry to keep: check the devices exist */
+		if (v->local == L_SETGEOMETRY)
+			for (int k = 1; k < 5; k++)
+				if (!dms_is_uint(p[k])) {
+					cli_error(what, "Invalid geometry value %s.", p[k]);
+					return 1;
+				}
+		struct dms_report rep;
+		int rc = dms_get_report(rt, what, v->local == L_SETGEOMETRY ? 1 : (unsigned)np, p, 0, &rep);
+		dms_free_report(&rep);
+		return rc;
+	}
+	case L_WIPE_TABLE: {
+		/* dmsetup: load an error table of the same size, then resume */
+		for (int k = 0; k < np; k++) {
+			char *reply = NULL, what2[300];
+			size_t len = 0;
+			snprintf(what2, sizeof(what2), "%s %s", what, p[k]);
+			if (dms_request(rt, what2, UDM_CMD_DM_TABLE, 0, 1, &p[k], &reply, &len))
+				return 1;
+			unsigned long long size = 0;
+			for (const char *q = reply; q && *q;) {
+				unsigned long long st, ln;
+				if (sscanf(q, "%llu %llu", &st, &ln) == 2 && st + ln > size)
+					size = st + ln;
+				q = strchr(q, '\n');
+				q = q ? q + 1 : NULL;
+			}
+			free(reply);
+			char table[64], cwd[8] = "/";
+			snprintf(table, sizeof(table), "0 %llu error", size);
+			const char *largs[3] = { p[k], cwd, table };
+			if (size == 0) {
+				cli_error(what2, "device has no live table");
+				return 1;
+			}
+			if (dms_request(rt, what2, UDM_CMD_DM_LOAD, 0, 3, largs, &reply, &len))
+				return 1;
+			free(reply);
+			if (dms_request(rt, what2, UDM_CMD_DM_RESUME, flags & (UDM_F_NOFLUSH | UDM_F_SKIP_LOCKFS), 1, &p[k],
+				    &reply, &len))
+				return 1;
+			free(reply);
+		}
+		return 0;
+	}
+	case L_TARGET_VERSION: {
+		char *reply = NULL;
+		size_t len = 0;
+		if (dms_request(rt, what, UDM_CMD_DM_TARGETS, 0, 0, NULL, &reply, &len))
+			return 1;
+		int rc = 0;
+		for (int k = 0; k < np; k++) {
+			bool found = false;
+			for (const char *q = reply; q && *q && !found;) {
+				size_t tl = strlen(p[k]);
+				if (strncmp(q, p[k], tl) == 0 && q[tl] == ' ') {
+					const char *e = strchr(q, '\n');
+					fwrite(q, 1, e ? (size_t)(e - q) + 1 : strlen(q), stdout);
+					found = true;
+				}
+				q = strchr(q, '\n');
+				q = q ? q + 1 : NULL;
+			}
+			if (!found) {
+				cli_error(what, "Target %s not found.", p[k]);
+				rc = 1;
+			}
+		}
+		if (np == 0)
+			fputs(reply, stdout);
+		free(reply);
+		return rc;
+	}
+	default:
+		return -1;
+	}
+}
