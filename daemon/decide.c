@@ -257,19 +257,25 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 			else
 				udmd_log("enforcer: bpf: kernel dm-verity devices followed (table swaps%s)",
 					 setint ? ", bdev_setintegrity" : "");
-			if (d->bpf_synced_valid)
+			/* the ring is read only now that the restored policy is in the maps: what
+			 * was decided while udmd was down is audited with that policy's rules */
+			r = d->bpf_synced_valid ? bpf_enforcer_audit_start(d->bpf) : -EOPNOTSUPP;
+			if (r == 0)
 				return 0;
-			/* the maps could not carry the active policy: never run on stale ones. Programs
-			 * this start attached go again, so a refused start leaves nothing behind;
-			 * adopted ones keep the decisions they carried (the last policy udmd could
-			 * enforce) */
+			/* the maps could not carry the active policy (or nothing would read the
+			 * audit records): never run on stale ones. Programs this start attached go
+			 * again, so a refused start leaves nothing behind; adopted ones keep the
+			 * decisions they carried (the last policy udmd could enforce) */
 			if (!adopted) {
 				struct udmd_out o = { 0 };
 				udmd_enforce_detach(d, &o);
 				free(o.buf);
 			}
-			snprintf(err, errlen, "--enforcer=bpf: the active policy cannot be enforced in BPF mode");
-			return -EOPNOTSUPP;
+			if (r == -EOPNOTSUPP)
+				snprintf(err, errlen, "--enforcer=bpf: the active policy cannot be enforced in BPF mode");
+			else
+				snprintf(err, errlen, "--enforcer=bpf: audit ring buffer: %s", strerror(-r));
+			return r;
 		}
 		if (want == UDMD_ENFORCER_BPF) {
 			snprintf(err, errlen, "--enforcer=bpf: %s", why);

@@ -23,6 +23,10 @@ typedef void (*bpf_audit_fn)(void *arg, const struct udm_bpf_event *ev, const st
  * bpf_enforcer_set_policy. 0 or -errno with err set. */
 int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adopted,
 		      bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen);
+/* Start reading the audit ring. Not done by open: events the dead udmd's generation
+ * decided wait in the ring until the restored policy is set (bpf_enforcer_set_policy
+ * remembers it for that generation), so that their records name its rules. 0 or -errno. */
+int bpf_enforcer_audit_start(struct bpf_enforcer *e);
 /* Stop reading audit events and free; enforcement stays in force (pinned). */
 void bpf_enforcer_close(struct bpf_enforcer *e);
 /* The authorised way out: detach every link, remove the pins, free. */

@@ -77,6 +77,17 @@ static void *audit_thread(void *arg)
 	return NULL;
 }
 
+int bpf_enforcer_audit_start(struct bpf_enforcer *e)
+{
+	if (e->thread_started)
+		return 0;
+	int r = pthread_create(&e->thread, NULL, audit_thread, e);
+	if (r)
+		return -r;
+	e->thread_started = true;
+	return 0;
+}
+
 /* ---- load, attach, pin, adopt ---- */
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -330,12 +341,11 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 
 	e->rb = ring_buffer__new(e->fd_audit, on_event, e, NULL);
 	e->stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (!e->rb || e->stop_fd < 0 || pthread_create(&e->thread, NULL, audit_thread, e)) {
+	if (!e->rb || e->stop_fd < 0) {
 		r = -ENOMEM;
 		snprintf(err, errlen, "audit ring buffer: %s", strerror(errno ? errno : ENOMEM));
 		goto fail;
 	}
-	e->thread_started = true;
 	(void)attached;
 	*out = e;
 	return 0;
