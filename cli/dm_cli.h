@@ -52,7 +52,7 @@ enum {
 	OPT_DAEMON = 1 << 11,   /* status --daemon: udmd's own state, not a device's */
 };
 
-/* Local verbs: no single request, handled here (cmd 0 + a code). */
+/* Local verbs: no single request, handled in dmsetup_local.c (cmd 0 + a code). */
 enum { L_NONE, L_WATCH, L_HELP, L_SPLITNAME, L_UDEVCOOKIES, L_UDEVCOMPLETE, L_UDEVCOMPLETE_ALL,
        L_MANGLE, L_SETGEOMETRY, L_WIPE_TABLE, L_MEASURE, L_UDEVCREATECOOKIE, L_UDEVRELEASECOOKIE,
        L_UDEVFLAGS, L_TARGET_VERSION };
@@ -74,23 +74,10 @@ struct gopts {
 	bool columns, noheadings, nameprefixes, tree, showkeys, retry, version, help;
 };
 
-/* Rows of udmd's raw report (11 NUL-terminated fields per device). */
-struct dms_report {
-	char *buf;
-	struct dm_row *rows;
-	size_t n;
-};
-
 /* One request: 0 with the reply (malloc'd, NUL-terminated) in *reply, or 1 after printing
  * one error line. */
 int dms_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
 		const char **args, char **reply, size_t *rlen);
-/* udmd's raw report of the devices named (all: nnames 0); 0, or 1 with the error said.
- * dms_free_report in both cases. */
-int dms_get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
-		   struct dms_report *rep);
-void dms_free_report(struct dms_report *rep);
-int dms_usage_error(const char *what, const char *msg, const struct verb *v);
 void dms_print_usage(FILE *f);
 bool dms_is_uint(const char *s);
 /* -u UUID or -j MAJOR -m MINOR resolved into a device name (into buf); 0 or 1. */

@@ -70,7 +70,7 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
-int dms_usage_error(const char *what, const char *msg, const struct verb *v)
+static int usage_error(const char *what, const char *msg, const struct verb *v)
 {
 	cli_error(what, "%s", msg);
 	if (v)
@@ -200,51 +200,6 @@ out:
 		close(rep.fd);
 	free(rep.text);
 	return rc;
-}
-
-int dms_get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
-		      struct dms_report *rep)
-{
-	size_t len = 0;
-	memset(rep, 0, sizeof(*rep));
-	if (dms_request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
-		return 1;
-	size_t cap = 0;
-	for (size_t off = 0; off < len;) {
-		const char *f[11];
-		for (int k = 0; k < 11; k++) {
-			if (off >= len) {
-				cli_error(what, "malformed report from udmd");
-				return 1;
-			}
-			f[k] = rep->buf + off;
-			off += strlen(f[k]) + 1;
-		}
-		if (rep->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct dm_row *nr = realloc(rep->rows, cap * sizeof(*nr));
-			if (!nr) {
-				cli_error(what, "%s", strerror(ENOMEM));
-				return 1;
-			}
-			rep->rows = nr;
-		}
-		unsigned fl = (unsigned)strtoul(f[4], NULL, 16);
-		rep->rows[rep->n++] = (struct dm_row){
-			.name = f[0], .uuid = f[1], .major = (unsigned)atoi(f[2]), .minor = (unsigned)atoi(f[3]),
-			.flags = ((fl & UDM_F_ACTIVE_PRESENT) ? DMR_LIVE : 0) | ((fl & UDM_F_INACTIVE_PRESENT) ? DMR_INACTIVE : 0) |
-				 ((fl & UDM_F_SUSPEND) ? DMR_SUSPENDED : 0) | ((fl & UDM_F_READONLY) ? DMR_READONLY : 0),
-			.open = atoi(f[5]), .targets = (unsigned)atoi(f[6]), .events = (unsigned)atoi(f[7]),
-			.types = f[8], .deps = f[9], .link = f[10],
-		};
-	}
-	return 0;
-}
-
-void dms_free_report(struct dms_report *rep)
-{
-	free(rep->buf);
-	free(rep->rows);
 }
 
 void dms_print_usage(FILE *f)
@@ -383,7 +338,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 		}
 		if (!no_more_opts && strcmp(a, "--runtime-dir") == 0) {
 			if (++i >= argc)
-				return dms_usage_error("udm", "--runtime-dir needs a directory", NULL);
+				return usage_error("udm", "--runtime-dir needs a directory", NULL);
 			c->rt = argv[i];
 			continue;
 		}
@@ -416,7 +371,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 					if (a[1] == '-' || !a[2] || k == sizeof(options) / sizeof(options[0])) {
 						char msg[300];
 						snprintf(msg, sizeof(msg), "unknown option %s", a);
-						return dms_usage_error(npos ? pos[0] : "udm", msg, npos ? find_verb(pos[0]) : NULL);
+						return usage_error(npos ? pos[0] : "udm", msg, npos ? find_verb(pos[0]) : NULL);
 					}
 					val = a + 2;
 				}
@@ -424,7 +379,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 				if (++i >= argc) {
 					char msg[300];
 					snprintf(msg, sizeof(msg), "option %s needs a value", a);
-					return dms_usage_error(npos ? pos[0] : "udm", msg, NULL);
+					return usage_error(npos ? pos[0] : "udm", msg, NULL);
 				}
 				val = argv[i];
 			}
@@ -453,7 +408,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 			continue;
 		}
 		if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
-			return dms_usage_error("udm", "too many arguments", NULL);
+			return usage_error("udm", "too many arguments", NULL);
 		pos[npos++] = a;
 	}
 	c->npos = npos;
@@ -485,12 +440,12 @@ int cli_dmsetup_main(int argc, char **argv)
 		return 0;
 	}
 	if (npos == 0)
-		return dms_usage_error("udm", "missing verb", NULL);
+		return usage_error("udm", "missing verb", NULL);
 	const struct verb *v = find_verb(pos[0]);
 	if (!v) {
 		char msg[300];
 		snprintf(msg, sizeof(msg), "unknown verb %s", pos[0]);
-		return dms_usage_error("udm", msg, NULL);
+		return usage_error("udm", msg, NULL);
 	}
 	const char **p = pos + 1;
 	int np = npos - 1;
@@ -499,7 +454,7 @@ int cli_dmsetup_main(int argc, char **argv)
 	char selected[UDM_NAME_LEN];
 	bool by_uuid = g.uuid && v->cmd != UDM_CMD_DM_CREATE && !(given & OPT_SETUUID);
 	if (v->cmd == UDM_CMD_DM_CREATE && (g.major || g.minor))
-		return dms_usage_error(v->name, "-j/-m: udm chooses the device number", v);
+		return usage_error(v->name, "-j/-m: udm chooses the device number", v);
 	if ((g.major || g.minor) && (!g.major || !g.minor)) {
 		cli_error(v->name, "Please specify both major number and minor number.");
 		return 1;
@@ -511,31 +466,31 @@ int cli_dmsetup_main(int argc, char **argv)
 	if (g.uuid && v->cmd != UDM_CMD_DM_CREATE && !(given & OPT_SETUUID) && v->cmd != UDM_CMD_DM_RENAME &&
 	    !v->devices && v->cmd != UDM_CMD_DM_WAIT && v->cmd != UDM_CMD_DM_ATTACH && v->cmd != UDM_CMD_DM_DETACH &&
 	    v->cmd != UDM_CMD_DM_MESSAGE && v->cmd != UDM_CMD_DM_LOAD)
-		return dms_usage_error(v->name, "option not valid for this verb: --uuid", v);
+		return usage_error(v->name, "option not valid for this verb: --uuid", v);
 	if ((by_uuid || g.major) && v->local != L_SPLITNAME) {
 		if (np > 0 && !(v->cmd == UDM_CMD_DM_WAIT || v->cmd == UDM_CMD_DM_LOAD || v->cmd == UDM_CMD_DM_MESSAGE ||
 				v->local == L_SETGEOMETRY || v->cmd == UDM_CMD_DM_RENAME)) {
-			return dms_usage_error(v->name, "a device name and -u/-j/-m given", v);
+			return usage_error(v->name, "a device name and -u/-j/-m given", v);
 		}
 		if (dms_select_device(rt, v->name, &g, selected, sizeof(selected)))
 			return 1;
 		/* the selected device takes the place of the first positional */
 		if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
-			return dms_usage_error("udm", "too many arguments", NULL);
+			return usage_error("udm", "too many arguments", NULL);
 		memmove(pos + 2, pos + 1, (size_t)np * sizeof(*pos));
 		pos[1] = selected;
 		np++;
 	}
 	if (np < v->min_pos || (v->max_pos >= 0 && np > v->max_pos))
-		return dms_usage_error(v->name, "wrong number of arguments", v);
+		return usage_error(v->name, "wrong number of arguments", v);
 	if (given & ~(v->opts | OPT_GLOBAL)) {
 		char msg[120];
 		snprintf(msg, sizeof(msg), "option not valid for %s", v->name);
-		return dms_usage_error(v->name, msg, v);
+		return usage_error(v->name, msg, v);
 	}
 	if (given & OPT_DAEMON) {
 		if (np || (given & ~OPT_DAEMON))
-			return dms_usage_error(v->name, "--daemon takes no device and no other option", v);
+			return usage_error(v->name, "--daemon takes no device and no other option", v);
 		char *reply = NULL;
 		size_t len = 0;
 		if (dms_request(rt, "status --daemon", UDM_CMD_DAEMON_STATUS, 0, 0, NULL, &reply, &len))
@@ -618,9 +573,9 @@ int cli_dmsetup_main(int argc, char **argv)
 	case UDM_CMD_DM_LOAD: {
 		bool want_table = !(given & OPT_NOTABLE);
 		if ((given & OPT_NOTABLE) && ((given & OPT_TABLE) || np > 1))
-			return dms_usage_error(v->name, "--notable excludes a table", v);
+			return usage_error(v->name, "--notable excludes a table", v);
 		if ((given & OPT_TABLE) && np > 1)
-			return dms_usage_error(v->name, "both --table and a table file given", v);
+			return usage_error(v->name, "both --table and a table file given", v);
 		if (want_table && read_table_text(what, g.table, np > 1 ? p[1] : "-", cmd, &flags, &text))
 			return 1;
 		if (!getcwd(cwd, sizeof(cwd)))
@@ -655,13 +610,13 @@ int cli_dmsetup_main(int argc, char **argv)
 	case 0: /* watch */
 		if (strcmp(p[0], "add") == 0 || strcmp(p[0], "remove") == 0) {
 			if (np != 2)
-				return dms_usage_error(v->name, "wrong number of arguments", v);
+				return usage_error(v->name, "wrong number of arguments", v);
 			cmd = p[0][0] == 'a' ? UDM_CMD_WATCH_ADD : UDM_CMD_WATCH_REMOVE;
 			args[nargs++] = realpath(p[1], abspath) ? abspath : p[1];
 		} else if (strcmp(p[0], "list") == 0 && np == 1) {
 			cmd = UDM_CMD_WATCH_LIST;
 		} else {
-			return dms_usage_error(v->name, "expected add PATH, remove PATH or list", v);
+			return usage_error(v->name, "expected add PATH, remove PATH or list", v);
 		}
 		break;
 	case UDM_CMD_ENFORCE_STATUS: /* enforce */
@@ -670,7 +625,7 @@ int cli_dmsetup_main(int argc, char **argv)
 		else if (strcmp(p[0], "stop") == 0)
 			cmd = UDM_CMD_ENFORCE_STOP;
 		else
-			return dms_usage_error(v->name, "expected status or stop", v);
+			return usage_error(v->name, "expected status or stop", v);
 		break;
 	default:
 		for (int k = 0; k < np; k++)

@@ -13,6 +13,60 @@
 #include "udm/udm.h"
 #include "util/proto.h"
 
+/* Rows of udmd's raw report (11 NUL-terminated fields per device). */
+struct report {
+	char *buf;
+	struct dm_row *rows;
+	size_t n;
+};
+
+/* udmd's raw report of the devices named (all: nnames 0); 0, or 1 with the error said.
+ * free_report in both cases. */
+static int get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
+		      struct report *rep)
+{
+	size_t len = 0;
+	memset(rep, 0, sizeof(*rep));
+	if (dms_request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
+		return 1;
+	size_t cap = 0;
+	for (size_t off = 0; off < len;) {
+		const char *f[11];
+		for (int k = 0; k < 11; k++) {
+			if (off >= len) {
+				cli_error(what, "malformed report from udmd");
+				return 1;
+			}
+			f[k] = rep->buf + off;
+			off += strlen(f[k]) + 1;
+		}
+		if (rep->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct dm_row *nr = realloc(rep->rows, cap * sizeof(*nr));
+			if (!nr) {
+				cli_error(what, "%s", strerror(ENOMEM));
+				return 1;
+			}
+			rep->rows = nr;
+		}
+		unsigned fl = (unsigned)strtoul(f[4], NULL, 16);
+		rep->rows[rep->n++] = (struct dm_row){
+			.name = f[0], .uuid = f[1], .major = (unsigned)atoi(f[2]), .minor = (unsigned)atoi(f[3]),
+			.flags = ((fl & UDM_F_ACTIVE_PRESENT) ? DMR_LIVE : 0) | ((fl & UDM_F_INACTIVE_PRESENT) ? DMR_INACTIVE : 0) |
+				 ((fl & UDM_F_SUSPEND) ? DMR_SUSPENDED : 0) | ((fl & UDM_F_READONLY) ? DMR_READONLY : 0),
+			.open = atoi(f[5]), .targets = (unsigned)atoi(f[6]), .events = (unsigned)atoi(f[7]),
+			.types = f[8], .deps = f[9], .link = f[10],
+		};
+	}
+	return 0;
+}
+
+static void free_report(struct report *rep)
+{
+	free(rep->buf);
+	free(rep->rows);
+}
+
 static bool has_type(const char *types, const char *type)
 {
 	size_t tl = strlen(type);
@@ -50,9 +104,9 @@ static void print_lines(const char *name, const char *text, const char *type, bo
 /* Resolve -u UUID or -j MAJOR -m MINOR into a name (into buf). */
 int dms_select_device(const char *rt, const char *what, const struct gopts *g, char *buf, size_t len)
 {
-	struct dms_report rep;
-	if (dms_get_report(rt, what, 0, NULL, 0, &rep)) {
-		dms_free_report(&rep);
+	struct report rep;
+	if (get_report(rt, what, 0, NULL, 0, &rep)) {
+		free_report(&rep);
 		return 1;
 	}
 	const struct dm_row *hit = NULL;
@@ -67,7 +121,7 @@ int dms_select_device(const char *rt, const char *what, const struct gopts *g, c
 		snprintf(buf, len, "%s", hit->name);
 	else
 		cli_error(what, "%s", strerror(ENXIO));
-	dms_free_report(&rep);
+	free_report(&rep);
 	return hit ? 0 : 1;
 }
 
@@ -80,18 +134,18 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 			     v->local == L_MEASURE || np > 1;
 	if (!report_needed)
 		return -1;   /* the plain single request does it */
-	struct dms_report rep;
-	if (dms_get_report(rt, what, (unsigned)np, p, flags & UDM_F_QUERY_INACTIVE, &rep)) {
-		dms_free_report(&rep);
+	struct report rep;
+	if (get_report(rt, what, (unsigned)np, p, flags & UDM_F_QUERY_INACTIVE, &rep)) {
+		free_report(&rep);
 		return 1;
 	}
 	int rc = 0;
 	if (v->cmd == UDM_CMD_DM_INFO && g->columns) {
 		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
-		struct dms_report all = rep;
+		struct report all = rep;
 		/* what uses a device is known from all devices */
-		if (np && dms_get_report(rt, what, 0, NULL, 0, &all)) {
-			dms_free_report(&all);
+		if (np && get_report(rt, what, 0, NULL, 0, &all)) {
+			free_report(&all);
 			rc = 1;
 			goto out;
 		}
@@ -101,7 +155,7 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 			rc = dm_report_print(what, "name,major,minor,attr,open,segments,events,uuid", &o, rep.rows, rep.n,
 					     all.rows, all.n);
 		if (np)
-			dms_free_report(&all);
+			free_report(&all);
 		goto out;
 	}
 	if (v->cmd == UDM_CMD_DM_LS && g->tree) {
@@ -149,7 +203,7 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 		free(reply);
 	}
 out:
-	dms_free_report(&rep);
+	free_report(&rep);
 	return rc;
 }
 
@@ -209,9 +263,9 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 					cli_error(what, "Invalid geometry value %s.", p[k]);
 					return 1;
 				}
-		struct dms_report rep;
-		int rc = dms_get_report(rt, what, v->local == L_SETGEOMETRY ? 1 : (unsigned)np, p, 0, &rep);
-		dms_free_report(&rep);
+		struct report rep;
+		int rc = get_report(rt, what, v->local == L_SETGEOMETRY ? 1 : (unsigned)np, p, 0, &rep);
+		free_report(&rep);
 		return rc;
 	}
 	case L_WIPE_TABLE: {
