@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The BPF LSM enforcer on Debian's real 6.12 and 6.1 kernels (one boot each): with udmd
+# The BPF LSM enforcer on Debian's real 7.2, 6.12 and 6.1 kernels (one boot each): with udmd
 # --enforcer=bpf and a deny-by-default EXECUTE policy, every way to run code from an unverified
 # volume is refused with EACCES and audited as the kernel's IPE would (bind mount, unshare -m,
 # ld.so, LD_PRELOAD, dlopen, mmap/mprotect PROT_EXEC, anonymous PROT_EXEC, memfd), and allowed from a
@@ -24,7 +24,7 @@ test_expect_success 'setup: a verified image, two hash trees, policies' '
 # result NAME: the line of case NAME from the last run
 result() { sed -n "s/^case $1 //p" "$OUT"; }
 
-for K in 6.12 6.1; do
+for K in $(vm_kernels 7.2 6.12 6.1); do
 OUT=$W/out-$K
 test_expect_success "$K: boot and run every case" '
 	bins=() && for f in "$UDM_BUILD/tests/vm/udm-probe" "$UDM_BUILD/tests/vm/libprobe.so" "$W/img" \
