@@ -50,12 +50,13 @@ HDR
 # - the error target with arguments: 6.12 parses them ("Invalid device sector"), 6.1 and udm ignore them;
 # - flakey feature conflicts (error_reads with a READ corruption, error_writes with a WRITE one, a
 #   duplicated corrupt_bio_byte): 6.12 accepts them, the newest sources (and udm) refuse them.
+KNOWN_7_2="dl-fnodev dl-nodev error-args fl-nodev lin-nodev str-destdev"
 KNOWN_6_12="dl-fnodev dl-nodev error-args fl-cbb-dup fl-er-rrc fl-ew-rwc fl-nfeat7 fl-nodev lin-nodev str-destdev"
 
 test_expect_success 'setup: the guest script and three 4 MiB disks' '
 	gen_guest_script >guest.sh && truncate -s 4M d1 d2 d3
 '
-for k in 6.1 6.12; do
+for k in $(vm_kernels 6.1 6.12 7.2); do
 	test_expect_success "kernel $k runs every case" '
 		vm_boot k'$k' --kernel '$k' --disk d1 --disk d2 --disk d3 guest.sh &&
 		grep -v "^\[ *[0-9.]*\]" k'$k'.out >live'$k'.txt &&
@@ -78,6 +79,11 @@ test_expect_success 'udm matches the live 6.1 kernel' '
 test_expect_success 'udm matches the live 6.12 kernel except the documented cases' '
 	fixtures live6.12.txt >ids && echo "$KNOWN_6_12" >want &&
 	n=$(grep -c "^@@case" live6.12.txt) && vm_count "targets (6.12)" $n $((n - $(wc -w <ids))) &&
+	{ test_cmp want ids || { cat fx.txt; false; }; }
+'
+test_expect_success 'udm matches the live 7.2 kernel except the documented cases' '
+	fixtures live7.2.txt >ids && echo "$KNOWN_7_2" >want &&
+	n=$(grep -c "^@@case" live7.2.txt) && vm_count "targets (7.2)" $n $((n - $(wc -w <ids))) &&
 	{ test_cmp want ids || { cat fx.txt; false; }; }
 '
 test_expect_success 'kernel 6.1 agrees with the recorded expectations' '
