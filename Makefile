@@ -43,7 +43,7 @@ LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) -pthread
 TESTLIBS := $(shell pkg-config --libs cmocka)
 DAEMONLIBS := $(shell pkg-config --libs libbpf)
 
-# BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12).
+# BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12, 7.2).
 BPF_CC   ?= clang
 BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -148,7 +148,7 @@ UDM_PC = 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nNam
 check: all
 	B=$(B) tests/run
 
-# the VM tier alone: Debian's 6.1 and 6.12 kernels under QEMU (tests/vm/README.md)
+# the VM tier alone: Debian's 6.1, 6.12 and 7.2 kernels under QEMU (tests/vm/README.md)
 vm-check: all
 	B=$(B) tests/run vm/
 
