@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/enforce.h"
 #include "daemon/enforce_bpf.h"
 #include "daemon/udmd.h"
@@ -83,6 +84,17 @@ void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob
 		*blob = snap;
 }
 
+/* What the backends decided since start, for udm status --daemon: every
+ * fanotify decision; the BPF decisions that reached udmd (every denial the
+ * ring carried, allows only with success_audit). */
+static _Atomic unsigned long long n_denied, n_allowed;
+
+void udmd_enforce_counts(unsigned long long *denied, unsigned long long *allowed)
+{
+	*denied = n_denied;
+	*allowed = n_allowed;
+}
+
 static bool decide_exec(void *arg, const struct enforce_event *ev)
 {
 	struct udmd *d = arg;
@@ -120,6 +132,10 @@ static bool decide_exec(void *arg, const struct enforce_event *ev)
 	bool enforcing = d->ipe ? ipe_store_enforcing(d->ipe) : true;
 	bool success_audit = d->ipe && ipe_store_success_audit(d->ipe);
 	bool allow = dec.action == IPE_ACTION_ALLOW;
+	if (allow)
+		n_allowed++;
+	else
+		n_denied++;
 	if (pol && (!allow || success_audit)) {
 		char comm[32], dev[64], rec[2048];
 		process_comm(ev->pid, comm, sizeof(comm));
@@ -127,7 +143,7 @@ static bool decide_exec(void *arg, const struct enforce_event *ev)
 		struct ipe_audit_subject s = { .pid = ev->pid, .comm = comm, .has_file = true, .path = ev->path,
 					       .has_inode = true, .dev = dev, .ino = ev->st->st_ino };
 		ipe_audit_access(rec, sizeof(rec), &dec, IPE_HOOK_BPRM_CHECK, enforcing, &s);
-		udmd_audit(d, IPE_AUDIT_ACCESS, rec);
+		udmd_audit_access(rec, &dec, IPE_HOOK_BPRM_CHECK, enforcing, ev->path, ev->pid);
 	}
 	if (pol)
 		ipe_policy_put(pol);
@@ -166,7 +182,7 @@ static bool path_from_maps(pid_t pid, __u32 kdev, __u64 ino, char *out, size_t l
 
 static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol)
 {
-	struct udmd *d = arg;
+	(void)arg;
 	struct ipe_compiled c;
 	memset(&c, 0, sizeof(c));
 	unsigned op = ev->op < IPE_COMPILED_OPS ? ev->op : IPE_COMPILED_OPS - 1;
@@ -175,6 +191,10 @@ static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ip
 	c.rule[op] = ev->rule;
 	struct ipe_decision dec;
 	ipe_compiled_decision(pol, &c, op, &dec);
+	if (ev->action == UDM_BPF_DENY)
+		n_denied++;
+	else
+		n_allowed++;
 	if (!pol)   /* a generation from before a restart: its rule text is gone */
 		dec.match = IPE_MATCH_GLOBAL;
 	char comm[sizeof(ev->comm) + 1], sid[sizeof(ev->s_id) + 1], path[PATH_MAX];
@@ -200,7 +220,7 @@ static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ip
 	};
 	char rec[PATH_MAX + 1024];
 	ipe_audit_access(rec, sizeof(rec), &dec, (enum ipe_hook)ev->hook, ev->enforcing, &s);
-	udmd_audit(d, IPE_AUDIT_ACCESS, rec);
+	udmd_audit_access(rec, &dec, ev->hook, ev->enforcing, have_path ? path : NULL, (int)ev->tgid);
 }
 
 static int bpf_start(struct udmd *d, bool *adopted_out, char *err, size_t errlen)

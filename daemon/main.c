@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -35,10 +36,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR] [--trusted-certs PATH]\n"
 		   "            [--require-signatures] [--boot-policy FILE] [--audit-log FILE]\n"
+		   "            [--audit=file,log,journal,kernel]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
 		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
-		   "            [--fanotify-scope=mounts|system] [--foreground]\n");
+		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
+		   "       udmd --help | --version\n");
 }
 
 /* mkdir -p */
@@ -85,7 +88,7 @@ static int parse_id(const char *s, bool group, unsigned *out)
 static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
-	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE };
+	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_SINKS, O_VERSION };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -105,6 +108,8 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		{ "no-dev-links", no_argument, NULL, O_NOLINKS },
 		{ "dev-dir", required_argument, NULL, O_DEVDIR },
 		{ "log", required_argument, NULL, O_LOG },
+		{ "audit", required_argument, NULL, O_SINKS },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
 	const char *rt = getenv("UDM_RUNTIME_DIR");
@@ -133,6 +138,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		case O_REQSIG: cfg->require_signatures = true; break;
 		case O_BOOTPOL: cfg->boot_policy = optarg; break;
 		case O_AUDIT: cfg->audit_log = optarg; break;
+		case O_SINKS: cfg->audit_sinks = optarg; break;
 		case O_ENFORCE: {
 			const char **v = realloc(cfg->enforce_mounts, (cfg->n_enforce_mounts + 1) * sizeof(*v));
 			if (!v)
@@ -204,6 +210,9 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		}
 		case O_HELP:
 			usage(stdout);
+			exit(0);
+		case O_VERSION:
+			printf("udmd %s\n", UDM_LIB_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -300,6 +309,7 @@ static void daemonize(void)
 	setsid();
 }
 
+/* SIGTERM, SIGINT: stop. SIGHUP: reopen the log and audit files (logrotate). */
 static void *signal_thread(void *arg)
 {
 	struct udmd *d = arg;
@@ -309,9 +319,16 @@ static void *signal_thread(void *arg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	int sig;
-	if (sigwait(&set, &sig) == 0) {
+	while (sigwait(&set, &sig) == 0) {
+		if (sig == SIGHUP) {
+			udmd_log_reopen();
+			udmd_audit_reopen();
+			udmd_log("signal %d: log files reopened", sig);
+			continue;
+		}
 		udmd_log("signal %d: shutting down", sig);
 		udmd_request_stop(d);
+		break;
 	}
 	return NULL;
 }
@@ -346,6 +363,7 @@ static void teardown(struct udmd *d)
 	}
 	udmd_fuse_stop(d);
 	udmd_ipe_stop(d);
+	udmd_audit_stop();
 	udmd_loop_free(d);
 	udmd_identity_free(d);
 	if (d->ctx)
@@ -410,6 +428,9 @@ int main(int argc, char **argv)
 	if (udmd_verity_init(d, err, sizeof(err)))
 		goto fail;
 	if (udmd_control_listen(d, err, sizeof(err)))
+		goto fail;
+	/* Every sink is open before the first record (a policy store's). */
+	if (udmd_audit_start(&d->cfg, err, sizeof(err)))
 		goto fail;
 	/* The active policy is back before anything can ask for a decision. */
 	if (udmd_ipe_start(d, err, sizeof(err)))

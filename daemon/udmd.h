@@ -22,6 +22,7 @@ struct udmd_config {
 	bool require_signatures;
 	const char *boot_policy;
 	const char *audit_log;
+	const char *audit_sinks;    /* --audit LIST (audit.c); NULL: file with --audit-log, else log */
 	const char **enforce_mounts;
 	size_t n_enforce_mounts;
 	bool foreground;
@@ -209,16 +210,13 @@ int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
 unsigned udmd_verity_block_size(struct udmd *d, dev_t dev);
 
 /* cmd_policy.c: the IPE store on --state-dir with --trusted-certs, the
- * --boot-policy, the audit sink and the RUNTIME/ipe mount. start: 0 or -errno
- * with err set; stop is safe after a failed start. */
+ * --boot-policy and the RUNTIME/ipe mount. start: 0 or -errno with err set;
+ * stop is safe after a failed start. Audit records: daemon/audit.h. */
 int udmd_ipe_start(struct udmd *d, char *err, size_t errlen);
 void udmd_ipe_stop(struct udmd *d);
-/* One audit record (the text after "audit(...): ") of the given type
- * (IPE_AUDIT_*) as one line of --audit-log (appended, flushed; else standard
- * error). Thread-safe. */
-void udmd_audit(struct udmd *d, int type, const char *record);
-/* The actor of a request for audit records: loginuid and sessionid of pid. */
-void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses);
+/* The subjects of the trusted certificates (--trusted-certs), one
+ * "trusted certificate: SUBJECT" line each (udm status --daemon). */
+void udmd_ipe_trust_status(struct udmd_out *out);
 
 /* fuse_ipe.c: RUNTIME/ipe, the kernel's securityfs ipe/ tree */
 int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errlen);
@@ -239,6 +237,9 @@ void udmd_enforce_stop(struct udmd *d);
 /* The authorised way to end enforcement (udm enforce stop). */
 int udmd_enforce_detach(struct udmd *d, struct udmd_out *out);
 void udmd_enforce_status(struct udmd *d, struct udmd_out *out);
+/* Decisions since start: every fanotify one; of the BPF backend's, those the
+ * audit ring brought (every denial, allows with success_audit). */
+void udmd_enforce_counts(unsigned long long *denied, unsigned long long *allowed);
 /* The active policy or a switch may have changed: recompile the BPF maps. */
 void udmd_enforce_sync(struct udmd *d);
 /* 0, or -EOPNOTSUPP with reason when the backend cannot enforce pol. */
@@ -267,6 +268,8 @@ void udmd_kverity_status(struct udmd *d, struct udmd_out *out);
  * standard error, and syslog when daemonized). setup: 0 or -errno with err set. */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int udmd_log_setup(const struct udmd_config *cfg, char *err, size_t errlen);
+/* SIGHUP: reopen the --log file (logrotate). 0 or -errno (logged; the old one stays). */
+int udmd_log_reopen(void);
 void udmd_log_close(void);
 
 /* main.c: mkdir -p (the last component with mode) */
