@@ -11,6 +11,7 @@
 #include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "lib/ipe/ipe.h"
+#include "udm/target.h"
 
 /* The chooser: every sink udmd knows. A new sink is its own file and a line here. */
 extern const struct audit_sink_ops audit_sink_file, audit_sink_log, audit_sink_journal, audit_sink_kernel;
@@ -105,7 +106,8 @@ static void *async_thread(void *arg)
 		for (size_t i = 0; i < nsinks; i++) {
 			if (!sinks[i].ops->async)
 				continue;
-			int e = sinks[i].ops->write(sinks[i].state, r);
+			/* UDM_FAULT=audit.async[:N]: a record a sink could not take (tests) */
+			int e = udm_fault("audit.async") ? -EIO : sinks[i].ops->write(sinks[i].state, r);
 			/* the counters are read under the lock (status) */
 			pthread_mutex_lock(&lock);
 			if (e)

@@ -457,11 +457,15 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	for (size_t i = 0; i < d->cfg.n_enforce_mounts; i++) {
-		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i]))) {
+		/* a mount that comes later (udmd starts before local-fs) is waited for */
+		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i], true)) < 0 && r != -EEXIST) {
 			snprintf(err, sizeof(err), "--enforce-mount %.900s: %s", d->cfg.enforce_mounts[i],
-				 r == -EPERM ? "refusing to enforce on /" : r == -EINVAL ? "not a mount point" : strerror(-r));
+				 r == -EPERM ? "refusing to enforce on /" : strerror(-r));
 			goto fail;
 		}
+		if (r == 1)
+			udmd_log("--enforce-mount %s: nothing is mounted there yet; the watch waits for its mount",
+				 d->cfg.enforce_mounts[i]);
 	}
 	udmd_watch_restore(d);
 	if (chdir("/") < 0)

@@ -51,6 +51,7 @@ struct ipe_policy;
 struct udmd_ipe_fuse;
 struct udmd_kverity;
 struct udmd_devlinks;
+struct udmd_scope;
 
 struct udmd {
 	struct udmd_config cfg;
@@ -67,7 +68,7 @@ struct udmd {
 	struct enforcer *enforcer;  /* exec enforcement (fanotify), started at the first watch */
 	enum udmd_enforcer_kind enforcer_kind;   /* the backend chosen at start */
 	struct bpf_enforcer *bpf;   /* BPF LSM backend (pinned; survives udmd) */
-	char bpf_scope[16][512];    /* mount-scoped BPF mode: the watched mounts */
+	struct udmd_scope *scope;   /* mount-scoped BPF mode: the watched mounts (enforce_bpf_scope.c) */
 	struct ipe_policy *bpf_synced;   /* what the BPF maps were last compiled from */
 	bool bpf_synced_enf, bpf_synced_sa, bpf_synced_valid;
 	pthread_mutex_t enforce_lock;
@@ -227,11 +228,23 @@ void udmd_fuse_ipe_stop(struct udmd *d);
  * programs load) and bring it up; says which in the log. */
 int udmd_enforce_select(struct udmd *d, char *err, size_t errlen);
 int udmd_enforce_start(struct udmd *d, char *err, size_t errlen);
-int udmd_watch_add(struct udmd *d, const char *path);
+/* A watch on the mount at path. !wait (udm watch add): path must be a mount
+ * point now, else -EINVAL (-ENOENT, ...). wait (--enforce-mount, restored
+ * watches): returns 1 when nothing is mounted there yet; the watch is then
+ * listed inactive and becomes active when a filesystem is mounted there.
+ * -EEXIST if watched and active, -EPERM for the filesystem of /. */
+int udmd_watch_add(struct udmd *d, const char *path, bool wait);
 int udmd_watch_remove(struct udmd *d, const char *path);
 char *udmd_watch_list(struct udmd *d);      /* caller frees */
 /* cmd_watch.c: the watches `udm watch add` made before a restart, back */
 void udmd_watch_restore(struct udmd *d);
+/* enforce_bpf_scope.c: the BPF backend's watches (mount-scoped mode), as
+ * udmd_watch_add/remove/list; called with enforce_lock held, but stop. */
+int udmd_scope_add(struct udmd *d, const char *path, bool wait);
+int udmd_scope_remove(struct udmd *d, const char *path);
+char *udmd_scope_list(struct udmd *d);
+void udmd_scope_clear(struct udmd *d);      /* udm enforce stop: every watch forgotten */
+void udmd_scope_stop(struct udmd *d);       /* without enforce_lock: the thread ends, all freed */
 /* udmd is going away: fanotify stops (fails open), BPF stays pinned. */
 void udmd_enforce_stop(struct udmd *d);
 /* The authorised way to end enforcement (udm enforce stop). */
