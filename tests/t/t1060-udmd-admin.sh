@@ -122,4 +122,60 @@ test_expect_success JOURNALD 'the journal sink: structured fields journalctl can
 	udm status --daemon | grep -q "^audit: journal: [1-9][0-9]* records, 0 dropped"
 '
 
+# A stand-in for systemd-journald in a private mount namespace (a tmpfs on
+# /run there): each datagram on /run/systemd/journal/socket, as the journal
+# protocol sends it (FIELD=value lines; a value with a newline as FIELD,
+# 64-bit length, bytes), decoded to FIELD=value lines, one entry per
+# paragraph, in $W/journal.
+cat >"$W/fake-journald.py" <<'PY'
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+os.makedirs("/run/systemd/journal", exist_ok=True)
+s.bind("/run/systemd/journal/socket")
+open(sys.argv[2], "w").write(str(os.getpid()))
+with open(sys.argv[1], "a") as out:
+    while True:
+        d = s.recv(1 << 20)
+        i, fields = 0, []
+        while i < len(d):
+            nl = d.index(b"\n", i)
+            line = d[i:nl]
+            if b"=" in line:
+                fields.append(line.decode(errors="replace")); i = nl + 1
+            else:
+                n = struct.unpack("<Q", d[nl + 1:nl + 9])[0]
+                v = d[nl + 9:nl + 9 + n]
+                fields.append(line.decode() + "=" + v.decode(errors="replace").replace("\n", "\\n"))
+                i = nl + 9 + n + 1
+        out.write("\n".join(fields) + "\n\n"); out.flush()
+PY
+
+test_expect_success 'the journal sink: fields as journald receives them (a stand-in on a private /run)' '
+	udm shutdown &&
+	unshare -m --propagation slave sh -c "mount -t tmpfs none /run &&
+		{ python3 \"$W/fake-journald.py\" \"$W/journal\" \"$W/fj.pid\" & } &&
+		for i in \$(seq 50); do test -S /run/systemd/journal/socket && break; sleep 0.1; done &&
+		exec \"$UDMD\" --runtime-dir \"$UDM_RT\" --state-dir \"$UDM_STATE\" --boot-policy \"$W/boot.pol\" \
+			--audit=journal,file --audit-log \"$W/audit3.log\"" 2>>"$UDMD_LOG" &&
+	test_when_finished "kill \$(cat \"$W/fj.pid\") 2>/dev/null; true" &&
+	udm watch list | grep -qx "$W/m" && test "$(exec_rc "$W/m/prog")" = 126 &&
+	for i in $(seq 50); do grep -q "^UDM_DECISION=deny" "$W/journal" 2>/dev/null && break; sleep 0.1; done &&
+	rec=$(grep "path=\"$W/m/prog\"" "$W/audit3.log" | tail -n 1 | sed "s/^[^)]*): //") &&
+	grep -qxF "MESSAGE=$rec" "$W/journal" &&
+	grep -qx "UDM_DECISION=deny" "$W/journal" && grep -qx "UDM_ENFORCING=1" "$W/journal" &&
+	grep -qx "UDM_OP=EXECUTE" "$W/journal" && grep -qx "UDM_HOOK=BPRM_CHECK" "$W/journal" &&
+	grep -qx "UDM_PATH=$W/m/prog" "$W/journal" && grep -qx "UDM_RULE=DEFAULT op=EXECUTE action=DENY" "$W/journal" &&
+	grep -qx "UDM_AUDIT_TYPE=1420" "$W/journal" && grep -qx "PRIORITY=5" "$W/journal" &&
+	grep -qx "SYSLOG_IDENTIFIER=udmd" "$W/journal" &&
+	udm status --daemon >out && grep -q "^audit: journal: [1-9][0-9]* records, 0 dropped" out
+'
+
+test_expect_success 'the journal sink: what journald does not take is counted as dropped, never waited for' '
+	kill "$(cat "$W/fj.pid")" && sleep 0.2 &&
+	test "$(exec_rc "$W/m/prog")" = 126 &&
+	for i in $(seq 50); do udm status --daemon | grep -q "^audit: journal: .* [1-9][0-9]* dropped" && break; sleep 0.1; done &&
+	udm status --daemon | grep -q "^audit: journal: .* [1-9][0-9]* dropped" &&
+	grep -q "path=\"$W/m/prog\"" "$W/audit3.log"
+'
+
 test_done
