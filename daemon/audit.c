@@ -217,7 +217,10 @@ static void submit(struct udmd_audit_rec *r)
 		else
 			sinks[i].written++;
 	}
-	if (any_async) {
+	/* the empty 1404 record that follows an enforce change (the kernel's
+	 * quirk, kept byte for byte in the file) says nothing to a journal or to
+	 * the kernel's audit log */
+	if (any_async && r->text[0]) {
 		struct udmd_audit_rec *c = q_len < QUEUE_MAX ? rec_copy(r) : NULL;
 		if (c) {
 			queue[(q_head + q_len) % QUEUE_MAX] = c;

@@ -41,4 +41,4 @@ udm enforce stop >/dev/null 2>&1
 udm shutdown >/dev/null 2>&1
 echo "--- udmd"; cat $W/udmd.err 2>/dev/null
 echo "--- audit"; cat $W/audit
-echo "--- dmesg"; dmesg | grep -E "type=(1107|2310|2312|2313) " | sed 's/^\[[^]]*\] *//'
+echo "--- dmesg"; dmesg | grep -E "type=(1107|2310|2312|2313) " | sed 's/^.*audit: type=/type=/'

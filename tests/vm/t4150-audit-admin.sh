@@ -40,7 +40,8 @@ test_expect_success '6.12: the denial in the kernel audit log: USER_AVC with IPE
 '
 test_expect_success '6.12: enforce changes as USER_MAC_STATUS' '
 	grep "^type=2313 audit(" "$OUT" | grep -q "msg=.enforcing=0 old_enforcing=1 " &&
-	grep "^type=2313 audit(" "$OUT" | grep -q "msg=.enforcing=1 old_enforcing=0 "
+	grep "^type=2313 audit(" "$OUT" | grep -q "msg=.enforcing=1 old_enforcing=0 " &&
+	! grep "^type=2313 audit(" "$OUT" | grep -q "msg=..$"
 '
 test_expect_success '6.12: udm status --daemon shows the sinks, their counts and the decisions' '
 	result status | grep -q "audit: kernel (kernel: enabled 1, auditd pid 0, lost [0-9]*, backlog [0-9]*): [1-9][0-9]* records, 0 dropped" &&
