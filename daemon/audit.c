@@ -234,15 +234,17 @@ static void submit(struct udmd_audit_rec *r)
 	pthread_mutex_unlock(&lock);
 }
 
-void udmd_audit(int type, const char *text)
+void udmd_audit(struct udmd *d, int type, const char *text)
 {
+	(void)d;
 	struct udmd_audit_rec r = { .type = type, .text = text, .enforcing = -1 };
 	submit(&r);
 }
 
-void udmd_audit_access(const char *text, const struct ipe_decision *dec, int hook, bool enforcing,
+void udmd_audit_access(struct udmd *d, const char *text, const struct ipe_decision *dec, int hook, bool enforcing,
 		       const char *path, int pid)
 {
+	(void)d;
 	/* rule="DEFAULT action=DENY" as in the record; the field holds what is quoted */
 	char rule[2048];
 	ipe_decision_format(dec, rule, sizeof(rule));

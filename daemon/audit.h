@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+struct udmd;
 struct udmd_config;
 struct udmd_out;
 struct ipe_decision;
@@ -53,16 +54,24 @@ struct audit_sink_ops {
 	void (*close)(void *state);
 };
 
+/* udm's own records besides IPE's: its self-protection's refusals (as a
+ * user-space MAC's AUDIT_USER_AVC) and control requests that weaken
+ * enforcement, adoptions and handovers (AUDIT_USER_MAC_CONFIG_CHANGE).
+ * docs/enforcement.md. The kernel sink sends them with these types as they are. */
+#define UDMD_AUDIT_PROTECT 1107
+#define UDMD_AUDIT_CONTROL 2312
+
 /* Open the sinks of cfg->audit_sinks (default: "file" with --audit-log,
  * else "log"). 0, or -errno with err set. */
 int udmd_audit_start(const struct udmd_config *cfg, char *err, size_t errlen);
 /* Writes what is queued, closes every sink. */
 void udmd_audit_stop(void);
-/* One record with no structured fields (policy load, activation, enforce). */
-void udmd_audit(int type, const char *text);
+/* One record with no structured fields (policy load, activation, enforce).
+ * d: the daemon (every sink is process-wide today). Thread-safe. */
+void udmd_audit(struct udmd *d, int type, const char *text);
 /* One access record (IPE_AUDIT_ACCESS) with its decision's fields. */
-void udmd_audit_access(const char *text, const struct ipe_decision *dec, int hook, bool enforcing,
-		       const char *path, int pid);
+void udmd_audit_access(struct udmd *d, const char *text, const struct ipe_decision *dec, int hook,
+		       bool enforcing, const char *path, int pid);
 /* SIGHUP: each sink reopens its file. */
 void udmd_audit_reopen(void);
 /* The actor of a request for audit records: loginuid and sessionid of pid. */

@@ -50,6 +50,10 @@ static int kernel_open(const struct udmd_config *cfg, void **state, char *err, s
 
 static int user_type(int ipe_type)
 {
+	/* udm's own records already have a user message type */
+	if ((ipe_type >= AUDIT_FIRST_USER_MSG && ipe_type <= AUDIT_LAST_USER_MSG) ||
+	    (ipe_type >= AUDIT_FIRST_USER_MSG2 && ipe_type <= AUDIT_LAST_USER_MSG2))
+		return ipe_type;
 	switch (ipe_type) {
 	case IPE_AUDIT_ACCESS: return AUDIT_USER_AVC;
 	case IPE_AUDIT_POLICY_LOAD: return AUDIT_USER_MAC_POLICY_LOAD;
