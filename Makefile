@@ -72,7 +72,8 @@ FUZZ_BINS   := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 all: $(B)/libudm.a $(B)/libudm.so $(B)/udm $(B)/udmd tests bench
 
 # helpers the VM tests (tests/vm/) copy into the guest
-VM_HELPERS := $(B)/tests/vm/udm-probe $(B)/tests/vm/udm-probe-static $(B)/tests/vm/libprobe.so
+VM_HELPERS := $(B)/tests/vm/udm-probe $(B)/tests/vm/udm-probe-static $(B)/tests/vm/libprobe.so \
+              $(B)/tests/vm/udm-attack $(B)/tests/vm/libsteal.so
 
 tests: $(TEST_BINS) $(VM_HELPERS)
 bench: $(BENCH_BINS)
@@ -125,7 +126,11 @@ $(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -DUDM_PROBE_STATIC -static -o $@ $<
 
-$(B)/tests/vm/libprobe.so: tests/vm/libprobe.c
+$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c
+	@mkdir -p $(dir $@)
+	$(CC) $(VMCFLAGS) -o $@ $<
+
+$(B)/tests/vm/%.so: tests/vm/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -shared -o $@ $<
 

@@ -393,7 +393,7 @@ static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 	}
 	for (int i = 0; flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
 		if (errno != EWOULDBLOCK || !d->cfg.takeover || i == 100) {
-			snprintf(err, errlen, "%.900s: in use by another udmd", d->cfg.state_dir);
+			snprintf(err, errlen, "%.900s: another udmd is running (it holds this state folder)", d->cfg.state_dir);
 			return -1;
 		}
 		usleep(100 * 1000);
