@@ -199,6 +199,7 @@ install: progs
 	done
 	install -m644 daemon/udm.rules $(DESTDIR)$(UDEVRULESDIR)/60-udm.rules
 	[ -e $(DESTDIR)$(SYSCONFDIR)/default/udm ] || install -m644 daemon/udm.default $(DESTDIR)$(SYSCONFDIR)/default/udm
+	[ -e $(DESTDIR)$(SYSCONFDIR)/udm/veritytab ] || install -m644 daemon/udm.veritytab $(DESTDIR)$(SYSCONFDIR)/udm/veritytab
 	for m in $(MAN_PAGES); do \
 		install -m644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
 	done
