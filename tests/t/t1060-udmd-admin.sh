@@ -5,7 +5,7 @@
 # log files (logrotate) instead of stopping udmd, udm status --daemon shows
 # the decision counts, the audit sinks and the trusted certificates, and
 # the audit sinks (--audit): file and log on the host, the journal where
-# systemd-journald runs (the kernel's audit log: tests/vm/t4150).
+# systemd-journald runs (the kernel's audit log: tests/vm/t4160).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Guest side of t4150-audit-admin.sh (runs under bash): udmd --enforcer=bpf in mount-scoped mode
+# Guest side of t4160-audit-admin.sh (runs under bash): udmd --enforcer=bpf in mount-scoped mode
 # with an --enforce-mount whose mount comes after udmd, audit records to the file and to the kernel's
 # audit log (no auditd here: the kernel prints them), a restart whose persisted watch waits for its
 # mount, and a record the kernel sink could not take (UDM_FAULT=audit.async). One line per case:
