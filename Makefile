@@ -142,16 +142,16 @@ $(B)/tests/%: tests/%.c $(TLIB_OBJS) $(LIB_OBJS)
 # The guest's helper programs run inside the VM, which has no sanitizer runtime:
 # they are built without the sanitizer flags in every build.
 VMCFLAGS = $(filter-out $(SANFLAGS),$(CFLAGS))
-$(B)/tests/vm/udm-probe: tests/vm/udm-probe.c
+$(B)/tests/vm/udm-probe: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -o $@ $< -ldl
 
 # static: runs where a policy denies the initramfs's loader and libc (t3210)
-$(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c
+$(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -DUDM_PROBE_STATIC -static -o $@ $<
 
-$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c
+$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -o $@ $<
 
