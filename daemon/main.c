@@ -432,8 +432,7 @@ static void teardown(struct udmd *d)
 	d->lock_fd = -1;
 }
 
-/* One udmd per state folder, for its whole life (a successor waits for its
- * predecessor to be gone). */
+/* One udmd per state folder, for its whole life. */
 static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 {
 	d->lock_fd = open(d->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -441,8 +440,10 @@ static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%.900s: %s", d->cfg.state_dir, strerror(errno));
 		return -1;
 	}
+	/* a killed udmd holds it until its last thread is gone (its leader can be a
+	 * zombie before that): wait a little, longer for a predecessor handing over */
 	for (int i = 0; flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (errno != EWOULDBLOCK || !d->cfg.takeover || i == 100) {
+		if (errno != EWOULDBLOCK || i == (d->cfg.takeover ? 100 : 30)) {
 			snprintf(err, errlen, "%.900s: another udmd is running (it holds this state folder)", d->cfg.state_dir);
 			return -1;
 		}
