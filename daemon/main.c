@@ -4,6 +4,7 @@
  * when daemonizing, to systemd through $NOTIFY_SOCKET), serves until
  * `udm shutdown` or SIGTERM, then tears everything down: loop devices it
  * attached, devices, the FUSE mount, the socket. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -21,6 +22,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -34,13 +36,15 @@ static void library_log(void *arg, int priority, const char *line)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR] [--trusted-certs PATH]\n"
-		   "            [--require-signatures] [--boot-policy FILE] [--audit-log FILE]\n"
+	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR]\n"
+		   "            [--trusted-certs PATH | --trusted-certs-dir DIR] [--require-signatures]\n"
+		   "            [--boot-policy FILE] [--audit-log FILE] [--audit=file,log,journal,kernel]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
 		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
 		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
-		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n");
+		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n"
+		   "       udmd --help | --version\n");
 }
 
 /* mkdir -p */
@@ -84,14 +88,36 @@ static int parse_id(const char *s, bool group, unsigned *out)
 	return -EINVAL;
 }
 
+/* --trusted-certs-dir DIR: DIR when it holds a *.pem file (loaded as
+ * --trusted-certs DIR, which reads only those), NULL when it is missing or
+ * has none: the packaged unit names /etc/udm/certs, empty until the
+ * administrator adds a certificate, and an empty set trusts nobody. */
+static const char *udmd_certs_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return NULL;
+	while (!found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		found = e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".pem") == 0;
+	}
+	closedir(d);
+	return found ? dir : NULL;
+}
+
 static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
-	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_ADOPT, O_LOCK, O_TAKEOVER };
+	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_CERTSDIR, O_ADOPT, O_LOCK, O_TAKEOVER,
+	       O_SINKS, O_VERSION };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "trusted-certs", required_argument, NULL, O_CERTS },
+		{ "trusted-certs-dir", required_argument, NULL, O_CERTSDIR },
 		{ "require-signatures", no_argument, NULL, O_REQSIG },
 		{ "boot-policy", required_argument, NULL, O_BOOTPOL },
 		{ "audit-log", required_argument, NULL, O_AUDIT },
@@ -110,6 +136,8 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		{ "adopt", required_argument, NULL, O_ADOPT },
 		{ "lock", no_argument, NULL, O_LOCK },
 		{ "takeover", no_argument, NULL, O_TAKEOVER },
+		{ "audit", required_argument, NULL, O_SINKS },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
 	const char *rt = getenv("UDM_RUNTIME_DIR");
@@ -120,6 +148,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 	 * dir): a udmd on a private runtime dir (tests, a user's) never puts
 	 * anything in the system's /dev/mapper unless asked to. */
 	int links = -1;
+	const char *certs_dir = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		unsigned id;
@@ -135,9 +164,11 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 			snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", optarg);
 			break;
 		case O_CERTS: cfg->trusted_certs = optarg; break;
+		case O_CERTSDIR: certs_dir = optarg; break;
 		case O_REQSIG: cfg->require_signatures = true; break;
 		case O_BOOTPOL: cfg->boot_policy = optarg; break;
 		case O_AUDIT: cfg->audit_log = optarg; break;
+		case O_SINKS: cfg->audit_sinks = optarg; break;
 		case O_ENFORCE: {
 			const char **v = realloc(cfg->enforce_mounts, (cfg->n_enforce_mounts + 1) * sizeof(*v));
 			if (!v)
@@ -220,6 +251,9 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		case O_HELP:
 			usage(stdout);
 			exit(0);
+		case O_VERSION:
+			printf("udmd %s\n", UDM_LIB_VERSION);
+			exit(0);
 		default:
 			usage(stderr);
 			return -1;
@@ -230,6 +264,13 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		usage(stderr);
 		return -1;
 	}
+	if (certs_dir && cfg->trusted_certs) {
+		fprintf(stderr, "udmd: --trusted-certs and --trusted-certs-dir: give one of them\n");
+		return -1;
+	}
+	if (certs_dir && !(cfg->trusted_certs = udmd_certs_dir(certs_dir)))
+		fprintf(stderr, "udmd: --trusted-certs-dir %s: no *.pem certificate: no signature is trusted\n",
+			certs_dir);
 	cfg->dev_links = links >= 0 ? links : geteuid() == 0 && strcmp(cfg->runtime_dir, "/run/udm") == 0;
 	return 0;
 }
@@ -315,6 +356,7 @@ static void daemonize(void)
 	setsid();
 }
 
+/* SIGTERM, SIGINT: stop. SIGHUP: reopen the log and audit files (logrotate). */
 static void *signal_thread(void *arg)
 {
 	struct udmd *d = arg;
@@ -324,9 +366,16 @@ static void *signal_thread(void *arg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	int sig;
-	if (sigwait(&set, &sig) == 0) {
+	while (sigwait(&set, &sig) == 0) {
+		if (sig == SIGHUP) {
+			udmd_log_reopen();
+			udmd_audit_reopen();
+			udmd_log("signal %d: log files reopened", sig);
+			continue;
+		}
 		udmd_log("signal %d: shutting down", sig);
 		udmd_request_stop(d);
+		break;
 	}
 	return NULL;
 }
@@ -366,6 +415,7 @@ static void teardown(struct udmd *d)
 	udmd_enforce_stop(d);
 	udmd_fuse_stop(d);
 	udmd_ipe_stop(d);
+	udmd_audit_stop();
 	udmd_loop_free(d);
 	udmd_identity_free(d);
 	if (d->ctx)
@@ -382,8 +432,7 @@ static void teardown(struct udmd *d)
 	d->lock_fd = -1;
 }
 
-/* One udmd per state folder, for its whole life (a successor waits for its
- * predecessor to be gone). */
+/* One udmd per state folder, for its whole life. */
 static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 {
 	d->lock_fd = open(d->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -391,9 +440,11 @@ static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%.900s: %s", d->cfg.state_dir, strerror(errno));
 		return -1;
 	}
+	/* a killed udmd holds it until its last thread is gone (its leader can be a
+	 * zombie before that): wait a little, longer for a predecessor handing over */
 	for (int i = 0; flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (errno != EWOULDBLOCK || !d->cfg.takeover || i == 100) {
-			snprintf(err, errlen, "%.900s: in use by another udmd", d->cfg.state_dir);
+		if (errno != EWOULDBLOCK || i == (d->cfg.takeover ? 100 : 30)) {
+			snprintf(err, errlen, "%.900s: another udmd is running (it holds this state folder)", d->cfg.state_dir);
 			return -1;
 		}
 		usleep(100 * 1000);
@@ -459,6 +510,9 @@ int main(int argc, char **argv)
 		goto fail;
 	if (udmd_control_listen(d, err, sizeof(err)))
 		goto fail;
+	/* Every sink is open before the first record (a policy store's). */
+	if (udmd_audit_start(&d->cfg, err, sizeof(err)))
+		goto fail;
 	/* The active policy is back before anything can ask for a decision. */
 	if (udmd_ipe_start(d, err, sizeof(err)))
 		goto fail;
@@ -484,11 +538,15 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	for (size_t i = 0; i < d->cfg.n_enforce_mounts; i++) {
-		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i]))) {
+		/* a mount that comes later (udmd starts before local-fs) is waited for */
+		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i], true)) < 0 && r != -EEXIST) {
 			snprintf(err, sizeof(err), "--enforce-mount %.900s: %s", d->cfg.enforce_mounts[i],
-				 r == -EPERM ? "refusing to enforce on /" : r == -EINVAL ? "not a mount point" : strerror(-r));
+				 r == -EPERM ? "refusing to enforce on /" : strerror(-r));
 			goto fail;
 		}
+		if (r == 1)
+			udmd_log("--enforce-mount %s: nothing is mounted there yet; the watch waits for its mount",
+				 d->cfg.enforce_mounts[i]);
 	}
 	udmd_watch_restore(d);
 	if (chdir("/") < 0)

@@ -81,7 +81,10 @@ int udm_trust_load(const char *path, struct udm_trust **out, char *reason, size_
 			char full[4096];
 			struct stat fs;
 			snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
-			if (rc >= 0 && ents[i]->d_name[0] != '.' && stat(full, &fs) == 0 &&
+			size_t nl = strlen(ents[i]->d_name);
+			/* only *.pem: leftovers such as x.pem.dpkg-old, a README, are not certificates */
+			if (rc >= 0 && ents[i]->d_name[0] != '.' && nl > 4 &&
+			    strcmp(ents[i]->d_name + nl - 4, ".pem") == 0 && stat(full, &fs) == 0 &&
 			    S_ISREG(fs.st_mode)) {
 				rc = add_pem_file(t, full, reason, rsize);
 				n += rc > 0 ? rc : 0;
@@ -130,6 +133,19 @@ static void subject_of(X509 *x, char *buf, size_t size)
 	if (n > 0)
 		snprintf(buf, size, "%.*s", (int)n, p);
 	BIO_free(b);
+}
+
+size_t udm_trust_count(const struct udm_trust *t)
+{
+	return t ? (size_t)sk_X509_num(t->certs) : 0;
+}
+
+int udm_trust_subject(const struct udm_trust *t, size_t i, char *buf, size_t size)
+{
+	if (!t || i >= (size_t)sk_X509_num(t->certs))
+		return -ENOENT;
+	subject_of(sk_X509_value(t->certs, (int)i), buf, size);
+	return 0;
 }
 
 int udm_pkcs7_verify(const uint8_t *data, size_t len, const uint8_t *detached, size_t dlen,
