@@ -26,12 +26,16 @@ struct udmd_identity {
 	void *observer_arg;
 };
 
+static dev_t export_of(void *arg, dev_t blockdev);
+
 int udmd_identity_init(struct udmd *d)
 {
 	d->identity = calloc(1, sizeof(*d->identity));
 	if (!d->identity)
 		return -ENOMEM;
 	pthread_rwlock_init(&d->identity->lock, NULL);
+	/* the core asks which block devices are our exports (table stacking) */
+	udm_ctx_set_export_callback(d->ctx, export_of, d);
 	return 0;
 }
 
@@ -152,6 +156,18 @@ int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
 		return -ENODEV;
 	*out = b;
 	return 0;
+}
+
+/* For the core (udm_ctx_set_export_callback): the udm device a loop device
+ * udmd attached still serves, whole (offset and size limit 0), else 0. */
+static dev_t export_of(void *arg, dev_t blockdev)
+{
+	struct udmd *d = arg;
+	struct udmd_binding b;
+	uint64_t limit;
+	if (udmd_binding_lookup(d, blockdev, &b) || sysfs_u64(blockdev, "loop/sizelimit", &limit) || limit)
+		return 0;
+	return b.udm;
 }
 
 int udmd_binding_of_udm(struct udmd *d, dev_t udm, struct udmd_binding *out)
