@@ -13,7 +13,7 @@
 #include <linux/fsverity.h>
 #include "util/hex.h"
 #include "cli/cli.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/udm.h"
 #include "util/proto.h"
 

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include "util/hex.h"
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 /* One daemon per process: the sink and the trust set live here. */
 static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 #define MAX_WRITE (1u << 20)
 #define CAP_MAC_ADMIN_BIT 33
