@@ -8,7 +8,7 @@
 # (docs/enforcement.md, "udm against the kernel's IPE"): pid (other processes), the verified volume's
 # dev= (udm's loop device vs the kernel's dm device, both named by their superblock's s_id) and a memfd's
 # ino= (a new tmpfs inode each run).
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 OUT=$W/out

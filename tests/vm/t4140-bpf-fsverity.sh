@@ -4,7 +4,7 @@
 # kernel's bpf_get_fsverity_digest kfunc, so a policy that allows one digest runs that file (exec
 # and mmap PROT_EXEC) and refuses another fs-verity file and a plain one; fsverity_signature has no
 # kfunc and is refused naming its line. On 6.1 (no kfunc) a policy with fsverity_digest is refused.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 command -v fsverity >/dev/null || test_skip_all "no fsverity on the host (the guest gets the host's)"
 W=$T_TMP/w
