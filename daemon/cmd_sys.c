@@ -87,9 +87,9 @@ static int cmd_shutdown(struct udmd *d, const struct udmd_req *req, struct udmd_
 }
 
 static const struct udmd_cmd sys_cmds[] = {
-	{ UDM_CMD_PING, "ping", 0, 0, false, cmd_ping },
-	{ UDM_CMD_SHUTDOWN, "shutdown", 0, 0, true, cmd_shutdown },
-	{ UDM_CMD_DAEMON_STATUS, "status --daemon", 0, 0, false, cmd_daemon_status },
+	{ .id = UDM_CMD_PING, .name = "ping", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_ping },
+	{ .id = UDM_CMD_SHUTDOWN, .name = "shutdown", .min_args = 0, .max_args = 0, .mutating = true, .fn = cmd_shutdown, .weakens = udmd_weakens_if_enforcing, .hold = true },
+	{ .id = UDM_CMD_DAEMON_STATUS, .name = "status --daemon", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_daemon_status },
 	{ 0 }
 };
 UDMD_COMMANDS(sys_cmds);

@@ -433,9 +433,9 @@ static int cmd_status(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 }
 
 static const struct udmd_cmd verity_cmds[] = {
-	{ UDM_CMD_VERITY_OPEN, "verity_open", 5, 6, true, cmd_open },
-	{ UDM_CMD_VERITY_CLOSE, "verity_close", 1, 1, true, cmd_close },
-	{ UDM_CMD_VERITY_STATUS, "verity_status", 1, 1, false, cmd_status },
+	{ .id = UDM_CMD_VERITY_OPEN, .name = "verity_open", .min_args = 5, .max_args = 6, .mutating = true, .fn = cmd_open },
+	{ .id = UDM_CMD_VERITY_CLOSE, .name = "verity_close", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_close },
+	{ .id = UDM_CMD_VERITY_STATUS, .name = "verity_status", .min_args = 1, .max_args = 1, .mutating = false, .fn = cmd_status },
 	{ 0 },
 };
 UDMD_COMMANDS(verity_cmds);

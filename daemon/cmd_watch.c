@@ -166,11 +166,11 @@ static int cmd_enforce_stop(struct udmd *d, const struct udmd_req *req, struct u
 }
 
 static const struct udmd_cmd watch_cmds[] = {
-	{ UDM_CMD_WATCH_ADD, "watch add", 1, 1, true, cmd_watch_add },
-	{ UDM_CMD_WATCH_REMOVE, "watch remove", 1, 1, true, cmd_watch_remove },
-	{ UDM_CMD_WATCH_LIST, "watch list", 0, 0, false, cmd_watch_list },
-	{ UDM_CMD_ENFORCE_STATUS, "enforce status", 0, 0, false, cmd_enforce_status },
-	{ UDM_CMD_ENFORCE_STOP, "enforce stop", 0, 0, true, cmd_enforce_stop },
+	{ .id = UDM_CMD_WATCH_ADD, .name = "watch add", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_watch_add },
+	{ .id = UDM_CMD_WATCH_REMOVE, .name = "watch remove", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_watch_remove, .weakens = udmd_weakens_always },
+	{ .id = UDM_CMD_WATCH_LIST, .name = "watch list", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_watch_list },
+	{ .id = UDM_CMD_ENFORCE_STATUS, .name = "enforce status", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_enforce_status },
+	{ .id = UDM_CMD_ENFORCE_STOP, .name = "enforce stop", .min_args = 0, .max_args = 0, .mutating = true, .fn = cmd_enforce_stop, .weakens = udmd_weakens_always },
 	{ 0 }
 };
 UDMD_COMMANDS(watch_cmds);

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "daemon/udmd.h"
+#include "daemon/peer.h"
 
 #define MAX_CONNECTIONS 128
 #define IDLE_TIMEOUT_S 60
@@ -86,6 +87,37 @@ static bool privileged(const struct udmd *d, const struct ucred *cr)
 	return false;
 }
 
+bool udmd_weakens_always(struct udmd *d, const struct udmd_req *req)
+{
+	(void)d;
+	(void)req;
+	return true;
+}
+
+bool udmd_weakens_if_enforcing(struct udmd *d, const struct udmd_req *req)
+{
+	(void)req;
+	return udmd_enforcing(d);
+}
+
+/* A request that weakens enforcement: CAP_MAC_ADMIN, as the kernel's IPE asks
+ * of its securityfs writers, and a record either way (pid, uid, capabilities). */
+static int mac_admin_gate(struct conn *c, const struct udmd_cmd *cmd, const struct udmd_req *req)
+{
+	struct udmd_peer p;
+	int r = udmd_peer_read(c->fd, c->cred.pid, &p);
+	bool ok = r == 0 && udmd_peer_mac_admin(&p);
+	uint32_t auid, ses;
+	udmd_audit_ids(req->pid, &auid, &ses);
+	char rec[512];
+	snprintf(rec, sizeof(rec),
+		 "lsm=udm op=control request=\"%s\" pid=%ld uid=%u auid=%u ses=%u cap_effective=%016llx res=%d",
+		 cmd->name, (long)c->cred.pid, (unsigned)c->cred.uid, auid, ses,
+		 (unsigned long long)p.cap_eff, ok);
+	udmd_audit(c->d, UDMD_AUDIT_CONTROL, rec);
+	return ok ? 0 : -EPERM;
+}
+
 static void reply_text(int fd, uint16_t cmd, int status, const char *text)
 {
 	udm_proto_send(fd, cmd, status, text, text ? strlen(text) : 0);
@@ -122,6 +154,10 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 		.cmd = h->cmd, .flags = (uint32_t)h->status, .argc = argc, .argv = argv,
 		.uid = c->cred.uid, .gid = c->cred.gid, .pid = c->cred.pid, .conn_fd = c->fd,
 	};
+	if (cmd->weakens && cmd->weakens(c->d, &req) && mac_admin_gate(c, cmd, &req)) {
+		reply_text(c->fd, h->cmd, -EPERM, "this weakens enforcement: CAP_MAC_ADMIN is required");
+		return;
+	}
 	struct udmd_out out = { 0 };
 	/* device links (devlinks.c) follow what the command makes live or removes */
 	r = udmd_devlinks_before(c->d, &req, &out);
@@ -137,7 +173,7 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 	}
 	udm_proto_send(c->fd, h->cmd, r, out.buf, out.len);
 	free(out.buf);
-	if (h->cmd == UDM_CMD_SHUTDOWN && r == 0)
+	if (cmd->hold && r == 0)
 		*hold = true;
 }
 

@@ -164,9 +164,46 @@ static bool path_from_maps(pid_t pid, __u32 kdev, __u64 ino, char *out, size_t l
 	return found;
 }
 
+/* What a PROTECT event refused, by the hook that refused it. */
+static const char *protect_what(__u32 what)
+{
+	static const char *const names[] = {
+		[UDM_BPF_PROT_LOOP_IOCTL] = "file_ioctl", [UDM_BPF_PROT_LOOP_IOCTL_COMPAT] = "file_ioctl_compat",
+		[UDM_BPF_PROT_BPF_MAP] = "bpf_map", [UDM_BPF_PROT_BPF_PROG] = "bpf_prog",
+		[UDM_BPF_PROT_LINK] = "bpf_link", [UDM_BPF_PROT_PIN_LOOKUP] = "pin_lookup",
+		[UDM_BPF_PROT_PIN_UNLINK] = "pin_unlink", [UDM_BPF_PROT_PIN_RENAME] = "pin_rename",
+		[UDM_BPF_PROT_UMOUNT] = "sb_umount", [UDM_BPF_PROT_REMOUNT] = "sb_remount",
+		[UDM_BPF_PROT_MOUNT] = "sb_mount", [UDM_BPF_PROT_MOVE_MOUNT] = "move_mount",
+		[UDM_BPF_PROT_PTRACE] = "ptrace", [UDM_BPF_PROT_TRACEME] = "ptrace_traceme",
+		[UDM_BPF_PROT_PRCTL] = "prctl", [UDM_BPF_PROT_ADOPT] = "adopt",
+	};
+	return what < sizeof(names) / sizeof(names[0]) && names[what] ? names[what] : "unknown";
+}
+
+/* udm's own records of its self-protection (docs/enforcement.md
+ * "Self-protection"): AUDIT_USER_AVC, as a user-space MAC's denial. */
+static void bpf_audit_protect(struct udmd *d, const struct udm_bpf_event *ev)
+{
+	char comm[sizeof(ev->comm) + 1], rec[512];
+	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev->comm);
+	if (ev->kind == UDM_BPF_EV_ADOPT) {
+		snprintf(rec, sizeof(rec), "lsm=udm op=adopt hook=%s pid=%u comm=\"%s\" res=1",
+			 protect_what(ev->hook), ev->tgid, comm);
+		udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
+		return;
+	}
+	snprintf(rec, sizeof(rec), "lsm=udm op=protect hook=%s detail=0x%x pid=%u comm=\"%s\" dev=%u:%u action=DENY",
+		 protect_what(ev->hook), ev->rule, ev->tgid, comm, ev->dev >> 20, ev->dev & 0xfffff);
+	udmd_audit(d, UDMD_AUDIT_PROTECT, rec);
+}
+
 static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol)
 {
 	struct udmd *d = arg;
+	if (ev->kind != UDM_BPF_EV_ACCESS) {
+		bpf_audit_protect(d, ev);
+		return;
+	}
 	struct ipe_compiled c;
 	memset(&c, 0, sizeof(c));
 	unsigned op = ev->op < IPE_COMPILED_OPS ? ev->op : IPE_COMPILED_OPS - 1;
@@ -206,14 +243,24 @@ static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ip
 static int bpf_start(struct udmd *d, bool *adopted_out, char *err, size_t errlen)
 {
 	bool adopted = false;
-	const char *pins = d->cfg.bpf_pin_dir ? d->cfg.bpf_pin_dir : UDMD_BPF_PIN_DIR;
-	int r = bpf_enforcer_open(&d->bpf, pins, &adopted, bpf_audit, d, err, errlen);
+	struct bpf_enforcer_opts o = {
+		.pin_dir = d->cfg.bpf_pin_dir ? d->cfg.bpf_pin_dir : UDMD_BPF_PIN_DIR,
+		.adopt_never = d->cfg.adopt_never, .lock = d->cfg.lock, .handover = d->handover,
+	};
+	const char *pins = o.pin_dir;
+	int r = bpf_enforcer_open(&d->bpf, &o, &adopted, bpf_audit, d, err, errlen);
 	if (r)
 		return r;
+	if (adopted) {
+		char rec[256];
+		snprintf(rec, sizeof(rec), "lsm=udm op=%s pins=\"%s\" pid=%ld locked=%d res=1",
+			 d->handover ? "handover_receive" : "adopt_after_exit", pins, (long)getpid(), d->cfg.lock);
+		udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
+	}
 	bpf_enforcer_set_boot_dev(d->bpf, d->boot_dev);
 	*adopted_out = adopted;
-	udmd_log("enforcer: bpf (%s, %s)", adopted ? "re-adopted the pinned programs" : "attached",
-		 pins);
+	udmd_log("enforcer: bpf (%s, %s%s)", !adopted ? "attached" : d->handover ? "handed over by the previous udmd" :
+		 "re-adopted the pinned programs", pins, d->cfg.lock ? ", locked" : "");
 	return 0;
 }
 
@@ -227,7 +274,7 @@ static void binding_observed(void *arg, const struct udmd_binding *b, bool added
 	struct udmd *d = arg;
 	pthread_mutex_lock(&d->enforce_lock);
 	if (d->bpf && added) {
-		int r = bpf_enforcer_loop_attach(d->bpf, b->udm, b->loop);
+		int r = bpf_enforcer_loop_attach(d->bpf, b->udm, b->loop, b->diskseq);
 		if (r)
 			udmd_log("enforcer: bpf: /dev/loop%d: %s (its files have no properties)", b->loop_nr,
 				 strerror(-r));
@@ -277,7 +324,8 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 				snprintf(err, errlen, "--enforcer=bpf: audit ring buffer: %s", strerror(-r));
 			return r;
 		}
-		if (want == UDMD_ENFORCER_BPF) {
+		if (want == UDMD_ENFORCER_BPF || r == -EBUSY) {
+			/* held by another udmd, or locked: never fall back to a weaker backend */
 			snprintf(err, errlen, "--enforcer=bpf: %s", why);
 			return r;
 		}
@@ -480,6 +528,36 @@ void udmd_enforce_stop(struct udmd *d)
 	d->bpf_synced = NULL;
 	d->bpf_synced_valid = false;
 	pthread_mutex_unlock(&d->enforce_lock);
+}
+
+int udmd_enforce_handover(struct udmd *d, pid_t successor, int sock)
+{
+	udmd_kverity_stop(d);
+	stop_observing(d);
+	pthread_mutex_lock(&d->enforce_lock);
+	int r = 0;
+	if (d->bpf) {
+		r = bpf_enforcer_handover(d->bpf, successor, sock);
+		d->bpf = NULL;
+		if (d->bpf_synced)
+			ipe_policy_put(d->bpf_synced);
+		d->bpf_synced = NULL;
+		d->bpf_synced_valid = false;
+		udmd_log("enforcer: bpf handed over to pid %ld", (long)successor);
+	}
+	pthread_mutex_unlock(&d->enforce_lock);
+	return r;
+}
+
+bool udmd_enforcing(struct udmd *d)
+{
+	pthread_mutex_lock(&d->enforce_lock);
+	bool on = d->bpf != NULL || d->enforcer != NULL;
+	pthread_mutex_unlock(&d->enforce_lock);
+	struct ipe_policy *pol = on && d->ipe ? ipe_store_get_active(d->ipe) : NULL;
+	if (pol)
+		ipe_policy_put(pol);
+	return pol != NULL;
 }
 
 int udmd_enforce_detach(struct udmd *d, struct udmd_out *out)

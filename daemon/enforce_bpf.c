@@ -340,7 +340,7 @@ static void write_dev(struct bpf_enforcer *e, struct dev_entry *d)
 		}
 }
 
-int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_st_dev)
+int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_st_dev, __u64 diskseq)
 {
 	pthread_mutex_lock(&e->lock);
 	struct dev_entry *d = find_dev(e, udm_dev, true);
@@ -348,9 +348,9 @@ int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_s
 	if (!d) {
 		r = -ENOSPC;
 	} else {
-		__u32 one = 1;
+		struct udm_bpf_loop lv = { .diskseq = diskseq };
 		d->kdev = kdev_of(loop_st_dev);
-		bpf_map_update_elem(e->fd_loops, &d->kdev, &one, BPF_ANY);
+		bpf_map_update_elem(e->fd_loops, &d->kdev, &lv, BPF_ANY);
 		write_dev(e, d);
 	}
 	pthread_mutex_unlock(&e->lock);

@@ -18,11 +18,36 @@ struct bpf_enforcer;
  * (NULL if it is no longer known), valid during the call. */
 typedef void (*bpf_audit_fn)(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol);
 
-/* Load the programs and attach them, or re-adopt the links and maps pinned in
- * pin_dir by an earlier udmd (*adopted). Nothing is decided until
- * bpf_enforcer_set_policy. 0 or -errno with err set. */
-int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adopted,
+/* The objects a running udmd hands to its successor (SCM_RIGHTS), by name:
+ * maps by their names, links by their pin names ("link_PROG"). */
+#define BPF_HANDOVER_MAX 64
+struct bpf_handover {
+	int n;
+	int fds[BPF_HANDOVER_MAX];
+	char names[BPF_HANDOVER_MAX][40];
+};
+
+struct bpf_enforcer_opts {
+	const char *pin_dir;
+	bool adopt_never;           /* --adopt=never: pinned objects are only taken by a handover */
+	bool lock;                  /* --lock: once this udmd has exited nobody may adopt them */
+	const struct bpf_handover *handover;   /* from the predecessor (--takeover), or NULL */
+};
+
+/* Load the programs and attach them, or take over the links and maps of an
+ * earlier udmd (*adopted): handed over, else re-adopted from the pins when the
+ * programs allow it (its udmd has exited, not --lock). The pin directory stays
+ * locked (flock) while the enforcer is open. Nothing is decided until
+ * bpf_enforcer_set_policy. 0 or -errno with err set (-EBUSY: held by another
+ * udmd, or locked). */
+int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts *o, bool *adopted,
 		      bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen);
+/* Hand everything to process successor over sock: from then on it is the owner
+ * the programs trust, not this process. Frees e (nothing is detached). */
+int bpf_enforcer_handover(struct bpf_enforcer *e, pid_t successor, int sock);
+int bpf_handover_send(int sock, const struct bpf_handover *h);
+int bpf_handover_recv(int sock, struct bpf_handover *h);
+void bpf_handover_free(struct bpf_handover *h);
 /* Start reading the audit ring. Not done by open: events the dead udmd's generation
  * decided wait in the ring until the restored policy is set (bpf_enforcer_set_policy
  * remembers it for that generation), so that their records name its rules. 0 or -errno. */
@@ -44,7 +69,7 @@ int bpf_enforcer_check_policy(const struct ipe_policy *pol, char *reason, size_t
 
 /* udm device dev is served by loop device st_dev (attach) / no longer (detach:
  * its entry goes before the loop device is cleared). */
-int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_st_dev);
+int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_st_dev, __u64 diskseq);
 void bpf_enforcer_loop_detach(struct bpf_enforcer *e, dev_t udm_dev);
 /* The published integrity blob of udm device dev changed (cleared at bind,
  * set at resume). Called under the device's lock: never blocks for long. */

@@ -31,8 +31,10 @@ struct kdev_entry {
 struct bpf_enforcer {
 	struct udm_enforce *skel;
 	char pin_dir[256];
-	int link_fds[16];
+	int link_fds[48];
+	char link_names[48][40];    /* their pin names: "link_PROG" */
 	int nlinks;
+	int lock_fd;                /* the pin directory, flock()ed for udmd's life */
 	int fd_decisions, fd_config, fd_stats, fd_scope, fd_loops, fd_objs, fd_audit, fd_kseq, fd_kprops;
 	int fd_fsv;
 	bool fsv_kfunc;             /* the programs read fs-verity digests (bpf_get_fsverity_digest) */

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -133,20 +135,38 @@ static bool btf_has_func(const char *module, const char *func)
 	return found;
 }
 
-static int ensure_config_defaults(struct bpf_enforcer *e)
+/* The config udmd writes from now on: it owns the objects (the programs bind
+ * its pid to its start time at its first check); its executable is recorded
+ * only so that nobody may claim it through prctl (not a credential). */
+static int ensure_config_defaults(struct bpf_enforcer *e, bool lock)
 {
 	struct stat st;
 	if (stat("/proc/self/exe", &st) < 0)
 		return -errno;
-	e->cfg.udmd_tgid = (__u32)getpid();
+	if (e->cfg.owner_tgid != (__u64)getpid())
+		e->cfg.owner_start = 0;
+	e->cfg.owner_tgid = (__u64)getpid();
 	e->cfg.exe_ino = st.st_ino;
 	e->cfg.exe_dev = kdev_of(st.st_dev);
+	if (lock)
+		e->cfg.locked = 1;   /* never unset: as the kernel's lockdown */
 	return 0;
 }
 
-int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adopted,
+/* The fd of name in a handover (map "udm_config", link "link_udm_bprm_check"), or -1. */
+static int handed(const struct bpf_handover *h, const char *name)
+{
+	for (int i = 0; h && i < h->n; i++)
+		if (strcmp(h->names[i], name) == 0)
+			return h->fds[i];
+	return -1;
+}
+
+int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts *o, bool *adopted,
 		      bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
 {
+	const char *pin_dir = o->pin_dir;
+	const struct bpf_handover *h = o->handover;
 	struct bpf_enforcer *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -154,6 +174,7 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 	}
 	pthread_mutex_init(&e->lock, NULL);
 	e->stop_fd = -1;
+	e->lock_fd = -1;
 	e->audit = audit;
 	e->audit_arg = audit_arg;
 	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", pin_dir);
@@ -164,6 +185,23 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 	if (r) {
 		snprintf(err, errlen, "bpffs %s: %s", pin_dir, strerror(-r));
 		goto fail;
+	}
+	/* One udmd per pin directory, for its whole life: held before anything
+	 * pinned is touched, so an adoption is never shared (a successor waits
+	 * for its predecessor's exit). */
+	e->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (e->lock_fd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: %s", pin_dir, strerror(-r));
+		goto fail;
+	}
+	for (int i = 0; flock(e->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || !h || i == 100) {
+			r = -EBUSY;
+			snprintf(err, errlen, "%s: held by another udmd (its lock)", pin_dir);
+			goto fail;
+		}
+		usleep(100 * 1000);   /* the predecessor is exiting */
 	}
 	/* fs-verity digests: the kfunc is in vmlinux's BTF from 6.8 */
 	e->fsv_kfunc = btf_has_func(NULL, "bpf_get_fsverity_digest");
@@ -178,12 +216,24 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 		reused = 0;
 		for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 			pin_path(e, map_names[i], p, sizeof(p));
-			int fd = bpf_obj_get(p);
+			int fd = handed(h, map_names[i]);
+			if (fd >= 0) {
+				fd = dup(fd);
+			} else if (access(p, F_OK) < 0 && errno == ENOENT) {
+				continue;
+			} else if (o->adopt_never && !h) {
+				r = -EBUSY;
+				snprintf(err, errlen, "%s: enforcement is pinned and --adopt=never: "
+					 "hand it over (udmd --takeover) or reboot", p);
+				goto fail;
+			} else {
+				fd = bpf_obj_get(p);   /* adoption: the programs let it only if no udmd holds them */
+			}
 			if (fd < 0) {
-				if (errno == ENOENT)
-					continue;
-				r = -errno;
-				snprintf(err, errlen, "%s: %s (pinned by another udmd executable?)", p, strerror(-r));
+				r = errno == EPERM || errno == EACCES ? -EBUSY : -errno;
+				snprintf(err, errlen, "%s: %s", p, r == -EBUSY ?
+					 "refused: another udmd holds the enforcement, or it is locked (--lock) "
+					 "since its udmd exited; decisions stay in force until reboot" : strerror(-r));
 				goto fail;
 			}
 			r = bpf_map__reuse_fd(skel_map(e->skel, map_names[i]), fd);
@@ -204,6 +254,9 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 		bpf_program__set_autoload(e->skel->progs.udm_dm_swap_exit, e->kswap);
 		bpf_program__set_autoload(e->skel->progs.udm_bdev_setintegrity, e->ksetintegrity);
 		bpf_program__set_autoload(e->skel->progs.udm_bdev_free_security, e->ksetintegrity);
+		/* 6.8+: 32-bit ioctls reach LSMs through file_ioctl_compat (file_ioctl before) */
+		bpf_program__set_autoload(e->skel->progs.udm_file_ioctl_compat,
+					  btf_has_func(NULL, "bpf_lsm_file_ioctl_compat"));
 		e->skel->rodata->udm_fsv_kfunc = e->fsv_kfunc;
 		if ((r = udm_enforce__load(e->skel))) {
 			if (e->fsv_kfunc) {
@@ -244,7 +297,7 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 	__u32 zero = 0;
 	if (reused)
 		bpf_map_lookup_elem(e->fd_config, &zero, &e->cfg);
-	if ((r = ensure_config_defaults(e))) {
+	if ((r = ensure_config_defaults(e, o->lock))) {
 		snprintf(err, errlen, "/proc/self/exe: %s", strerror(-r));
 		goto fail;
 	}
@@ -287,8 +340,10 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 		if (!bpf_program__autoload(prog))
 			continue;
 		snprintf(p, sizeof(p), "%s/link_%s", pin_dir, bpf_program__name(prog));
-		int fd = bpf_obj_get(p);
+		int fd = handed(h, p + strlen(pin_dir) + 1);
+		fd = fd >= 0 ? dup(fd) : bpf_obj_get(p);
 		if (fd >= 0) {
+			snprintf(e->link_names[e->nlinks], sizeof(e->link_names[0]), "link_%s", bpf_program__name(prog));
 			e->link_fds[e->nlinks++] = fd;
 			kept++;
 			continue;
@@ -304,6 +359,7 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 			bpf_link__destroy(l);
 			goto fail;
 		}
+		snprintf(e->link_names[e->nlinks], sizeof(e->link_names[0]), "link_%s", bpf_program__name(prog));
 		e->link_fds[e->nlinks++] = dup(bpf_link__fd(l));
 		bpf_link__disconnect(l);   /* the pin keeps it attached after we close */
 		bpf_link__destroy(l);
@@ -337,6 +393,10 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const char *pin_dir, bool *adop
 			bpf_map_update_elem(e->fd_objs, &info.id, &one, BPF_ANY);
 		}
 	}
+	/* the programs learn the pins' mount from the owner's open of the directory */
+	int mfd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd >= 0)
+		close(mfd);
 	*adopted = kept > 0;
 
 	e->rb = ring_buffer__new(e->fd_audit, on_event, e, NULL);
@@ -368,6 +428,8 @@ static void free_enforcer(struct bpf_enforcer *e)
 	for (int i = 0; i < e->nlinks; i++)
 		close(e->link_fds[i]);
 	udm_enforce__destroy(e->skel);   /* programs stay attached through the pinned links */
+	if (e->lock_fd >= 0)
+		close(e->lock_fd);
 	if (e->pol)
 		ipe_policy_put(e->pol);
 	for (int i = 0; i < POLICY_HISTORY; i++)
@@ -404,4 +466,84 @@ int bpf_enforcer_detach(struct bpf_enforcer *e)
 	rmdir(e->pin_dir);
 	free_enforcer(e);
 	return r;
+}
+
+/* ---- handover to a successor (udmd --takeover) ---- */
+
+int bpf_enforcer_handover(struct bpf_enforcer *e, pid_t successor, int sock)
+{
+	struct bpf_handover h = { .n = 0 };
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(h.names[h.n], sizeof(h.names[0]), "%s", map_names[i]);
+		h.fds[h.n++] = bpf_map__fd(skel_map(e->skel, map_names[i]));
+	}
+	for (int i = 0; i < e->nlinks && h.n < BPF_HANDOVER_MAX; i++) {
+		snprintf(h.names[h.n], sizeof(h.names[0]), "%s", e->link_names[i]);
+		h.fds[h.n++] = e->link_fds[i];
+	}
+	/* From this store on the successor is the owner: this process no longer is. */
+	pthread_mutex_lock(&e->lock);
+	e->cfg.owner_tgid = (__u64)successor;
+	e->cfg.owner_start = 0;
+	bpf_put_config(e);
+	pthread_mutex_unlock(&e->lock);
+	int r = bpf_handover_send(sock, &h);
+	free_enforcer(e);
+	return r;
+}
+
+int bpf_handover_send(int sock, const struct bpf_handover *h)
+{
+	char text[BPF_HANDOVER_MAX * 40];
+	size_t len = 0;
+	for (int i = 0; i < h->n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", h->names[i]);
+	char cbuf[CMSG_SPACE(sizeof(int) * BPF_HANDOVER_MAX)];
+	memset(cbuf, 0, sizeof(cbuf));
+	struct iovec iov = { .iov_base = text, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)h->n) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)h->n);
+	memcpy(CMSG_DATA(c), h->fds, sizeof(int) * (size_t)h->n);
+	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
+}
+
+int bpf_handover_recv(int sock, struct bpf_handover *h)
+{
+	char text[BPF_HANDOVER_MAX * 40 + 1];
+	char cbuf[CMSG_SPACE(sizeof(int) * BPF_HANDOVER_MAX)];
+	struct iovec iov = { .iov_base = text, .iov_len = sizeof(text) - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return n < 0 ? -errno : -ECONNRESET;
+	text[n] = '\0';
+	h->n = 0;
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	if (!c || c->cmsg_type != SCM_RIGHTS || (m.msg_flags & MSG_CTRUNC))
+		return -EBADMSG;
+	int nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+	int fds[BPF_HANDOVER_MAX];
+	memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)nfds);
+	char *save = NULL, *name = strtok_r(text, "\n", &save);
+	for (int i = 0; i < nfds; i++) {
+		if (name && h->n < BPF_HANDOVER_MAX) {
+			snprintf(h->names[h->n], sizeof(h->names[0]), "%s", name);
+			h->fds[h->n++] = fds[i];
+		} else {
+			close(fds[i]);
+		}
+		name = strtok_r(NULL, "\n", &save);
+	}
+	return h->n > 0 ? 0 : -EBADMSG;
+}
+
+void bpf_handover_free(struct bpf_handover *h)
+{
+	for (int i = 0; i < h->n; i++)
+		close(h->fds[i]);
+	h->n = 0;
 }

@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/udmd.h"
+#include "daemon/peer.h"
 #include "ipe/ipe.h"
 
 #define MAX_WRITE (1u << 20)
-#define CAP_MAC_ADMIN_BIT 33
 
 struct udmd_ipe_fuse {
 	struct udmd *d;
@@ -235,22 +235,10 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t
 static bool mac_admin(void)
 {
 	struct fuse_context *c = fuse_get_context();
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)c->pid);
-	FILE *f = c->pid > 0 ? fopen(path, "re") : NULL;
-	if (!f)
+	struct udmd_peer p;
+	if (udmd_peer_read(-1, c->pid, &p))
 		return c->uid == 0;
-	bool cap = false, found = false;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-		if (sscanf(line, "CapEff: %llx", &v) == 1) {
-			cap = (v >> CAP_MAC_ADMIN_BIT) & 1;
-			found = true;
-			break;
-		}
-	}
-	fclose(f);
-	return found ? cap : c->uid == 0;
+	return udmd_peer_mac_admin(&p);
 }
 
 /* fh: 1 = opened, 2 = opened by a CAP_MAC_ADMIN holder for writing */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
 		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
-		   "            [--fanotify-scope=mounts|system] [--foreground]\n");
+		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
+		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n");
 }
 
 /* mkdir -p */
@@ -85,7 +87,7 @@ static int parse_id(const char *s, bool group, unsigned *out)
 static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
-	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE };
+	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_ADOPT, O_LOCK, O_TAKEOVER };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -105,6 +107,9 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		{ "no-dev-links", no_argument, NULL, O_NOLINKS },
 		{ "dev-dir", required_argument, NULL, O_DEVDIR },
 		{ "log", required_argument, NULL, O_LOG },
+		{ "adopt", required_argument, NULL, O_ADOPT },
+		{ "lock", no_argument, NULL, O_LOCK },
+		{ "takeover", no_argument, NULL, O_TAKEOVER },
 		{ 0 }
 	};
 	const char *rt = getenv("UDM_RUNTIME_DIR");
@@ -169,6 +174,16 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 			}
 			cfg->bpf_pin_dir = optarg;
 			break;
+		case O_ADOPT:
+			if (strcmp(optarg, "on-crash") == 0 || strcmp(optarg, "never") == 0) {
+				cfg->adopt_never = optarg[0] == 'n';
+			} else {
+				fprintf(stderr, "udmd: --adopt: expected on-crash or never, not '%s'\n", optarg);
+				return -1;
+			}
+			break;
+		case O_LOCK: cfg->lock = true; break;
+		case O_TAKEOVER: cfg->takeover = true; break;
 		case O_LINKS: links = 1; break;
 		case O_NOLINKS: links = 0; break;
 		case O_DEVDIR:
@@ -326,8 +341,11 @@ static bool pidfile_written;
 static void teardown(struct udmd *d)
 {
 	udmd_control_close(d);
-	/* First: from here on no execution waits for a daemon that is going away. */
-	udmd_enforce_stop(d);
+	/* First: from here on no execution waits for a daemon that is going away.
+	 * A handover keeps the BPF enforcer until the devices are down (their loop
+	 * devices are udmd's to clear only while it is the owner). */
+	if (!d->successor)
+		udmd_enforce_stop(d);
 	udmd_devlinks_stop(d);
 	if (d->loops)
 		udmd_loop_detach_all(d);
@@ -344,6 +362,8 @@ static void teardown(struct udmd *d)
 		if (left > 0)
 			udmd_log("%d device(s) still open at shutdown", left);
 	}
+	udmd_handover_finish(d);
+	udmd_enforce_stop(d);
 	udmd_fuse_stop(d);
 	udmd_ipe_stop(d);
 	udmd_loop_free(d);
@@ -356,11 +376,34 @@ static void teardown(struct udmd *d)
 		snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
 		unlink(pidfile);
 	}
+	udmd_takeover_free(d);
+	if (d->lock_fd >= 0)
+		close(d->lock_fd);
+	d->lock_fd = -1;
+}
+
+/* One udmd per state folder, for its whole life (a successor waits for its
+ * predecessor to be gone). */
+static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
+{
+	d->lock_fd = open(d->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lock_fd < 0) {
+		snprintf(err, errlen, "%.900s: %s", d->cfg.state_dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
+		if (errno != EWOULDBLOCK || !d->cfg.takeover || i == 100) {
+			snprintf(err, errlen, "%.900s: in use by another udmd", d->cfg.state_dir);
+			return -1;
+		}
+		usleep(100 * 1000);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	static struct udmd D = { .listen_fd = -1, .wake_fd = { -1, -1 } };
+	static struct udmd D = { .listen_fd = -1, .wake_fd = { -1, -1 }, .successor_fd = -1, .lock_fd = -1 };
 	struct udmd *d = &D;
 	if (parse_options(argc, argv, &d->cfg))
 		return 1;
@@ -392,6 +435,11 @@ int main(int argc, char **argv)
 		snprintf(err, sizeof(err), "%.900s: %s", d->cfg.state_dir, strerror(-r));
 		goto fail;
 	}
+	/* --takeover: the running udmd hands its enforcement over, then exits */
+	if (d->cfg.takeover && udmd_takeover(d, err, sizeof(err)))
+		goto fail;
+	if (lock_state_dir(d, err, sizeof(err)))
+		goto fail;
 	char real[PATH_MAX];
 	if (!realpath(d->cfg.runtime_dir, real) || strlen(real) >= sizeof(d->cfg.runtime_dir)) {
 		snprintf(err, sizeof(err), "%s: %s", d->cfg.runtime_dir, strerror(errno ? errno : ENAMETOOLONG));

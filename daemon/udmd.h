@@ -36,6 +36,9 @@ struct udmd_config {
 	char dev_dir[4096];
 	const char **log_dest;      /* --log: "stderr", "syslog" or a file (log.c) */
 	size_t n_log_dest;
+	bool adopt_never;           /* --adopt=never: pinned enforcement only by a handover */
+	bool lock;                  /* --lock: nobody adopts the enforcement once udmd exits */
+	bool takeover;              /* --takeover: take over from the running udmd (handover.c) */
 };
 
 /* Which backend decides executions (docs/enforcement.md). */
@@ -73,6 +76,10 @@ struct udmd {
 	dev_t boot_dev;             /* the superblock pinned at start for boot_verified */
 	struct udmd_kverity *kverity;   /* kernel dm-verity devices (kverity.c), BPF backend only */
 	struct udmd_devlinks *links;      /* NULL unless --dev-links (devlinks.c) */
+	struct bpf_handover *handover;    /* --takeover: what the predecessor handed over */
+	pid_t successor;            /* a handover was granted to this process (handover.c) */
+	int successor_fd;           /* ... which waits on this connection for the objects */
+	int lock_fd;                /* STATE_DIR, flock()ed for udmd's life */
 };
 
 /* Output of a command: text for the client (its output on success, a detail
@@ -106,7 +113,16 @@ struct udmd_cmd {
 	bool mutating;              /* refused (EACCES) for unprivileged clients */
 	/* Returns 0 or -errno; writes output or an error detail to out. */
 	int (*fn)(struct udmd *d, const struct udmd_req *req, struct udmd_out *out);
+	/* The request weakens enforcement: the caller needs CAP_MAC_ADMIN (EPERM
+	 * otherwise, as IPE's securityfs files), and it is audited either way with
+	 * the caller's pid, uid and capabilities. NULL: never. */
+	bool (*weakens)(struct udmd *d, const struct udmd_req *req);
+	bool hold;                  /* on success the client's connection stays open until udmd exits */
 };
+
+/* For the weakens field: always; while enforcement runs (control.c). */
+bool udmd_weakens_always(struct udmd *d, const struct udmd_req *req);
+bool udmd_weakens_if_enforcing(struct udmd *d, const struct udmd_req *req);
 
 #define UDMD_COMMANDS(table_) \
 	__attribute__((used, section("udmd_cmds"), aligned(sizeof(void *)))) \
@@ -217,6 +233,11 @@ void udmd_ipe_stop(struct udmd *d);
  * (IPE_AUDIT_*) as one line of --audit-log (appended, flushed; else standard
  * error). Thread-safe. */
 void udmd_audit(struct udmd *d, int type, const char *record);
+/* udm's own records: its self-protection's refusals (as a user-space MAC's
+ * AUDIT_USER_AVC) and control requests that weaken enforcement, adoptions and
+ * handovers (AUDIT_USER_MAC_CONFIG_CHANGE). docs/enforcement.md. */
+#define UDMD_AUDIT_PROTECT 1107
+#define UDMD_AUDIT_CONTROL 2312
 /* The actor of a request for audit records: loginuid and sessionid of pid. */
 void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses);
 
@@ -238,6 +259,16 @@ void udmd_watch_restore(struct udmd *d);
 void udmd_enforce_stop(struct udmd *d);
 /* The authorised way to end enforcement (udm enforce stop). */
 int udmd_enforce_detach(struct udmd *d, struct udmd_out *out);
+/* Hand the BPF enforcement to successor over sock (handover.c); 0 or -errno. */
+int udmd_enforce_handover(struct udmd *d, pid_t successor, int sock);
+/* An enforcer runs and a policy is active. */
+bool udmd_enforcing(struct udmd *d);
+
+/* handover.c: udmd --takeover asks the running udmd for its enforcement
+ * (d->handover); the running one, once its devices are down, hands it over. */
+int udmd_takeover(struct udmd *d, char *err, size_t errlen);
+void udmd_takeover_free(struct udmd *d);
+void udmd_handover_finish(struct udmd *d);
 void udmd_enforce_status(struct udmd *d, struct udmd_out *out);
 /* The active policy or a switch may have changed: recompile the BPF maps. */
 void udmd_enforce_sync(struct udmd *d);

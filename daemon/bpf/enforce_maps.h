@@ -95,19 +95,34 @@ struct udm_bpf_kprops {
 	__u8 digest[64];
 };
 
-/* config map, one element, written only by udmd. */
+/* config map, one element, written by udmd (the holder of the map's fd) and, for
+ * the owner fields only, by the programs (docs/enforcement.md "Self-protection"). */
 struct udm_bpf_config {
 	__u32 gen;            /* live generation; its low bit is the live slot */
 	__u32 policy;         /* 0: no active policy, everything is allowed unaudited */
 	__u32 enforcing;      /* 0: permissive (audit enforcing=0, allow) */
 	__u32 success_audit;
 	__u32 scoped;         /* 1: decide only files on superblocks in the scope map */
-	__u32 udmd_tgid;      /* the udmd process of the moment */
-	__u64 exe_ino;        /* udmd's executable (dev, ino): the processes allowed */
-	__u32 exe_dev;        /* to reach udm's BPF objects and its loop devices */
 	__u32 pad;
+	__u64 owner_tgid;     /* the udmd that holds udm's objects (0: none, it has exited);
+			       * only it may reach them, the pins and udm's loop devices
+			       * (64 bits: the programs compare-and-swap it) */
+	__u64 owner_start;    /* its start time (task start_time, ns): written by the programs
+			       * at the owner's first check (0 until then), so a reused pid
+			       * is never the owner */
+	__u64 exe_ino;        /* udmd's executable (dev, ino): no process may make it its
+			       * exe_file (prctl PR_SET_MM); not a credential */
+	__u32 exe_dev;
+	__u32 locked;         /* --lock: once the owner is gone nobody adopts the objects */
 	__u64 policy_tag;     /* hash of the live policy's text: a restarted udmd that
 			       * restores the same policy can still name its rules */
+};
+
+/* loops map value: a loop device udmd attached, as it recorded the binding. The
+ * programs give its files properties only while the loop still serves exactly
+ * that binding: same diskseq, offset 0, no size limit. */
+struct udm_bpf_loop {
+	__u64 diskseq;
 };
 
 /* stats map, one element, written by the programs. */
@@ -120,11 +135,40 @@ struct udm_bpf_stats {
 #define UDM_OBJ_PIN_INO 0u
 #define UDM_OBJ_PIN_DEV 0xffffffffu
 #define UDM_OBJ_KSEQ_COUNTER 0xfffffffeu   /* the global counter of udm_kseq values */
+#define UDM_OBJ_PIN_MNT 0xfffffffdu        /* the struct mount of the pins' bpffs (written by
+					    * the programs when the owner opens the pin dir) */
 
 #define UDM_BPF_PATH_MAX 4096
 #define UDM_BPF_SID_LEN 32
 
-/* One audited decision, for udmd to format as AUDIT_IPE_ACCESS. */
+/* Event kinds. ACCESS: an audited decision (op, hook, action, match, rule, file).
+ * PROTECT: a refused attempt on udm's own objects (hook: UDM_BPF_PROT_*, rule: the
+ * ioctl command or prctl option, dev: the loop device or bpffs superblock).
+ * ADOPT: the programs let this process adopt the objects of an owner that had
+ * exited (dev: the former owner's tgid). */
+#define UDM_BPF_EV_ACCESS 0
+#define UDM_BPF_EV_PROTECT 1
+#define UDM_BPF_EV_ADOPT 2
+
+/* What a PROTECT event refused (the hook it came from). */
+#define UDM_BPF_PROT_LOOP_IOCTL 1        /* file_ioctl on a udm loop device */
+#define UDM_BPF_PROT_LOOP_IOCTL_COMPAT 2 /* file_ioctl_compat on a udm loop device */
+#define UDM_BPF_PROT_BPF_MAP 3           /* a new fd on a udm map (bpf_map) */
+#define UDM_BPF_PROT_BPF_PROG 4          /* a new fd on a udm program (bpf_prog) */
+#define UDM_BPF_PROT_LINK 5              /* a udm link by id (bpf) */
+#define UDM_BPF_PROT_PIN_LOOKUP 6        /* a lookup in the pin directory (inode_permission) */
+#define UDM_BPF_PROT_PIN_UNLINK 7        /* inode_unlink in the pin directory */
+#define UDM_BPF_PROT_PIN_RENAME 8        /* inode_rename from or into it */
+#define UDM_BPF_PROT_UMOUNT 9            /* sb_umount of the pins' bpffs or a mount above it */
+#define UDM_BPF_PROT_REMOUNT 10          /* sb_remount of the pins' bpffs */
+#define UDM_BPF_PROT_MOUNT 11            /* sb_mount onto the pins' bpffs */
+#define UDM_BPF_PROT_MOVE_MOUNT 12       /* move_mount onto or of it */
+#define UDM_BPF_PROT_PTRACE 13           /* ptrace_access_check of udmd */
+#define UDM_BPF_PROT_TRACEME 14          /* PTRACE_TRACEME by udmd */
+#define UDM_BPF_PROT_PRCTL 15            /* PR_SET_MM exe file by udmd, or to udmd's file */
+#define UDM_BPF_PROT_ADOPT 16            /* adoption refused: --lock, or a traced process */
+
+/* One audited event, for udmd to format (ACCESS: as AUDIT_IPE_ACCESS). */
 struct udm_bpf_event {
 	__u32 tgid;
 	__u32 gen;            /* the policy generation that decided */
@@ -136,7 +180,7 @@ struct udm_bpf_event {
 	char comm[16];
 	char s_id[UDM_BPF_SID_LEN];
 	__u32 path_off;       /* the path starts at path[path_off] (built backwards) */
-	__u32 pad;
+	__u32 kind;           /* UDM_BPF_EV_* */
 	char path[UDM_BPF_PATH_MAX];
 };
 

@@ -14,12 +14,17 @@
  * another table has started to be bound, whenever udmd gets to delete it. */
 
 /* device-mapper's structures (dm-mod's BTF), only what is read */
+struct gendisk;
+
 struct block_device {
 	__u32 bd_dev;
+	struct gendisk *bd_disk;
 } __attribute__((preserve_access_index));
 
 struct gendisk {
 	struct block_device *part0;
+	void *private_data;
+	__u64 diskseq;
 } __attribute__((preserve_access_index));
 
 struct mapped_device {

@@ -29,6 +29,7 @@ enum udm_proto_cmd {
 	UDM_CMD_PING = 0x0001,
 	UDM_CMD_SHUTDOWN = 0x0002,
 	UDM_CMD_DAEMON_STATUS = 0x0003,   /* udmd's own state: version, pid, policy, enforcer */
+	UDM_CMD_HANDOVER = 0x0004,        /* a successor udmd takes the enforcement (SCM_RIGHTS) */
 
 	UDM_CMD_DM_VERSION = 0x0100,
 	UDM_CMD_DM_CREATE,      /* name uuid cwd [table]   flags: READONLY, NOTABLE */
