@@ -169,8 +169,9 @@ void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *arg, const 
  * device that is not one of its exports. A table naming an export stacks on
  * the device itself, as a kernel table naming /dev/mapper/NAME does (the
  * lower device's opener count rises; the I/O does not go round through the
- * export). Without fn (the default) a block device is only itself. fn may be
- * called from any thread that loads a table and must not call into ctx. */
+ * export). Without fn (the default) a block device is only itself. fn is
+ * called by the thread that loads the table, holding no lock of ctx: it may
+ * look devices up (udm_dev_info) but must not change any. */
 void udm_ctx_set_export_callback(struct udm_ctx *ctx, dev_t (*fn)(void *arg, dev_t blockdev), void *arg);
 
 /* Published integrity blob of a device: it always describes the live table. */
