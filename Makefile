@@ -9,10 +9,21 @@
 #   make SAN=asan         ASan+UBSan build into build-asan/
 #   make SAN=tsan         TSan build into build-tsan/
 #   make check            build and run the whole test suite
-#   make install PREFIX=/usr/local
+#   make progs            only what is installed: libudm, udm, udmd, man pages
+#   make install PREFIX=/usr/local DESTDIR=   (docs/packaging.md; debian/ uses it)
 
 CC      ?= cc
 PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR  ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# udev reads rules from /usr/lib/udev (or /lib/udev) and /etc/udev only
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,$(SYSCONFDIR)/udev/rules.d)
 SAN     ?=
 ifeq ($(SAN),)
 B       ?= build
@@ -75,17 +86,25 @@ TEST_BINS   := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRCS))
 BENCH_BINS  := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRCS))
 FUZZ_BINS   := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRCS))
 
-all: $(B)/libudm.a $(B)/libudm.so $(B)/udm $(B)/udmd tests bench
+# man pages: scdoc sources in man/, roff in $(B)/man/
+MAN_SRCS := $(sort $(wildcard man/*.scd))
+MAN_PAGES := $(patsubst man/%.scd,$(B)/man/%,$(MAN_SRCS))
+LIB_SOVERSION := 0
+LIB_VERSION := 0.1.0
+
+all: progs tests bench
+progs: $(B)/libudm.a $(B)/libudm.so $(B)/udm $(B)/udmd $(MAN_PAGES)
 
 # helpers the VM tests (tests/vm/) copy into the guest
-VM_HELPERS := $(B)/tests/vm/udm-probe $(B)/tests/vm/udm-probe-static $(B)/tests/vm/libprobe.so
+VM_HELPERS := $(B)/tests/vm/udm-probe $(B)/tests/vm/udm-probe-static $(B)/tests/vm/libprobe.so \
+              $(B)/tests/vm/udm-attack $(B)/tests/vm/libsteal.so
 
 tests: $(TEST_BINS) $(VM_HELPERS)
 bench: $(BENCH_BINS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/bpf/%.bpf.o: daemon/bpf/%.bpf.c $(wildcard daemon/bpf/*.h)
 	@mkdir -p $(dir $@)
@@ -104,8 +123,12 @@ $(B)/libudm.a: $(LIBUDM_OBJS)
 
 # The version script exports only the installed headers' API (lib/libudm.map).
 $(B)/libudm.so: $(LIBUDM_OBJS) lib/libudm.map
-	$(CC) -shared -Wl,-soname,libudm.so.0 -Wl,--version-script=lib/libudm.map $(LDFLAGS) \
+	$(CC) -shared -Wl,-soname,libudm.so.$(LIB_SOVERSION) -Wl,--version-script=lib/libudm.map $(LDFLAGS) \
 		-o $@ $(LIBUDM_OBJS) $(LIB_LIBS)
+
+$(B)/man/%: man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
 
 # Binaries link the library objects directly (libudm's and PROG_SRCS'): they
 # use internal interfaces (lib/*/*.h) beyond the installed headers.
@@ -122,16 +145,20 @@ $(B)/tests/%: tests/%.c $(TLIB_OBJS) $(LIB_OBJS)
 # The guest's helper programs run inside the VM, which has no sanitizer runtime:
 # they are built without the sanitizer flags in every build.
 VMCFLAGS = $(filter-out $(SANFLAGS),$(CFLAGS))
-$(B)/tests/vm/udm-probe: tests/vm/udm-probe.c
+$(B)/tests/vm/udm-probe: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -o $@ $< -ldl
 
 # static: runs where a policy denies the initramfs's loader and libc (t3210)
-$(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c
+$(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -DUDM_PROBE_STATIC -static -o $@ $<
 
-$(B)/tests/vm/libprobe.so: tests/vm/libprobe.c
+$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c tests/vm/probe-result.h
+	@mkdir -p $(dir $@)
+	$(CC) $(VMCFLAGS) -o $@ $<
+
+$(B)/tests/vm/%.so: tests/vm/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -shared -o $@ $<
 
@@ -149,7 +176,7 @@ fuzz:
 fuzz-bins: $(FUZZ_BINS)
 
 # udm.pc is written at install time, so that it names the PREFIX installed to.
-UDM_PC = 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: udm\nDescription: user-space device-mapper, dm-verity and IPE\nVersion: 0.1.0\nRequires.private: $(LIB_PKGS)\nLibs: -L$${libdir} -ludm\nLibs.private: -pthread\nCflags: -I$${includedir}\n'
+UDM_PC = 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: udm\nDescription: user-space device-mapper, dm-verity and IPE\nVersion: 0.1.0\nRequires.private: $(LIB_PKGS)\nLibs: -L$${libdir} -ludm\nLibs.private: -pthread\nCflags: -I$${includedir}\n'
 
 check: all
 	B=$(B) tests/run
@@ -158,19 +185,38 @@ check: all
 vm-check: all
 	B=$(B) tests/run vm/
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/udm
-	install -m755 $(B)/udm $(DESTDIR)$(PREFIX)/bin/udm
-	install -m755 $(B)/udmd $(DESTDIR)$(PREFIX)/sbin/udmd
-	install -m644 $(B)/libudm.a $(DESTDIR)$(PREFIX)/lib/
-	install -m755 $(B)/libudm.so $(DESTDIR)$(PREFIX)/lib/libudm.so.0
-	ln -sf libudm.so.0 $(DESTDIR)$(PREFIX)/lib/libudm.so
-	install -m644 include/udm/*.h $(DESTDIR)$(PREFIX)/include/udm/
-	printf $(UDM_PC) '$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/udm.pc
-	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/udm.pc
+# The same files as the Debian packages (debian/*.install); the units and the
+# udev rule name /usr/bin and /usr/sbin, rewritten here to BINDIR and SBINDIR.
+install: progs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/udm $(DESTDIR)$(LIBEXECDIR)/udm $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSCONFDIR)/default $(DESTDIR)$(SYSCONFDIR)/udm/certs \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m755 $(B)/udm $(DESTDIR)$(BINDIR)/udm
+	install -m755 $(B)/udmd $(DESTDIR)$(SBINDIR)/udmd
+	ln -sfr $(DESTDIR)$(BINDIR)/udm $(DESTDIR)$(LIBEXECDIR)/udm/dmsetup
+	ln -sfr $(DESTDIR)$(BINDIR)/udm $(DESTDIR)$(LIBEXECDIR)/udm/veritysetup
+	install -m644 $(B)/libudm.a $(DESTDIR)$(LIBDIR)/
+	install -m644 $(B)/libudm.so $(DESTDIR)$(LIBDIR)/libudm.so.$(LIB_VERSION)
+	ln -sf libudm.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/libudm.so.$(LIB_SOVERSION)
+	ln -sf libudm.so.$(LIB_SOVERSION) $(DESTDIR)$(LIBDIR)/libudm.so
+	install -m644 include/udm/*.h $(DESTDIR)$(INCLUDEDIR)/udm/
+	printf $(UDM_PC) '$(PREFIX)' '$(LIBDIR)' '$(INCLUDEDIR)' > $(DESTDIR)$(LIBDIR)/pkgconfig/udm.pc
+	chmod 644 $(DESTDIR)$(LIBDIR)/pkgconfig/udm.pc
+	for u in udmd.service udm-veritytab.service; do \
+		sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/usr/bin/udm |$(BINDIR)/udm |g' \
+		    -e 's|/etc/|$(SYSCONFDIR)/|g' daemon/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m644 daemon/udm.rules $(DESTDIR)$(UDEVRULESDIR)/60-udm.rules
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/udm ] || install -m644 daemon/udm.default $(DESTDIR)$(SYSCONFDIR)/default/udm
+	[ -e $(DESTDIR)$(SYSCONFDIR)/udm/veritytab ] || install -m644 daemon/udm.veritytab $(DESTDIR)$(SYSCONFDIR)/udm/veritytab
+	for m in $(MAN_PAGES); do \
+		install -m644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; \
+	done
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
 
-.PHONY: all tests bench check vm-check install clean fuzz fuzz-bins
+.PHONY: all progs tests bench check vm-check install clean fuzz fuzz-bins
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

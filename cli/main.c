@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udm: the one CLI. Dispatches on the program name (dmsetup, veritysetup) or
- * on the first argument (verity, policy, or a dmsetup verb). */
+ * on the first argument (verity, policy, veritytab, or a dmsetup verb). */
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,7 +21,8 @@ static void usage_to(FILE *f)
 		fprintf(f, "    udm %s\n", u);
 	fprintf(f, "  udm verity format|verify|open|close|status|dump ...   (udm as veritysetup; udm verity --help)\n"
 		   "  udm policy check|eval|load|update|activate|delete|list|show|enforce|success-audit ...\n"
-		   "                                                         (udm policy --help)\n");
+		   "                                                         (udm policy --help)\n"
+		   "  udm veritytab check|open|close [FILE]                 (/etc/udm/veritytab; udm veritytab --help)\n");
 }
 
 static int usage(void)
@@ -47,6 +48,10 @@ static int verb_help(char *verb)
 	if (strcmp(verb, "policy") == 0) {
 		char *av[] = { verb, (char *)"--help", NULL };
 		return cli_policy_main(NULL, 2, av);
+	}
+	if (strcmp(verb, "veritytab") == 0) {
+		char *av[] = { verb, (char *)"--help", NULL };
+		return cli_veritytab_main(NULL, 2, av);
 	}
 	for (size_t i = 0; (u = cli_dmsetup_usage(i, &name)); i++)
 		if (strcmp(name, verb) == 0) {
@@ -85,14 +90,15 @@ int main(int argc, char **argv)
 	/* udm VERB ... --help, for the dmsetup-family verbs (verity and policy
 	 * answer --help themselves; verity's -h is --hash) */
 	if (strcmp(argv[1], "verity") != 0 && strcmp(argv[1], "policy") != 0 &&
-	    strcmp(argv[1], "--runtime-dir") != 0)
+	    strcmp(argv[1], "veritytab") != 0 && strcmp(argv[1], "--runtime-dir") != 0)
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			if (strcmp(argv[i], "--help") == 0)
 				return verb_help(argv[1]);
-	/* udm --runtime-dir DIR verity|policy ...: handed to the family */
+	/* udm --runtime-dir DIR verity|policy|veritytab ...: handed to the family */
 	const char *rt = NULL;
 	if (argc >= 4 && strcmp(argv[1], "--runtime-dir") == 0 &&
-	    (strcmp(argv[3], "verity") == 0 || strcmp(argv[3], "policy") == 0)) {
+	    (strcmp(argv[3], "verity") == 0 || strcmp(argv[3], "policy") == 0 ||
+	     strcmp(argv[3], "veritytab") == 0)) {
 		rt = argv[2];
 		argv[2] = argv[0];
 		argc -= 2;
@@ -102,5 +108,7 @@ int main(int argc, char **argv)
 		return cli_verity_main(rt, argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)
 		return cli_policy_main(rt, argc - 1, argv + 1);
+	if (strcmp(argv[1], "veritytab") == 0)
+		return cli_veritytab_main(rt, argc - 1, argv + 1);
 	return cli_dmsetup_main(argc, argv);
 }

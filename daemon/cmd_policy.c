@@ -344,16 +344,16 @@ static int cmd_file_props(struct udmd *d, const struct udmd_req *req, struct udm
 }
 
 static const struct udmd_cmd policy_cmds[] = {
-	{ .id = UDM_CMD_POLICY_LOAD, .name = "policy load", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_load, .weakens = udmd_weakens_always },
-	{ .id = UDM_CMD_POLICY_UPDATE, .name = "policy update", .min_args = 2, .max_args = 2, .mutating = true, .fn = cmd_load, .weakens = udmd_weakens_always },
-	{ .id = UDM_CMD_POLICY_ACTIVATE, .name = "policy activate", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_activate, .weakens = udmd_weakens_always },
-	{ .id = UDM_CMD_POLICY_DELETE, .name = "policy delete", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_delete, .weakens = udmd_weakens_always },
+	{ .id = UDM_CMD_POLICY_LOAD, .name = "policy load", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_load, .weakens = udmd_weakens_always, .ipe_audited = true },
+	{ .id = UDM_CMD_POLICY_UPDATE, .name = "policy update", .min_args = 2, .max_args = 2, .mutating = true, .fn = cmd_load, .weakens = udmd_weakens_always, .ipe_audited = true },
+	{ .id = UDM_CMD_POLICY_ACTIVATE, .name = "policy activate", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_activate, .weakens = udmd_weakens_always, .ipe_audited = true },
+	{ .id = UDM_CMD_POLICY_DELETE, .name = "policy delete", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_delete, .weakens = udmd_weakens_always, .ipe_audited = true },
 	{ .id = UDM_CMD_POLICY_LIST, .name = "policy list", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_list },
 	{ .id = UDM_CMD_POLICY_SHOW, .name = "policy show", .min_args = 1, .max_args = 1, .mutating = false, .fn = cmd_show },
 	{ .id = UDM_CMD_POLICY_ENFORCE_GET, .name = "policy enforce", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_switch },
-	{ .id = UDM_CMD_POLICY_ENFORCE_SET, .name = "policy enforce", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_switch, .weakens = udmd_weakens_always },
+	{ .id = UDM_CMD_POLICY_ENFORCE_SET, .name = "policy enforce", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_switch, .weakens = udmd_weakens_always, .ipe_audited = true },
 	{ .id = UDM_CMD_POLICY_SAUDIT_GET, .name = "policy success-audit", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_switch },
-	{ .id = UDM_CMD_POLICY_SAUDIT_SET, .name = "policy success-audit", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_switch, .weakens = udmd_weakens_always },
+	{ .id = UDM_CMD_POLICY_SAUDIT_SET, .name = "policy success-audit", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_switch, .weakens = udmd_weakens_always, .ipe_audited = true },
 	{ .id = UDM_CMD_POLICY_FILE_PROPS, .name = "policy file-props", .min_args = 1, .max_args = 1, .mutating = false, .fn = cmd_file_props },
 	{ 0 }
 };

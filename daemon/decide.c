@@ -324,6 +324,11 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 				snprintf(err, errlen, "--enforcer=bpf: audit ring buffer: %s", strerror(-r));
 			return r;
 		}
+		if (r == -EBUSY) {
+			char rec[768];
+			snprintf(rec, sizeof(rec), "lsm=udm op=adopt pid=%ld res=0 reason=\"%.600s\"", (long)getpid(), why);
+			udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
+		}
 		if (want == UDMD_ENFORCER_BPF || r == -EBUSY) {
 			/* held by another udmd, or locked: never fall back to a weaker backend */
 			snprintf(err, errlen, "--enforcer=bpf: %s", why);

@@ -218,7 +218,7 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 			pin_path(e, map_names[i], p, sizeof(p));
 			int fd = handed(h, map_names[i]);
 			if (fd >= 0) {
-				fd = dup(fd);
+				fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 			} else if (access(p, F_OK) < 0 && errno == ENOENT) {
 				continue;
 			} else if (o->adopt_never && !h) {
@@ -341,7 +341,7 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 			continue;
 		snprintf(p, sizeof(p), "%s/link_%s", pin_dir, bpf_program__name(prog));
 		int fd = handed(h, p + strlen(pin_dir) + 1);
-		fd = fd >= 0 ? dup(fd) : bpf_obj_get(p);
+		fd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : bpf_obj_get(p);
 		if (fd >= 0) {
 			snprintf(e->link_names[e->nlinks], sizeof(e->link_names[0]), "link_%s", bpf_program__name(prog));
 			e->link_fds[e->nlinks++] = fd;
@@ -360,8 +360,10 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 			goto fail;
 		}
 		snprintf(e->link_names[e->nlinks], sizeof(e->link_names[0]), "link_%s", bpf_program__name(prog));
-		e->link_fds[e->nlinks++] = dup(bpf_link__fd(l));
-		bpf_link__disconnect(l);   /* the pin keeps it attached after we close */
+		/* keep libbpf's own fd (close-on-exec): a disconnected link is freed
+		 * without closing it, and the pin keeps it attached after we close */
+		e->link_fds[e->nlinks++] = bpf_link__fd(l);
+		bpf_link__disconnect(l);
 		bpf_link__destroy(l);
 		attached++;
 	}

@@ -115,7 +115,12 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 	}
 	struct udm_proto_hdr h;
 	uint8_t *payload = NULL;
-	int r = udm_proto_send(fd, UDM_CMD_HANDOVER, 0, NULL, 0);
+	uint8_t *args = NULL;
+	size_t alen = 0;
+	int r = udm_proto_args_encode(0, NULL, &args, &alen);
+	if (!r)
+		r = udm_proto_send(fd, UDM_CMD_HANDOVER, 0, args, alen);
+	free(args);
 	if (!r)
 		r = udm_proto_recv(fd, UDM_PROTO_MAX_REPLY, &h, &payload);
 	if (!r && h.status < 0) {

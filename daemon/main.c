@@ -4,6 +4,7 @@
  * when daemonizing, to systemd through $NOTIFY_SOCKET), serves until
  * `udm shutdown` or SIGTERM, then tears everything down: loop devices it
  * attached, devices, the FUSE mount, the socket. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,8 +35,9 @@ static void library_log(void *arg, int priority, const char *line)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR] [--trusted-certs PATH]\n"
-		   "            [--require-signatures] [--boot-policy FILE] [--audit-log FILE]\n"
+	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR]\n"
+		   "            [--trusted-certs PATH | --trusted-certs-dir DIR] [--require-signatures]\n"
+		   "            [--boot-policy FILE] [--audit-log FILE]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
 		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
@@ -84,14 +86,35 @@ static int parse_id(const char *s, bool group, unsigned *out)
 	return -EINVAL;
 }
 
+/* --trusted-certs-dir DIR: DIR when it holds a *.pem file (loaded as
+ * --trusted-certs DIR, which reads only those), NULL when it is missing or
+ * has none: the packaged unit names /etc/udm/certs, empty until the
+ * administrator adds a certificate, and an empty set trusts nobody. */
+static const char *udmd_certs_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!d)
+		return NULL;
+	while (!found && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		found = e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".pem") == 0;
+	}
+	closedir(d);
+	return found ? dir : NULL;
+}
+
 static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
-	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_ADOPT, O_LOCK, O_TAKEOVER };
+	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_CERTSDIR, O_ADOPT, O_LOCK, O_TAKEOVER };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "trusted-certs", required_argument, NULL, O_CERTS },
+		{ "trusted-certs-dir", required_argument, NULL, O_CERTSDIR },
 		{ "require-signatures", no_argument, NULL, O_REQSIG },
 		{ "boot-policy", required_argument, NULL, O_BOOTPOL },
 		{ "audit-log", required_argument, NULL, O_AUDIT },
@@ -120,6 +143,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 	 * dir): a udmd on a private runtime dir (tests, a user's) never puts
 	 * anything in the system's /dev/mapper unless asked to. */
 	int links = -1;
+	const char *certs_dir = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		unsigned id;
@@ -135,6 +159,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 			snprintf(cfg->state_dir, sizeof(cfg->state_dir), "%s", optarg);
 			break;
 		case O_CERTS: cfg->trusted_certs = optarg; break;
+		case O_CERTSDIR: certs_dir = optarg; break;
 		case O_REQSIG: cfg->require_signatures = true; break;
 		case O_BOOTPOL: cfg->boot_policy = optarg; break;
 		case O_AUDIT: cfg->audit_log = optarg; break;
@@ -230,6 +255,13 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		usage(stderr);
 		return -1;
 	}
+	if (certs_dir && cfg->trusted_certs) {
+		fprintf(stderr, "udmd: --trusted-certs and --trusted-certs-dir: give one of them\n");
+		return -1;
+	}
+	if (certs_dir && !(cfg->trusted_certs = udmd_certs_dir(certs_dir)))
+		fprintf(stderr, "udmd: --trusted-certs-dir %s: no *.pem certificate: no signature is trusted\n",
+			certs_dir);
 	cfg->dev_links = links >= 0 ? links : geteuid() == 0 && strcmp(cfg->runtime_dir, "/run/udm") == 0;
 	return 0;
 }
@@ -393,7 +425,7 @@ static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 	}
 	for (int i = 0; flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
 		if (errno != EWOULDBLOCK || !d->cfg.takeover || i == 100) {
-			snprintf(err, errlen, "%.900s: in use by another udmd", d->cfg.state_dir);
+			snprintf(err, errlen, "%.900s: another udmd is running (it holds this state folder)", d->cfg.state_dir);
 			return -1;
 		}
 		usleep(100 * 1000);

@@ -117,6 +117,8 @@ struct udmd_cmd {
 	 * otherwise, as IPE's securityfs files), and it is audited either way with
 	 * the caller's pid, uid and capabilities. NULL: never. */
 	bool (*weakens)(struct udmd *d, const struct udmd_req *req);
+	bool ipe_audited;           /* the IPE store records what the request changes (1404,
+				     * 1421, 1422, as the kernel): the gate records only refusals */
 	bool hold;                  /* on success the client's connection stays open until udmd exits */
 };
 

@@ -51,9 +51,10 @@ run openssl smime -sign -binary -noattr -outform DER -in "$W/roothash.txt" -sign
 step "4. Start udmd (trusting that certificate, audit records to a file)"
 run "$UDMD" --runtime-dir "$RT" --state-dir "$W/state" --trusted-certs "$W/cert.pem" --audit-log "$W/audit.log"
 
-step "5. Open the verity device with its signature, attach it, mount it"
-run "$UDM" --runtime-dir "$RT" verity open "$W/image.erofs" demo "$W/image.hash" "$ROOT" \
-	--root-hash-signature "$W/roothash.p7s"
+step "5. Open the verity device with its signature (a veritytab line, as at boot), attach it, mount it"
+echo "demo $W/image.erofs $W/image.hash $ROOT root-hash-signature=$W/roothash.p7s" >"$W/veritytab"
+cat "$W/veritytab"
+run "$UDM" --runtime-dir "$RT" veritytab open "$W/veritytab"
 udm verity status demo
 LOOP=$(udm attach demo)
 echo "attached: $LOOP"
@@ -100,3 +101,13 @@ echo "(status C: a corrupted block was detected)"
 
 step "10. The audit records (IPE's format)"
 cat "$W/audit.log"
+
+step "11. The same as a service, from Debian packages (docs/packaging.md)"
+cat <<'EOF'
+  dpkg-buildpackage -us -uc -b                  # udm, libudm0, libudm-dev in ..
+  apt install ../udm_*.deb                      # udmd.service, udm-veritytab.service enabled
+  cp cert.pem /etc/udm/certs/                   # trusted signer; systemctl restart udmd
+  echo "app /srv/app.img /srv/app.hash ROOT root-hash-signature=/etc/udm/app.p7s" >>/etc/udm/veritytab
+  echo "/dev/mapper/app /opt/app erofs ro,x-systemd.requires=udmd.service 0 0" >>/etc/fstab
+  man udm udmd udm-policy udm-veritytab
+EOF

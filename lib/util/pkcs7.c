@@ -81,7 +81,10 @@ int udm_trust_load(const char *path, struct udm_trust **out, char *reason, size_
 			char full[4096];
 			struct stat fs;
 			snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
-			if (rc >= 0 && ents[i]->d_name[0] != '.' && stat(full, &fs) == 0 &&
+			size_t nl = strlen(ents[i]->d_name);
+			/* only *.pem: leftovers such as x.pem.dpkg-old, a README, are not certificates */
+			if (rc >= 0 && ents[i]->d_name[0] != '.' && nl > 4 &&
+			    strcmp(ents[i]->d_name + nl - 4, ".pem") == 0 && stat(full, &fs) == 0 &&
 			    S_ISREG(fs.st_mode)) {
 				rc = add_pem_file(t, full, reason, rsize);
 				n += rc > 0 ? rc : 0;

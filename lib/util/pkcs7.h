@@ -10,7 +10,7 @@
 struct udm_trust;	/* a set of trusted certificates */
 /* The largest PKCS#7 message the kernel parses (asn1_ber_decoder: EMSGSIZE beyond) */
 #define UDM_PKCS7_MAX 65535
-/* path: one PEM file (any number of certificates) or a directory of them.
+/* path: one PEM file (any number of certificates) or a directory of them (its *.pem files).
  * Returns the number of certificates or -errno. */
 int udm_trust_load(const char *path, struct udm_trust **out, char *reason, size_t rsize);
 void udm_trust_free(struct udm_trust *t);

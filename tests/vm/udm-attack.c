@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* udm-attack: the ways root tries to switch udm's BPF enforcement off, one
+ * per verb, for the VM tests of its self-protection (t4150). Prints "ok" or
+ * the errno name; exits 0 when the attempt worked, 1 when it was refused,
+ * 2 on a usage or setup error.
+ *   udm-attack compat-ioctl DEV CMD [FILE]  ioctl(DEV, CMD, fd of FILE or 0) through int $0x80
+ *                                           (compat_sys_ioctl: the file_ioctl_compat hook)
+ *   udm-attack set-offset DEV OFFSET        LOOP_GET_STATUS64, then LOOP_SET_STATUS64 with lo_offset
+ *   udm-attack obj-get PATH                 bpf(BPF_OBJ_GET) of a pinned object
+ *   udm-attack prctl-exe FILE               prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, fd of FILE)
+ *   udm-attack traceme CMD ARG...           run CMD under PTRACE_TRACEME, traced to its end;
+ *                                           prints "exit N" (CMD's status)
+ *   udm-attack nocap CMD ARG...             run CMD as root without CAP_MAC_ADMIN (bounding set) */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/loop.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "probe-result.h"
+
+
+static int open_or_die(const char *p, int flags)
+{
+	int fd = open(p, flags | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "udm-attack: %s: %s\n", p, strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+/* The i386 system call gate from a 64-bit process: ioctl is number 54 there. */
+static long ioctl_int80(int fd, unsigned long cmd, unsigned long arg)
+{
+	long r;
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(54L), "b"((long)fd), "c"(cmd), "d"(arg) : "memory");
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "udm-attack: bad arguments\n");
+		return 2;
+	}
+	const char *v = argv[1];
+	if (strcmp(v, "compat-ioctl") == 0 && (argc == 4 || argc == 5)) {
+		int fd = open_or_die(argv[2], O_RDONLY);
+		unsigned long arg = argc == 5 ? (unsigned long)open_or_die(argv[4], O_RDONLY) : 0;
+		long r = ioctl_int80(fd, strtoul(argv[3], NULL, 0), arg);
+		return result(r < 0 ? (int)-r : 0);
+	}
+	if (strcmp(v, "set-offset") == 0 && argc == 4) {
+		int fd = open_or_die(argv[2], O_RDONLY);
+		struct loop_info64 li;
+		if (ioctl(fd, LOOP_GET_STATUS64, &li) < 0)
+			return result(errno);
+		li.lo_offset = strtoull(argv[3], NULL, 0);
+		return result(ioctl(fd, LOOP_SET_STATUS64, &li) < 0 ? errno : 0);
+	}
+	if (strcmp(v, "obj-get") == 0 && argc == 3) {
+		union bpf_attr a;
+		memset(&a, 0, sizeof(a));
+		a.pathname = (uint64_t)(uintptr_t)argv[2];
+		long fd = syscall(SYS_bpf, BPF_OBJ_GET, &a, sizeof(a));
+		return result(fd < 0 ? errno : 0);
+	}
+	if (strcmp(v, "prctl-exe") == 0 && argc == 3) {
+		int fd = open_or_die(argv[2], O_RDONLY);
+		return result(prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, fd, 0, 0) < 0 ? errno : 0);
+	}
+	if (strcmp(v, "traceme") == 0) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+				_exit(125);
+			execvp(argv[2], argv + 2);
+			_exit(127);
+		}
+		int st;
+		/* stay the tracer: let every stop go on, until the end */
+		while (waitpid(pid, &st, 0) == pid && WIFSTOPPED(st)) {
+			int sig = WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st);
+			ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+		}
+		printf("exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		return 0;
+	}
+	if (strcmp(v, "nocap") == 0) {
+		if (prctl(PR_CAPBSET_DROP, CAP_MAC_ADMIN, 0, 0, 0) < 0) {
+			perror("udm-attack: PR_CAPBSET_DROP");
+			return 2;
+		}
+		execvp(argv[2], argv + 2);
+		perror("udm-attack: exec");
+		return 2;
+	}
+	fprintf(stderr, "udm-attack: bad arguments\n");
+	return 2;
+}
