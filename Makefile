@@ -52,7 +52,10 @@ LIBS    := $(shell pkg-config --libs $(PKGS)) -lm
 LIB_PKGS := libcrypto
 LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) -pthread
 TESTLIBS := $(shell pkg-config --libs cmocka)
-DAEMONLIBS := $(shell pkg-config --libs libbpf)
+# udmd alone: the BPF enforcer (libbpf), the journal and kernel audit sinks
+# (libsystemd's sd_journal_sendv, libaudit's netlink socket: daemon/audit_*.c)
+DAEMON_PKGS := libbpf libsystemd audit
+DAEMONLIBS := $(shell pkg-config --libs $(DAEMON_PKGS))
 
 # BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12).
 BPF_CC   ?= clang
@@ -116,7 +119,7 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 .PRECIOUS: $(B)/bpf/%.bpf.o
 # udmd's objects include the skeletons (the BPF enforcer's loader)
 $(DAEMON_OBJS): $(BPF_SKELS)
-$(DAEMON_OBJS): CFLAGS += -I$(B)/bpf
+$(DAEMON_OBJS): CFLAGS += -I$(B)/bpf $(shell pkg-config --cflags $(DAEMON_PKGS))
 
 $(B)/libudm.a: $(LIBUDM_OBJS)
 	@mkdir -p $(B); rm -f $@; ar rcs $@ $^
