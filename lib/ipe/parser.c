@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/target.h"
 #include "util/hex.h"
 

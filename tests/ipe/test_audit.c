@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 static struct ipe_policy *parse(const char *t)
 {

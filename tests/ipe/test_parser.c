@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/udm.h"
 
 struct pcase { const char *text; size_t len; int err; const char *desc; };

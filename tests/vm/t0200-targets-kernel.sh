@@ -5,7 +5,7 @@
 # tests/targets/oracle-expected.txt, and udm (test_oracle_fixtures) must match each live kernel.
 # udm follows 6.1 or the newest sources where 6.12 differs; KNOWN_6_12 and KNOWN_7_2 list those cases (docs/vm-tier.md)
 # and the test checks that exactly these differ. UDM_ORACLE_REGEN=1 rewrites the expected file from 6.1.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require
 
 CASES=$T_ROOT/tests/targets/oracle-cases.txt

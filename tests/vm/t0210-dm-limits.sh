@@ -6,7 +6,7 @@
 # device on it and through a cycle, device areas and logical-block alignment) is tried with Debian's
 # dmsetup on the kernel and with udm's dmsetup on udmd, in one boot per kernel (dm-limits.guest.sh).
 # Every command must give the same outcome, errno and message on both sides.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require
 
 GUEST=$T_ROOT/tests/vm/dm-limits.guest.sh

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The real kernels' dm-verity (6.1 and 6.12) activate udm-made images (tree and FEC), serve their data,
 # repair correctable damage through udm's parity and fail reads beyond it: one boot per kernel.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 . "$T_ROOT/tests/t/verity-helpers.sh"
 vm_require
 

@@ -4,7 +4,7 @@
 # open the same udm-made image; the table and status lines and veritysetup's "flags:" line must be
 # equal, and the kernel's `dmsetup create --readonly` must accept the table line udm prints. One boot
 # per kernel.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 . "$T_ROOT/tests/t/verity-helpers.sh"
 vm_require
 

@@ -5,7 +5,7 @@
 # trusted CA; names securityfs cannot hold; the size of one write; grammar errors) are written to the
 # kernel's /sys/kernel/security/ipe/new_policy and to udmd's ipe/new_policy, and given to
 # `udm policy check`; every case must give the same errno (or success) on all sides. One boot per kernel.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require
 command -v openssl >/dev/null || test_skip_all "openssl not installed"
 

@@ -13,7 +13,7 @@
 # subject's and given to eval from the kernel's record. Where 6.12 and the newest kernel differ
 # (security/ipe/audit.c, policy.c), udm follows the newest; KNOWN_L lists those operations and the
 # last test checks udm's side is the newest form (docs/vm-tier.md).
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 [ -x "$UDM_BUILD/tests/vm/udm-probe-static" ] || test_skip_all "no $UDM_BUILD/tests/vm/udm-probe-static (make)"
 

@@ -7,7 +7,7 @@
 # verified one; table swaps and policy updates switch decisions at once; udm's programs, pins and
 # loop devices refuse other processes; kill -9 udmd leaves enforcement in force; only `udm enforce
 # stop` ends it.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 

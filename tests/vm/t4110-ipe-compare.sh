@@ -10,7 +10,7 @@
 # ino= (a new tmpfs inode each run). AT_EXECVE_CHECK (7.2: decided at bprm_creds_for_exec, hook
 # BPRM_CREDS_FOR_EXEC; 6.12: the flag is refused with EINVAL) is compared the same way, directly and
 # through an interpreter under udm exec --restrict-scripts.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 OUT=$W/out

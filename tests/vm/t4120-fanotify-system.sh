@@ -6,7 +6,7 @@
 # filesystem and one root hash: the verified volume and the boot filesystem run, the unverified volume,
 # /tmp and a tmpfs mounted later are denied with EPERM and audited. Known gap: a filesystem mounted only
 # in another mount namespace.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 mkdir -p "$W/src"

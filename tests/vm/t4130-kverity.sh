@@ -6,7 +6,7 @@
 # records; on 6.12 and 7.2 the same policy enforced first by the real IPE gives the same decisions and
 # records. Table swaps, a non-verity reload, rename and remove (a reused minor) under execs: no
 # decision uses the properties of a table that is not live.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 

@@ -6,7 +6,7 @@
 # kfunc and is refused naming its line. mprotect reads the digest with the kfunc on 7.2 (the verifier
 # trusts vma->vm_file there), from inode->i_verity_info on 6.12. On 6.1 (no kfunc) a policy with
 # fsverity_digest is refused.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 command -v fsverity >/dev/null || test_skip_all "no fsverity on the host (the guest gets the host's)"
 W=$T_TMP/w

@@ -7,7 +7,7 @@
 # record, beside a control where the same action on something that is not udm's (or through the
 # authorised path) works; a handover to a new udmd binary under exec loops lets no unverified code
 # run; a crash is re-adopted only by a udmd holding the lock, and never in locked mode.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 

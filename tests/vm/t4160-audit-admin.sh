@@ -6,7 +6,7 @@
 # prints them. An --enforce-mount whose mount comes later, and a persisted watch whose mount is gone
 # at a restart, wait inactive and are enforced once mounted; until then nothing else is decided
 # (mount-scoped mode from the first watch on). A record the sink could not take is counted.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 mkdir -p "$W"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Helpers for the VM tier's tests (tests/vm/t*.sh): tests/t/lib.sh, plus one boot per kernel per file.
+# The VM tier tests' harness (tests/vm/t*.sh source it): tests/t/lib.sh, plus one boot per kernel
+# per file. (vm-lib.sh is the machine side: kernels, images, QEMU; vm-run sources it.)
 . "$(dirname "${BASH_SOURCE[0]}")/../t/lib.sh"
 VM=$T_ROOT/tests/vm
 VM_RUN=$T_ROOT/tests/vm/vm-run
