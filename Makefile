@@ -57,7 +57,7 @@ TESTLIBS := $(shell pkg-config --libs cmocka)
 DAEMON_PKGS := libbpf libsystemd audit
 DAEMONLIBS := $(shell pkg-config --libs $(DAEMON_PKGS))
 
-# BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12).
+# BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12, 7.2).
 BPF_CC   ?= clang
 BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -184,7 +184,7 @@ UDM_PC = 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: udm\nDescription: user-sp
 check: all
 	B=$(B) tests/run
 
-# the VM tier alone: Debian's 6.1 and 6.12 kernels under QEMU (tests/vm/README.md)
+# the VM tier alone: Debian's 6.1, 6.12 and 7.2 kernels under QEMU (tests/vm/README.md)
 vm-check: all
 	B=$(B) tests/run vm/
 

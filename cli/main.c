@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udm: the one CLI. Dispatches on the program name (dmsetup, veritysetup) or
- * on the first argument (verity, policy, veritytab, or a dmsetup verb). */
+ * on the first argument (verity, policy, veritytab, exec, or a dmsetup verb). */
 #include <libgen.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,7 +22,8 @@ static void usage_to(FILE *f)
 	fprintf(f, "  udm verity format|verify|open|close|status|dump ...   (udm as veritysetup; udm verity --help)\n"
 		   "  udm policy check|eval|load|update|activate|delete|list|show|enforce|success-audit ...\n"
 		   "                                                         (udm policy --help)\n"
-		   "  udm veritytab check|open|close [FILE]                 (/etc/udm/veritytab; udm veritytab --help)\n");
+		   "  udm veritytab check|open|close [FILE]                 (/etc/udm/veritytab; udm veritytab --help)\n"
+		   "  udm exec --restrict-scripts [--] CMD [ARG...]         (udm exec --help)\n");
 }
 
 static int usage(void)
@@ -52,6 +53,10 @@ static int verb_help(char *verb)
 	if (strcmp(verb, "veritytab") == 0) {
 		char *av[] = { verb, (char *)"--help", NULL };
 		return cli_veritytab_main(NULL, 2, av);
+	}
+	if (strcmp(verb, "exec") == 0) {
+		char *av[] = { verb, (char *)"--help", NULL };
+		return cli_exec_main(2, av);
 	}
 	for (size_t i = 0; (u = cli_dmsetup_usage(i, &name)); i++)
 		if (strcmp(name, verb) == 0) {
@@ -87,6 +92,9 @@ int main(int argc, char **argv)
 		printf("udm %s\n", UDM_LIB_VERSION);
 		return fflush(stdout) ? 1 : 0;
 	}
+	/* udm exec: its own options; CMD's arguments are CMD's (--help too) */
+	if (strcmp(argv[1], "exec") == 0)
+		return cli_exec_main(argc - 1, argv + 1);
 	/* udm VERB ... --help, for the dmsetup-family verbs (verity and policy
 	 * answer --help themselves; verity's -h is --hash) */
 	if (strcmp(argv[1], "verity") != 0 && strcmp(argv[1], "policy") != 0 &&

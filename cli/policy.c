@@ -283,7 +283,7 @@ static void file_sid(const struct stat *st, char *out, size_t len)
 
 static int hook_from_name(const char *name)
 {
-	for (int h = IPE_HOOK_BPRM_CHECK; h <= IPE_HOOK_KERNEL_LOAD; h++)
+	for (int h = IPE_HOOK_BPRM_CHECK; h <= IPE_HOOK_BPRM_CREDS_FOR_EXEC; h++)
 		if (strcmp(name, ipe_hook_name((enum ipe_hook)h)) == 0)
 			return h;
 	return -1;
@@ -395,7 +395,8 @@ static int cmd_eval(const char *family_rt, int argc, char **argv)
 	c.op = op < 0 ? IPE_OP_INVALID : (enum ipe_op)op;
 	int hook = hookname ? hook_from_name(hookname) : IPE_HOOK_BPRM_CHECK;
 	if (hook < 0) {
-		cli_error("policy eval", "unknown hook '%s' (BPRM_CHECK MMAP MPROTECT KERNEL_READ KERNEL_LOAD)",
+		cli_error("policy eval", "unknown hook '%s' (BPRM_CHECK MMAP MPROTECT KERNEL_READ KERNEL_LOAD "
+			  "BPRM_CREDS_FOR_EXEC)",
 			  hookname);
 		goto out;
 	}

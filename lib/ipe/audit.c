@@ -10,7 +10,7 @@ size_t ipe_audit_access(char *buf, size_t size, const struct ipe_decision *d,
 			enum ipe_hook hook, bool enforcing, const struct ipe_audit_subject *s)
 {
 	struct sbuf b = { buf, size, 0 };
-	char num[64];
+	char num[128];   /* the longest op and hook names, two ints */
 
 	if (size)
 		buf[0] = '\0';

@@ -309,6 +309,7 @@ static void test_bool_and_names(void **state)
 	assert_int_equal(ipe_op_from_name("UNKNOWN"), -1);
 	assert_string_equal(ipe_op_name(IPE_OP_INVALID), "UNKNOWN");
 	assert_string_equal(ipe_hook_name(IPE_HOOK_KERNEL_LOAD), "KERNEL_LOAD");
+	assert_string_equal(ipe_hook_name(IPE_HOOK_BPRM_CREDS_FOR_EXEC), "BPRM_CREDS_FOR_EXEC");
 }
 
 int main(void)

@@ -60,3 +60,13 @@ vm_case() { awk -v id="$2" '/^@@case /{on=($2==id); next} on' "$1"; }
 # ("# parity AREA: N compared, M agree") before the plan
 vm_count() { echo "# parity $1: $2 compared, $3 agree" >>"$T_TMP/.counts"; }
 vm_done() { [ -f "$T_TMP/.counts" ] && cat "$T_TMP/.counts"; test_done; }
+
+# vm_kernels K...: the kernels of a test's loop that this run covers: all of them, or those named in
+# UDM_VM_KERNELS (space-separated, e.g. "7.2" while working on one kernel)
+vm_kernels() {
+	local k
+	for k in "$@"; do
+		[ -z "${UDM_VM_KERNELS:-}" ] || case " $UDM_VM_KERNELS " in *" $k "*) ;; *) continue;; esac
+		echo "$k"
+	done
+}
