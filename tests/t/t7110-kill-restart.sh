@@ -93,7 +93,7 @@ test_expect_success "$ROUNDS rounds: random operations, SIGKILL at a random mome
 	start_udmd --trusted-certs "$W/cert.pem" &&
 	for r in $(seq "$ROUNDS"); do
 		{ runner & } && rpid=$! &&
-		sleep "$((RANDOM % 2)).$((RANDOM % 10))" &&
+		sleep "$((RANDOM % 3)).$((RANDOM % 10))" &&
 		{ pid=$(udmd_pid) && kill -KILL "$pid" && pid_gone "$pid" || { kill -KILL $rpid; return 1; }; } &&
 		{ kill -KILL $rpid; wait $rpid 2>/dev/null; true; } &&
 		echo "round $r: $(wc -l <"$W/oplog" 2>/dev/null) ops acknowledged so far" >>"$W/rounds" &&
