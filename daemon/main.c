@@ -108,6 +108,17 @@ static const char *udmd_certs_dir(const char *dir)
 	return found ? dir : NULL;
 }
 
+/* An option taking one of two words: 0 for a, 1 for b, -1 (said) for anything else. */
+static int one_of(const char *opt, const char *arg, const char *a, const char *b)
+{
+	if (strcmp(arg, a) == 0)
+		return 0;
+	if (strcmp(arg, b) == 0)
+		return 1;
+	fprintf(stderr, "udmd: %s: expected %s or %s, not '%s'\n", opt, a, b, arg);
+	return -1;
+}
+
 static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
@@ -190,14 +201,13 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 				return -1;
 			}
 			break;
-		case O_FANSCOPE:
-			if (strcmp(optarg, "system") == 0 || strcmp(optarg, "mounts") == 0) {
-				cfg->fanotify_system = optarg[0] == 's';
-			} else {
-				fprintf(stderr, "udmd: --fanotify-scope: expected system or mounts, not '%s'\n", optarg);
+		case O_FANSCOPE: {
+			int k = one_of("--fanotify-scope", optarg, "system", "mounts");
+			if (k < 0)
 				return -1;
-			}
+			cfg->fanotify_system = k == 0;
 			break;
+		}
 		case O_PINS:
 			if (optarg[0] != '/' || strlen(optarg) >= 200) {
 				fprintf(stderr, "udmd: --bpf-pin-dir: an absolute path under /sys/fs/bpf expected: %s\n", optarg);
@@ -205,14 +215,13 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 			}
 			cfg->bpf_pin_dir = optarg;
 			break;
-		case O_ADOPT:
-			if (strcmp(optarg, "on-crash") == 0 || strcmp(optarg, "never") == 0) {
-				cfg->adopt_never = optarg[0] == 'n';
-			} else {
-				fprintf(stderr, "udmd: --adopt: expected on-crash or never, not '%s'\n", optarg);
+		case O_ADOPT: {
+			int k = one_of("--adopt", optarg, "on-crash", "never");
+			if (k < 0)
 				return -1;
-			}
+			cfg->adopt_never = k == 1;
 			break;
+		}
 		case O_LOCK: cfg->lock = true; break;
 		case O_TAKEOVER: cfg->takeover = true; break;
 		case O_LINKS: links = 1; break;
