@@ -376,10 +376,10 @@ int vcli_check_fec_opts(const struct verity_opts *o, const struct verity_params 
 
 
 /* hash_name: as the user spelled it for format (veritysetup echoes it), else from the superblock */
-struct fec_info vcli_fec_info(const struct verity_opts *o, int fec_fd, int hash_fd)
+struct fec_info vcli_fec_info(const struct verity_opts *o, const struct vcli_dev *fec, const struct vcli_dev *hash)
 {
 	return (struct fec_info){ .on = true, .roots = (unsigned)o->fec_roots, .offset = o->fec_offset,
-				  .on_hash_dev = vcli_same_file(fec_fd, hash_fd) };
+				  .on_hash_dev = vcli_dev_same(fec, hash) };
 }
 
 void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
@@ -422,10 +422,10 @@ void vcli_print_header(const char *hash_path, const char *hash_name, const struc
 /* Data blocks from the option or the device size; checks the device holds them.
  * The messages are veritysetup's: no complete block leaves an empty tree
  * ("Hash area overflow."), and too few blocks fail when reading the data. */
-int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path)
+int vcli_resolve_data_blocks(struct verity_params *p, const struct vcli_dev *data, const char *data_path)
 {
 	uint64_t size;
-	int r = vcli_fd_size(data_fd, &size);
+	int r = vcli_dev_size(data, &size);
 
 	if (r) {
 		cli_error("verity", "%s: %s", data_path, strerror(-r));
@@ -481,7 +481,8 @@ static int read_root_hash(const struct verity_opts *o, const char *arg, unsigned
 }
 
 /* Load the parameters from the superblock, or from the options with --no-superblock. */
-static int load_params(const struct verity_opts *o, int hash_fd, const char *hash_path, struct verity_params *p)
+static int load_params(const struct verity_opts *o, const struct vcli_dev *hash, const char *hash_path,
+		       struct verity_params *p)
 {
 	const char *why;
 	int r;
@@ -491,7 +492,10 @@ static int load_params(const struct verity_opts *o, int hash_fd, const char *has
 		oo.salt = o->salt ? o->salt : "-";
 		return vcli_params_from_opts(&oo, hash_path, p);
 	}
-	r = verity_sb_read(hash_fd, o->hash_offset, p, &why);
+	uint64_t size = 0;
+	r = vcli_dev_size(hash, &size);
+	if (!r)
+		r = verity_sb_read_io(&hash->io, size, o->hash_offset, p, &why);
 	if (r == 0)
 		return 0;
 	if (why && strcmp(why, "not a valid VERITY device") != 0)
@@ -505,21 +509,21 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 {
 	int r;
 
-	s->data_fd = -1;
-	s->hash_fd = vcli_open_existing(hash_path, O_RDONLY);
-	if (s->hash_fd < 0)
-		return -ENODEV;
-	r = load_params(o, s->hash_fd, hash_path, &s->p);
+	s->data = (struct vcli_dev){ .fd = -1 };
+	r = vcli_dev_open(hash_path, false, &s->hash);
+	if (r)
+		return r;
+	r = load_params(o, &s->hash, hash_path, &s->p);
 	if (!r)
 		r = read_root_hash(o, root_arg, verity_digest_size(s->p.hash_name), s->root);
 	if (!r)
 		r = vcli_check_fec_opts(o, &s->p);
 	if (r)
 		return r;
-	s->data_fd = vcli_open_existing(data_path, O_RDONLY);
-	if (s->data_fd < 0)
-		return -ENODEV;
-	r = vcli_resolve_data_blocks(&s->p, s->data_fd, data_path);
+	r = vcli_dev_open(data_path, false, &s->data);
+	if (r)
+		return r;
+	r = vcli_resolve_data_blocks(&s->p, &s->data, data_path);
 	if (r)
 		return r;
 	if (verity_geometry_init(&s->g, &s->p, verity_digest_size(s->p.hash_name)) ||
@@ -527,15 +531,13 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 		vcli_say("Hash area overflow.");
 		return -EINVAL;
 	}
-	return vcli_fd_size(s->hash_fd, &s->hash_size);
+	return vcli_dev_size(&s->hash, &s->hash_size);
 }
 
 void vcli_setup_close(struct vcli_setup *s)
 {
-	if (s->data_fd >= 0)
-		close(s->data_fd);
-	if (s->hash_fd >= 0)
-		close(s->hash_fd);
+	vcli_dev_close(&s->data);
+	vcli_dev_close(&s->hash);
 }
 
 void vcli_report_verbose(int code)
@@ -566,7 +568,7 @@ static int do_verify(struct verity_opts *o)
 		return EXIT_PARAMS;
 	}
 	r = vcli_setup_open(o, o->args[1], o->args[2], o->args[3], &s);
-	if (s.hash_fd < 0)
+	if (!s.hash.open)
 		return EXIT_DEVICE;
 	if (!r && s.hash_size < s.hash_end) {
 		cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed, %" PRIu64 " available",
@@ -576,13 +578,18 @@ static int do_verify(struct verity_opts *o)
 	if (r)
 		goto out;
 	if (o->fec_device) {
+		if (s.data.nbd || s.hash.nbd || vcli_is_uri(o->fec_device)) {
+			cli_error("verity", "verify: --fec-device with NBD devices is not supported (a table can use it)");
+			r = -EINVAL;
+			goto out;
+		}
 		fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
 		if (fec_fd < 0) {
 			r = -ENODEV;
 			goto out;
 		}
 	}
-	r = verity_tree_check(&s.p, s.data_fd, s.hash_fd, o->threads, s.root, &rep);
+	r = verity_tree_check_io(&s.p, &s.data.io, &s.hash.io, o->threads, s.root, &rep);
 	if (r == -EFAULT) {
 		vcli_say("%s", rep.message);
 		goto out;
@@ -595,10 +602,10 @@ static int do_verify(struct verity_opts *o)
 	if (r == -EPERM && fec_fd >= 0) {
 		struct verity_fec_params f = { .fd = fec_fd, .offset = o->fec_offset, .roots = (unsigned)o->fec_roots };
 		struct verity_fec_report fecrep = { 0 };
-		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash_fd), o->fec_offset,
+		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash.fd), o->fec_offset,
 					   &f.blocks);
 		if (!fr)
-			fr = verity_fec_check(&s.p, &s.g, &f, s.data_fd, s.hash_fd, o->threads, &fecrep);
+			fr = verity_fec_check(&s.p, &s.g, &f, s.data.fd, s.hash.fd, o->threads, &fecrep);
 		if (fr == 0) {
 			vcli_say("Found %" PRIu64 " repairable errors with FEC device.", fecrep.corrected);
 			r = 0;
@@ -620,18 +627,18 @@ static int do_dump(struct verity_opts *o)
 	struct verity_params p;
 	struct verity_geometry g;
 	struct fec_info fec = { 0 };
-	int hash_fd, r;
+	struct vcli_dev hash;
+	int r;
 
 	if (o->nargs != 2) {
 		vcli_usage_error("veritysetup", "dump: requires <hash_device> as arguments");
 		return EXIT_PARAMS;
 	}
-	hash_fd = vcli_open_existing(o->args[1], O_RDONLY);
-	if (hash_fd < 0)
+	if (vcli_dev_open(o->args[1], false, &hash))
 		return EXIT_DEVICE;
 	/* like veritysetup, dump always reads the superblock */
 	o->no_superblock = false;
-	r = load_params(o, hash_fd, o->args[1], &p);
+	r = load_params(o, &hash, o->args[1], &p);
 	if (r)
 		goto out;
 	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name))) {
@@ -640,15 +647,13 @@ static int do_dump(struct verity_opts *o)
 		goto out;
 	}
 	if (o->fec_device) {
-		int fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
+		struct vcli_dev fecd;
 		uint64_t hash_size, blocks;
-		if (fec_fd < 0) {
-			r = -ENODEV;
+		if ((r = vcli_dev_open(o->fec_device, false, &fecd)))
 			goto out;
-		}
-		fec = vcli_fec_info(o, fec_fd, hash_fd);
-		close(fec_fd);
-		r = vcli_fd_size(hash_fd, &hash_size);
+		fec = vcli_fec_info(o, &fecd, &hash);
+		vcli_dev_close(&fecd);
+		r = vcli_dev_size(&hash, &hash_size);
 		if (!r)
 			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &blocks);
 		if (r) {
@@ -659,7 +664,7 @@ static int do_dump(struct verity_opts *o)
 	}
 	vcli_print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
 out:
-	close(hash_fd);
+	vcli_dev_close(&hash);
 	return vcli_exit_code(r);
 }
 

@@ -51,9 +51,26 @@ int vcli_exit_code(int r);
 /* veritysetup --verbose's closing line for an exit code. */
 void vcli_report_verbose(int code);
 
+struct udm_nbd;
+/* verity_dev.c: a device argument, a path or an NBD URI (nbd://, nbd+unix://, nbds://) */
+struct vcli_dev {
+	int fd;                   /* -1 for an NBD export */
+	struct udm_nbd *nbd;
+	struct verity_io io;
+	bool open;
+};
+bool vcli_is_uri(const char *path);
+/* Open a path (veritysetup's sentence on failure) or connect to a URI (one
+ * line naming it and why); -errno. */
+int vcli_dev_open(const char *path, bool write, struct vcli_dev *d);
+void vcli_dev_close(struct vcli_dev *d);
+int vcli_dev_size(const struct vcli_dev *d, uint64_t *size);
+bool vcli_dev_same(const struct vcli_dev *a, const struct vcli_dev *b);
+int vcli_dev_sync(const struct vcli_dev *d);
+
 /* What verify and open both start from. */
 struct vcli_setup {
-	int data_fd, hash_fd;
+	struct vcli_dev data, hash;
 	struct verity_params p;
 	struct verity_geometry g;
 	uint8_t root[VERITY_MAX_DIGEST_SIZE];
@@ -64,7 +81,7 @@ struct vcli_setup {
 /* Open the hash device, load the parameters (superblock or options), read the
  * root hash, check the FEC options, open the data device, resolve its block
  * count and lay out the geometry, saying what goes wrong. Returns 0 or -errno;
- * release *s with vcli_setup_close either way. s->hash_fd < 0: the hash device
+ * release *s with vcli_setup_close either way. !s->hash.open: the hash device
  * could not be opened (the verbs return EXIT_DEVICE at once). */
 int vcli_setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
 		    const char *root_arg, struct vcli_setup *s);
@@ -84,10 +101,10 @@ struct fec_info {
 	uint64_t offset;
 };
 /* --fec-roots and --fec-offset, and whether the FEC device is the hash device */
-struct fec_info vcli_fec_info(const struct verity_opts *o, int fec_fd, int hash_fd);
+struct fec_info vcli_fec_info(const struct verity_opts *o, const struct vcli_dev *fec, const struct vcli_dev *hash);
 void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
 		       const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root);
-int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path);
+int vcli_resolve_data_blocks(struct verity_params *p, const struct vcli_dev *data, const char *data_path);
 /* verity_format.c */
 int vcli_format(struct verity_opts *o);
 int vcli_open(struct verity_opts *o);
