@@ -438,7 +438,11 @@ int vcli_resolve_data_blocks(struct verity_params *p, const struct vcli_dev *dat
 		return -EINVAL;
 	}
 	if (p->data_blocks > size / p->data_block_size) {
-		vcli_say("Input/output error while creating hash area.");
+		if (data->nbd)   /* a URI: say which export and by how much */
+			cli_error("verity", "%s: export too small: %" PRIu64 " bytes, %" PRIu64 " needed", data_path,
+				  size, p->data_blocks * p->data_block_size);
+		else
+			vcli_say("Input/output error while creating hash area.");
 		return -EIO;
 	}
 	return 0;
