@@ -130,6 +130,9 @@ static int conn_open(const char *uri, struct nbd_handle **out, char *err, size_t
 	/* a URI names a server, never a local file to read (tls-psk-file=) */
 	nbd_set_uri_allow_local_file(h, false);
 	nbd_set_uri_allow_transports(h, LIBNBD_ALLOW_TRANSPORT_TCP | LIBNBD_ALLOW_TRANSPORT_UNIX);
+	/* a failed read is an error to the caller, whose buffer is then unused:
+	 * no need for libnbd to zero every buffer before it is filled */
+	nbd_set_pread_initialize(h, false);
 	if (strncmp(uri, "nbds", 4) == 0 && nbd_supports_tls(h) != 1) {
 		snprintf(err, errlen, "%s: this libnbd was built without TLS", uri);
 		nbd_close(h);
