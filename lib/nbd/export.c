@@ -44,7 +44,13 @@ struct udm_nbd {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reg_cond = PTHREAD_COND_INITIALIZER;   /* an opening ended */
 static struct udm_nbd *reg;
+/* URIs being connected to, outside reg_lock (a slow server delays only its own users) */
+static struct opening {
+	const char *uri;
+	struct opening *next;
+} *openings;
 
 static struct {
 	int timeout_ms;
@@ -436,16 +442,40 @@ int udm_nbd_open(const char *uri, bool write, struct udm_nbd **out, char *err, s
 	}
 	pthread_mutex_lock(&reg_lock);
 	struct udm_nbd *n;
-	for (n = reg; n; n = n->next)
-		if (strcmp(n->uri, uri) == 0)
-			break;
 	int r = 0;
-	if (n) {
-		n->refs++;
-	} else if ((r = export_new(uri, &n, err, errlen)) == 0) {
-		n->refs = 1;
-		n->next = reg;
-		reg = n;
+	for (;;) {
+		for (n = reg; n; n = n->next)
+			if (strcmp(n->uri, uri) == 0)
+				break;
+		if (n) {
+			n->refs++;
+			break;
+		}
+		struct opening *o;
+		for (o = openings; o; o = o->next)
+			if (strcmp(o->uri, uri) == 0)
+				break;
+		if (o) {   /* another thread is connecting to it: share its result */
+			pthread_cond_wait(&reg_cond, &reg_lock);
+			continue;
+		}
+		struct opening mine = { uri, openings };
+		openings = &mine;
+		pthread_mutex_unlock(&reg_lock);
+		r = export_new(uri, &n, err, errlen);
+		pthread_mutex_lock(&reg_lock);
+		for (struct opening **pp = &openings; *pp; pp = &(*pp)->next)
+			if (*pp == &mine) {
+				*pp = mine.next;
+				break;
+			}
+		if (!r) {
+			n->refs = 1;
+			n->next = reg;
+			reg = n;
+		}
+		pthread_cond_broadcast(&reg_cond);
+		break;
 	}
 	pthread_mutex_unlock(&reg_lock);
 	if (r)

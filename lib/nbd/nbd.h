@@ -42,7 +42,9 @@ int udm_nbd_pwrite(struct udm_nbd *n, const void *buf, size_t len, uint64_t off)
 int udm_nbd_flush(struct udm_nbd *n);
 int udm_nbd_trim(struct udm_nbd *n, uint64_t off, uint64_t len);
 
-/* The counters of an export since it was opened (tests, bench). */
+/* The counters of an export since it was opened (tests, bench): requests,
+ * reconnect attempts, failed requests, connections made (the first, the
+ * further ones of the pool, and reconnections). */
 struct udm_nbd_stats {
 	uint64_t requests, reconnects, failures;
 	unsigned connections;
