@@ -52,7 +52,10 @@ LIBS    := $(shell pkg-config --libs $(PKGS)) -lm
 LIB_PKGS := libcrypto libnbd
 LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) -pthread
 TESTLIBS := $(shell pkg-config --libs cmocka)
-DAEMONLIBS := $(shell pkg-config --libs libbpf)
+# udmd alone: the BPF enforcer (libbpf), the journal and kernel audit sinks
+# (libsystemd's sd_journal_sendv, libaudit's netlink socket: daemon/audit_*.c)
+DAEMON_PKGS := libbpf libsystemd audit
+DAEMONLIBS := $(shell pkg-config --libs $(DAEMON_PKGS))
 
 # BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12).
 BPF_CC   ?= clang
@@ -110,7 +113,7 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 .PRECIOUS: $(B)/bpf/%.bpf.o
 # udmd's objects include the skeletons (the BPF enforcer's loader)
 $(DAEMON_OBJS): $(BPF_SKELS)
-$(DAEMON_OBJS): CFLAGS += -I$(B)/bpf
+$(DAEMON_OBJS): CFLAGS += -I$(B)/bpf $(shell pkg-config --cflags $(DAEMON_PKGS))
 
 $(B)/libudm.a: $(LIB_OBJS)
 	@mkdir -p $(B); rm -f $@; ar rcs $@ $^
@@ -139,16 +142,16 @@ $(B)/tests/%: tests/%.c $(TLIB_OBJS) $(LIB_OBJS)
 # The guest's helper programs run inside the VM, which has no sanitizer runtime:
 # they are built without the sanitizer flags in every build.
 VMCFLAGS = $(filter-out $(SANFLAGS),$(CFLAGS))
-$(B)/tests/vm/udm-probe: tests/vm/udm-probe.c
+$(B)/tests/vm/udm-probe: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -o $@ $< -ldl
 
 # static: runs where a policy denies the initramfs's loader and libc (t3210)
-$(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c
+$(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -DUDM_PROBE_STATIC -static -o $@ $<
 
-$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c
+$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -o $@ $<
 

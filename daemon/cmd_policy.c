@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The policy family of udmd: the IPE store (opened on --state-dir, trusting
  * --trusted-certs, with --boot-policy made active before udmd reports ready),
- * the audit sink every IPE record goes through, and the control commands
+ * and the control commands
  * behind `udm policy load|update|activate|delete|list|show|enforce|success-audit`,
  * with the rules and errnos of the kernel's securityfs files (security/ipe/fs.c,
  * policy_fs.c; docs/udm-policy.md "Verbs through udmd"). */
@@ -15,64 +15,18 @@
 #include <time.h>
 #include <unistd.h>
 #include "util/hex.h"
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "lib/ipe/ipe.h"
 
-/* One daemon per process: the sink and the trust set live here. */
-static pthread_mutex_t audit_lock = PTHREAD_MUTEX_INITIALIZER;
-static FILE *audit_f;
-static unsigned audit_serial;
+/* One daemon per process: the trust set lives here. */
 static struct udm_trust *trust;
 
-/* "type=1422 audit(1700000000.123:7): policy_name=..." as the kernel prints
- * records when no audit daemon takes them. */
-static void audit_typed(int type, const char *rec)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	pthread_mutex_lock(&audit_lock);
-	unsigned serial = ++audit_serial;
-	if (audit_f) {
-		fprintf(audit_f, "type=%d audit(%lld.%03ld:%u): %s\n", type, (long long)ts.tv_sec,
-			ts.tv_nsec / 1000000, serial, rec);
-		if (fflush(audit_f) != 0)
-			udmd_log("--audit-log: %s", strerror(errno));
-	} else {
-		udmd_log("type=%d audit(%lld.%03ld:%u): %s", type, (long long)ts.tv_sec,
-			 ts.tv_nsec / 1000000, serial, rec);
-	}
-	pthread_mutex_unlock(&audit_lock);
-}
-
-void udmd_audit(struct udmd *d, int type, const char *record)
-{
-	(void)d;
-	audit_typed(type, record);
-}
-
+/* The store's records (load, activation, enforce) go to the audit sinks. */
 static void store_audit(void *arg, int type, const char *record)
 {
 	(void)arg;
-	audit_typed(type, record);
-}
-
-static uint32_t proc_u32(pid_t pid, const char *file)
-{
-	char path[64], buf[32];
-	unsigned long v;
-	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return IPE_AUID_UNSET;
-	bool ok = fgets(buf, sizeof(buf), f) && sscanf(buf, "%lu", &v) == 1;
-	fclose(f);
-	return ok ? (uint32_t)v : IPE_AUID_UNSET;
-}
-
-void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses)
-{
-	*auid = pid > 0 ? proc_u32(pid, "loginuid") : IPE_AUID_UNSET;
-	*ses = pid > 0 ? proc_u32(pid, "sessionid") : IPE_AUID_UNSET;
+	udmd_audit(arg, type, record);
 }
 
 static int read_boot_policy(const char *path, char **text, size_t *len)
@@ -114,16 +68,6 @@ int udmd_ipe_start(struct udmd *d, char *err, size_t errlen)
 	char reason[512] = "";
 	int r;
 
-	if (c->audit_log) {
-		int fd = open(c->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0 || !(audit_f = fdopen(fd, "a"))) {
-			r = -errno;
-			if (fd >= 0)
-				close(fd);
-			snprintf(err, errlen, "--audit-log %s: %s", c->audit_log, strerror(-r));
-			return r;
-		}
-	}
 	if (c->trusted_certs && (r = udm_trust_load(c->trusted_certs, &trust, reason, sizeof(reason))) < 0) {
 		snprintf(err, errlen, "--trusted-certs %s: %s", c->trusted_certs, reason);
 		return r;
@@ -164,11 +108,18 @@ void udmd_ipe_stop(struct udmd *d)
 	d->ipe = NULL;
 	udm_trust_free(trust);
 	trust = NULL;
-	pthread_mutex_lock(&audit_lock);
-	if (audit_f)
-		fclose(audit_f);
-	audit_f = NULL;
-	pthread_mutex_unlock(&audit_lock);
+}
+
+void udmd_ipe_trust_status(struct udmd_out *out)
+{
+	size_t n = udm_trust_count(trust);
+	if (n == 0)
+		udmd_printf(out, "trusted certificates: none\n");
+	for (size_t i = 0; i < n; i++) {
+		char subject[512];
+		if (udm_trust_subject(trust, i, subject, sizeof(subject)) == 0)
+			udmd_printf(out, "trusted certificate: %s\n", subject[0] ? subject : "(no subject)");
+	}
 }
 
 /* ---- control commands ---- */

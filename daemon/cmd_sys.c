@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "lib/ipe/ipe.h"
 
@@ -28,6 +29,12 @@ static int cmd_daemon_status(struct udmd *d, const struct udmd_req *req, struct 
 		    !d->ipe || ipe_store_enforcing(d->ipe) ? "yes" : "no (permissive)");
 	if (pol)
 		ipe_policy_put(pol);
+	unsigned long long denied, allowed;
+	udmd_enforce_counts(&denied, &allowed);
+	udmd_printf(out, "decisions: %llu denied, %llu allowed%s\n", denied, allowed,
+		    d->enforcer_kind == UDMD_ENFORCER_BPF ? " (bpf: allows counted with success_audit only)" : "");
+	udmd_audit_status(out);
+	udmd_ipe_trust_status(out);
 	/* "enforcer: bpf|fanotify" and that backend's state */
 	udmd_enforce_status(d, out);
 	return 0;

@@ -3,7 +3,8 @@
  * whose executions are checked against the active IPE policy; and udm enforce
  * status|stop: which backend decides, and the authorised way to end it.
  * Watches added here persist in STATE_DIR/watches (one path per line,
- * replaced atomically) and come back at the next start, as policies do. */
+ * replaced atomically) and come back at the next start, as policies do,
+ * waiting for their mounts if need be; only `udm watch remove` drops one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -101,22 +102,23 @@ void udmd_watch_restore(struct udmd *d)
 	size_t n = watches_read(d, v);
 	pthread_mutex_unlock(&file_lock);
 	for (size_t i = 0; i < n; i++) {
-		int r = udmd_watch_add(d, v[i]);
-		if (r == 0) {
+		/* a mount that is not there yet (udmd starts before its mounts) is
+		 * waited for; only `udm watch remove` drops a watch from the file */
+		int r = udmd_watch_add(d, v[i], true);
+		if (r == 0)
 			udmd_log("watch %s restored", v[i]);
-		} else if (r != -EEXIST) {
-			/* gone (unmounted) since: not watched, and no longer persisted */
-			udmd_log("watch %s not restored: %s", v[i],
-				 r == -EINVAL ? "not a mount point" : strerror(-r));
-			watches_update(d, v[i], false);
-		}
+		else if (r == 1)
+			udmd_log("watch %s restored, waiting for its mount (nothing is mounted there yet)", v[i]);
+		else if (r != -EEXIST)
+			udmd_log("watch %s not restored: %s (kept in %s/watches)", v[i],
+				 r == -EPERM ? "the filesystem of / is never watched" : strerror(-r), d->cfg.state_dir);
 		free(v[i]);
 	}
 }
 
 static int cmd_watch_add(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	int r = udmd_watch_add(d, req->argv[0]);
+	int r = udmd_watch_add(d, req->argv[0], false);
 	if (r == -EPERM)
 		udmd_printf(out, "%s: refusing to enforce on the filesystem of / (it would stop every program)", req->argv[0]);
 	else if (r == -EINVAL)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
 

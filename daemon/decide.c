@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/enforce.h"
 #include "daemon/enforce_bpf.h"
 #include "daemon/udmd.h"
@@ -83,6 +84,17 @@ void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob
 		*blob = snap;
 }
 
+/* What the backends decided since start, for udm status --daemon: every
+ * fanotify decision; the BPF decisions that reached udmd (every denial the
+ * ring carried, allows only with success_audit). */
+static _Atomic unsigned long long n_denied, n_allowed;
+
+void udmd_enforce_counts(unsigned long long *denied, unsigned long long *allowed)
+{
+	*denied = n_denied;
+	*allowed = n_allowed;
+}
+
 static bool decide_exec(void *arg, const struct enforce_event *ev)
 {
 	struct udmd *d = arg;
@@ -120,6 +132,10 @@ static bool decide_exec(void *arg, const struct enforce_event *ev)
 	bool enforcing = d->ipe ? ipe_store_enforcing(d->ipe) : true;
 	bool success_audit = d->ipe && ipe_store_success_audit(d->ipe);
 	bool allow = dec.action == IPE_ACTION_ALLOW;
+	if (allow)
+		n_allowed++;
+	else
+		n_denied++;
 	if (pol && (!allow || success_audit)) {
 		char comm[32], dev[64], rec[2048];
 		process_comm(ev->pid, comm, sizeof(comm));
@@ -127,7 +143,7 @@ static bool decide_exec(void *arg, const struct enforce_event *ev)
 		struct ipe_audit_subject s = { .pid = ev->pid, .comm = comm, .has_file = true, .path = ev->path,
 					       .has_inode = true, .dev = dev, .ino = ev->st->st_ino };
 		ipe_audit_access(rec, sizeof(rec), &dec, IPE_HOOK_BPRM_CHECK, enforcing, &s);
-		udmd_audit(d, IPE_AUDIT_ACCESS, rec);
+		udmd_audit_access(d, rec, &dec, IPE_HOOK_BPRM_CHECK, enforcing, ev->path, ev->pid);
 	}
 	if (pol)
 		ipe_policy_put(pol);
@@ -212,6 +228,10 @@ static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ip
 	c.rule[op] = ev->rule;
 	struct ipe_decision dec;
 	ipe_compiled_decision(pol, &c, op, &dec);
+	if (ev->action == UDM_BPF_DENY)
+		n_denied++;
+	else
+		n_allowed++;
 	if (!pol)   /* a generation from before a restart: its rule text is gone */
 		dec.match = IPE_MATCH_GLOBAL;
 	char comm[sizeof(ev->comm) + 1], sid[sizeof(ev->s_id) + 1], path[PATH_MAX];
@@ -237,7 +257,7 @@ static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ip
 	};
 	char rec[PATH_MAX + 1024];
 	ipe_audit_access(rec, sizeof(rec), &dec, (enum ipe_hook)ev->hook, ev->enforcing, &s);
-	udmd_audit(d, IPE_AUDIT_ACCESS, rec);
+	udmd_audit_access(d, rec, &dec, ev->hook, ev->enforcing, have_path ? path : NULL, (int)ev->tgid);
 }
 
 static int bpf_start(struct udmd *d, bool *adopted_out, char *err, size_t errlen)
@@ -415,77 +435,28 @@ int udmd_enforce_start(struct udmd *d, char *err, size_t errlen)
 	return r;
 }
 
-/* BPF mount-scoped mode: the superblock of a mount point (not /). */
-static int scope_dev(const char *path, char *abs, dev_t *dev)
-{
-	struct stat st, parent;
-	char up[PATH_MAX + 4];
-	if (!realpath(path, abs))
-		return -errno;
-	if (strcmp(abs, "/") == 0)
-		return -EPERM;
-	snprintf(up, sizeof(up), "%s/..", abs);
-	if (stat(abs, &st) < 0 || stat(up, &parent) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (st.st_dev == parent.st_dev && st.st_ino != parent.st_ino)
-		return -EINVAL;
-	*dev = st.st_dev;
-	return 0;
-}
-
-int udmd_watch_add(struct udmd *d, const char *path)
+int udmd_watch_add(struct udmd *d, const char *path, bool wait)
 {
 	if (d->enforcer_kind == UDMD_ENFORCER_BPF) {
-		char abs[PATH_MAX];
-		dev_t dev;
-		int r = scope_dev(path, abs, &dev);
-		if (r)
-			return r;
-		if (strlen(abs) >= sizeof(d->bpf_scope[0]))
-			return -ENAMETOOLONG;
 		pthread_mutex_lock(&d->enforce_lock);
-		int slot = -1;
-		for (int i = 0; i < 16; i++) {
-			if (strcmp(d->bpf_scope[i], abs) == 0) {
-				pthread_mutex_unlock(&d->enforce_lock);
-				return -EEXIST;
-			}
-			if (!d->bpf_scope[i][0] && slot < 0)
-				slot = i;
-		}
-		r = slot < 0 ? -ENOSPC : bpf_enforcer_scope_add(d->bpf, dev);
-		if (!r)
-			strcpy(d->bpf_scope[slot], abs);
+		int r = udmd_scope_add(d, path, wait);
 		pthread_mutex_unlock(&d->enforce_lock);
 		return r;
 	}
 	int r = udmd_enforce_start(d, NULL, 0);
 	if (r)
 		return r;
-	return enforcer_watch_add(d->enforcer, path);
+	return wait ? enforcer_watch_add_waiting(d->enforcer, path) : enforcer_watch_add(d->enforcer, path);
 }
 
 int udmd_watch_remove(struct udmd *d, const char *path)
 {
 	int r = -ENOENT;
 	pthread_mutex_lock(&d->enforce_lock);
-	if (d->enforcer_kind == UDMD_ENFORCER_BPF) {
-		char abs[PATH_MAX];
-		dev_t dev;
-		bool known = realpath(path, abs) != NULL;
-		for (int i = 0; known && i < 16; i++)
-			if (strcmp(d->bpf_scope[i], abs) == 0) {
-				d->bpf_scope[i][0] = '\0';
-				/* still mounted: drop its superblock from the scope too */
-				if (scope_dev(abs, abs, &dev) == 0)
-					bpf_enforcer_scope_remove(d->bpf, dev);
-				r = 0;
-			}
-	} else if (d->enforcer) {
+	if (d->enforcer_kind == UDMD_ENFORCER_BPF)
+		r = udmd_scope_remove(d, path);
+	else if (d->enforcer)
 		r = enforcer_watch_remove(d->enforcer, path);
-	}
 	pthread_mutex_unlock(&d->enforce_lock);
 	return r;
 }
@@ -494,19 +465,10 @@ char *udmd_watch_list(struct udmd *d)
 {
 	pthread_mutex_lock(&d->enforce_lock);
 	char *list = NULL;
-	if (d->enforcer_kind == UDMD_ENFORCER_BPF) {
-		size_t len = 1;
-		for (int i = 0; i < 16; i++)
-			len += strlen(d->bpf_scope[i]) + 1;
-		if ((list = calloc(1, len)))
-			for (int i = 0; i < 16; i++)
-				if (d->bpf_scope[i][0]) {
-					strcat(list, d->bpf_scope[i]);
-					strcat(list, "\n");
-				}
-	} else if (d->enforcer) {
+	if (d->enforcer_kind == UDMD_ENFORCER_BPF)
+		list = udmd_scope_list(d);
+	else if (d->enforcer)
 		list = enforcer_watch_list(d->enforcer);
-	}
 	pthread_mutex_unlock(&d->enforce_lock);
 	return list;
 }
@@ -522,6 +484,7 @@ void udmd_enforce_stop(struct udmd *d)
 {
 	udmd_kverity_stop(d);
 	stop_observing(d);
+	udmd_scope_stop(d);   /* its thread takes enforce_lock */
 	pthread_mutex_lock(&d->enforce_lock);
 	enforcer_stop(d->enforcer);   /* fanotify: executions are no longer checked from here on */
 	d->enforcer = NULL;
@@ -578,7 +541,7 @@ int udmd_enforce_detach(struct udmd *d, struct udmd_out *out)
 			ipe_policy_put(d->bpf_synced);
 		d->bpf_synced = NULL;
 		d->bpf_synced_valid = false;
-		memset(d->bpf_scope, 0, sizeof(d->bpf_scope));
+		udmd_scope_clear(d);
 		udmd_log("enforcer: bpf detached (udm enforce stop)");
 		udmd_printf(out, "bpf enforcement detached%s\n", r ? " (some pins could not be removed)" : "");
 	} else if (d->enforcer) {

@@ -9,7 +9,12 @@
  * the records are checked against the devices and the attachments, stale
  * links go, missing ones come. A link is only ever removed if it still points
  * at the loop device we made it for, so a file somebody else put in DEV_DIR
- * is never touched. */
+ * is never touched.
+ *
+ * RUNTIME/devlinks lists the links made ("MINOR NAME" lines, replaced
+ * atomically after each change): the next udmd, after a kill, removes each
+ * one that still points at its loop device, whatever that loop device
+ * serves by then (it may have been bound to another file meanwhile). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +38,8 @@ struct udmd_devlinks {
 	pthread_mutex_t lock;
 	char dir[PATH_MAX];
 	struct link *list;
+	char record[PATH_MAX];      /* RUNTIME/devlinks */
+	char *saved;                /* what it holds now */
 };
 
 static void link_path(const struct udmd_devlinks *L, const char *name, char *p, size_t len)
@@ -83,6 +90,38 @@ static int make_link(const struct udmd_devlinks *L, const char *name, int minor)
 		return r;
 	}
 	return 0;
+}
+
+/* Rewrite RUNTIME/devlinks from the records, if they changed. Lock held. */
+static void record_save(struct udmd_devlinks *L)
+{
+	size_t cap = 1;
+	for (struct link *k = L->list; k; k = k->next)
+		cap += strlen(k->name) + 16;
+	char *text = calloc(1, cap), *p = text;
+	if (!text)
+		return;
+	for (struct link *k = L->list; k; k = k->next)
+		if (!strchr(k->name, '\n'))
+			p += sprintf(p, "%d %s\n", k->minor, k->name);
+	if (L->saved && strcmp(L->saved, text) == 0) {
+		free(text);
+		return;
+	}
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", L->record);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok = fd >= 0 && write(fd, text, (size_t)(p - text)) == p - text;
+	if (fd >= 0 && close(fd) < 0)
+		ok = false;
+	if (!ok || rename(tmp, L->record) < 0) {
+		udmd_log("dev-links: %s: %s", L->record, strerror(errno));
+		unlink(tmp);
+		free(text);
+		return;
+	}
+	free(L->saved);
+	L->saved = text;
 }
 
 static bool enabled(const struct udmd *d)
@@ -184,6 +223,7 @@ void udmd_devlinks_sync(struct udmd *d, const char *name)
 				ensure_locked(d, e[i].name);
 		free(e);
 	}
+	record_save(L);
 	pthread_mutex_unlock(&L->lock);
 }
 
@@ -252,6 +292,7 @@ int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct u
 	if (!force)
 		settle(d, dev, info.open_count);
 out:
+	record_save(L);
 	pthread_mutex_unlock(&L->lock);
 	return r;
 }
@@ -336,6 +377,23 @@ void udmd_devlinks_after(struct udmd *d, const struct udmd_req *req, int r)
 static void clean_stale(struct udmd *d)
 {
 	struct udmd_devlinks *L = d->links;
+	/* first the links the dead udmd said it made */
+	FILE *f = fopen(L->record, "re");
+	char line[UDM_NAME_LEN + 32];
+	while (f && fgets(line, sizeof(line), f)) {
+		int minor, n = 0;
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%d %n", &minor, &n) != 1 || !n || !line[n] || strchr(line + n, '/'))
+			continue;
+		if (points_at(L, line + n, minor)) {
+			char p[PATH_MAX + UDM_NAME_LEN + 2];
+			link_path(L, line + n, p, sizeof(p));
+			udmd_log("removing stale link %s -> /dev/loop%d", p, minor);
+			unlink(p);
+		}
+	}
+	if (f)
+		fclose(f);
 	DIR *dir = opendir(L->dir);
 	if (!dir)
 		return;
@@ -382,8 +440,10 @@ int udmd_devlinks_start(struct udmd *d, char *err, size_t errlen)
 		free(L);
 		return r;
 	}
+	snprintf(L->record, sizeof(L->record), "%s/devlinks", d->cfg.runtime_dir);
 	d->links = L;
 	clean_stale(d);
+	record_save(L);
 	return 0;
 }
 
@@ -399,6 +459,8 @@ void udmd_devlinks_stop(struct udmd *d)
 		L->list = k->next;
 		free(k);
 	}
+	unlink(L->record);   /* every link it listed is gone */
+	free(L->saved);
 	pthread_mutex_unlock(&L->lock);
 	pthread_mutex_destroy(&L->lock);
 	free(L);

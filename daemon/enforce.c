@@ -517,6 +517,38 @@ int enforcer_watch_add(struct enforcer *e, const char *mount_path)
 	return r;
 }
 
+int enforcer_watch_add_waiting(struct enforcer *e, const char *mount_path)
+{
+	char abs[PATH_MAX];
+	/* the directory may not exist yet either: it is looked at again at every mount */
+	if (!realpath(mount_path, abs)) {
+		if (mount_path[0] != '/')
+			return -errno;
+		if (snprintf(abs, sizeof(abs), "%s", mount_path) >= (int)sizeof(abs))
+			return -ENAMETOOLONG;
+	}
+	if (strcmp(abs, "/") == 0)
+		return -EPERM;
+	pthread_mutex_lock(&e->lock);
+	int r;
+	if (watch_index(e, abs) >= 0) {
+		r = -EEXIST;
+	} else if (e->nwatches == MAX_WATCHES) {
+		r = -ENOSPC;
+	} else {
+		struct watch *w = &e->watches[e->nwatches];
+		memset(w, 0, sizeof(*w));
+		if (!(w->path = strdup(abs))) {
+			r = -ENOMEM;
+		} else {
+			e->nwatches++;
+			r = refresh_watch(e, w) ? 0 : 1;
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return r;
+}
+
 int enforcer_watch_remove(struct enforcer *e, const char *mount_path)
 {
 	char abs[PATH_MAX];

@@ -28,6 +28,11 @@ struct enforcer;
 int enforcer_start(struct enforcer **out, enforce_decide_fn decide, void *arg, dev_t root_dev, bool system);
 void enforcer_stop(struct enforcer *e);
 int enforcer_watch_add(struct enforcer *e, const char *mount_path);
+/* A watch that waits for its mount: added whatever is mounted at the path
+ * now (or even if it does not exist yet), marked as soon as a filesystem is
+ * mounted there. 0 (marked now), 1 (waiting, listed inactive) or -errno
+ * (-EEXIST, -EPERM for /, -ENOSPC). */
+int enforcer_watch_add_waiting(struct enforcer *e, const char *mount_path);
 int enforcer_watch_remove(struct enforcer *e, const char *mount_path);
 /* one line per watch, "PATH" while a filesystem mounted there is marked,
  * "PATH (inactive: WHY)" otherwise; caller frees */

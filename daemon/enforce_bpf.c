@@ -565,6 +565,16 @@ int bpf_enforcer_scope_add(struct bpf_enforcer *e, dev_t st_dev)
 	return r;
 }
 
+void bpf_enforcer_scope_on(struct bpf_enforcer *e)
+{
+	pthread_mutex_lock(&e->lock);
+	if (!e->cfg.scoped) {
+		e->cfg.scoped = 1;
+		bpf_put_config(e);
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
 int bpf_enforcer_scope_remove(struct bpf_enforcer *e, dev_t st_dev)
 {
 	__u32 k = kdev_of(st_dev);

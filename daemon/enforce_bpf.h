@@ -97,6 +97,8 @@ void bpf_enforcer_kdev_drop(struct bpf_enforcer *e, dev_t dev, bool removed);
 /* Mount-scoped mode: decide only files on the superblocks added here. */
 int bpf_enforcer_scope_add(struct bpf_enforcer *e, dev_t st_dev);
 int bpf_enforcer_scope_remove(struct bpf_enforcer *e, dev_t st_dev);
+/* Mount-scoped mode with nothing in scope yet (a watch waiting for its mount). */
+void bpf_enforcer_scope_on(struct bpf_enforcer *e);
 
 /* One line of state for `udm enforce status`. */
 void bpf_enforcer_describe(struct bpf_enforcer *e, char *buf, size_t len);

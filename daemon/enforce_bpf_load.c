@@ -196,12 +196,12 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 		goto fail;
 	}
 	for (int i = 0; flock(e->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (errno != EWOULDBLOCK || !h || i == 100) {
+		if (errno != EWOULDBLOCK || i == (h ? 100 : 30)) {
 			r = -EBUSY;
 			snprintf(err, errlen, "%s: held by another udmd (its lock)", pin_dir);
 			goto fail;
 		}
-		usleep(100 * 1000);   /* the predecessor is exiting */
+		usleep(100 * 1000);   /* a predecessor exiting (killed, or handing over) */
 	}
 	/* fs-verity digests: the kfunc is in vmlinux's BTF from 6.8 */
 	e->fsv_kfunc = btf_has_func(NULL, "bpf_get_fsverity_digest");

@@ -14,6 +14,7 @@
  * write() up to 1 MiB arrives as one request. State lives in d->ipe. */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <fuse.h>
+#include "daemon/audit.h"
 #include "daemon/fuse_mount.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
 #include "daemon/enforce_bpf.h"

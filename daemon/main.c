@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/audit.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -37,12 +38,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: udmd [--runtime-dir DIR] [--state-dir DIR]\n"
 		   "            [--trusted-certs PATH | --trusted-certs-dir DIR] [--require-signatures]\n"
-		   "            [--boot-policy FILE] [--audit-log FILE]\n"
+		   "            [--boot-policy FILE] [--audit-log FILE] [--audit=file,log,journal,kernel]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
 		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
 		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
-		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n");
+		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n"
+		   "       udmd --help | --version\n");
 }
 
 /* mkdir -p */
@@ -109,7 +111,8 @@ static const char *udmd_certs_dir(const char *dir)
 static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
-	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_CERTSDIR, O_ADOPT, O_LOCK, O_TAKEOVER };
+	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_CERTSDIR, O_ADOPT, O_LOCK, O_TAKEOVER,
+	       O_SINKS, O_VERSION };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -133,6 +136,8 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		{ "adopt", required_argument, NULL, O_ADOPT },
 		{ "lock", no_argument, NULL, O_LOCK },
 		{ "takeover", no_argument, NULL, O_TAKEOVER },
+		{ "audit", required_argument, NULL, O_SINKS },
+		{ "version", no_argument, NULL, O_VERSION },
 		{ 0 }
 	};
 	const char *rt = getenv("UDM_RUNTIME_DIR");
@@ -163,6 +168,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		case O_REQSIG: cfg->require_signatures = true; break;
 		case O_BOOTPOL: cfg->boot_policy = optarg; break;
 		case O_AUDIT: cfg->audit_log = optarg; break;
+		case O_SINKS: cfg->audit_sinks = optarg; break;
 		case O_ENFORCE: {
 			const char **v = realloc(cfg->enforce_mounts, (cfg->n_enforce_mounts + 1) * sizeof(*v));
 			if (!v)
@@ -244,6 +250,9 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		}
 		case O_HELP:
 			usage(stdout);
+			exit(0);
+		case O_VERSION:
+			printf("udmd %s\n", UDM_LIB_VERSION);
 			exit(0);
 		default:
 			usage(stderr);
@@ -347,6 +356,7 @@ static void daemonize(void)
 	setsid();
 }
 
+/* SIGTERM, SIGINT: stop. SIGHUP: reopen the log and audit files (logrotate). */
 static void *signal_thread(void *arg)
 {
 	struct udmd *d = arg;
@@ -356,9 +366,16 @@ static void *signal_thread(void *arg)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	int sig;
-	if (sigwait(&set, &sig) == 0) {
+	while (sigwait(&set, &sig) == 0) {
+		if (sig == SIGHUP) {
+			udmd_log_reopen();
+			udmd_audit_reopen();
+			udmd_log("signal %d: log files reopened", sig);
+			continue;
+		}
 		udmd_log("signal %d: shutting down", sig);
 		udmd_request_stop(d);
+		break;
 	}
 	return NULL;
 }
@@ -398,6 +415,7 @@ static void teardown(struct udmd *d)
 	udmd_enforce_stop(d);
 	udmd_fuse_stop(d);
 	udmd_ipe_stop(d);
+	udmd_audit_stop();
 	udmd_loop_free(d);
 	udmd_identity_free(d);
 	if (d->ctx)
@@ -414,8 +432,7 @@ static void teardown(struct udmd *d)
 	d->lock_fd = -1;
 }
 
-/* One udmd per state folder, for its whole life (a successor waits for its
- * predecessor to be gone). */
+/* One udmd per state folder, for its whole life. */
 static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 {
 	d->lock_fd = open(d->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -423,8 +440,10 @@ static int lock_state_dir(struct udmd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "%.900s: %s", d->cfg.state_dir, strerror(errno));
 		return -1;
 	}
+	/* a killed udmd holds it until its last thread is gone (its leader can be a
+	 * zombie before that): wait a little, longer for a predecessor handing over */
 	for (int i = 0; flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0; i++) {
-		if (errno != EWOULDBLOCK || !d->cfg.takeover || i == 100) {
+		if (errno != EWOULDBLOCK || i == (d->cfg.takeover ? 100 : 30)) {
 			snprintf(err, errlen, "%.900s: another udmd is running (it holds this state folder)", d->cfg.state_dir);
 			return -1;
 		}
@@ -491,6 +510,9 @@ int main(int argc, char **argv)
 		goto fail;
 	if (udmd_control_listen(d, err, sizeof(err)))
 		goto fail;
+	/* Every sink is open before the first record (a policy store's). */
+	if (udmd_audit_start(&d->cfg, err, sizeof(err)))
+		goto fail;
 	/* The active policy is back before anything can ask for a decision. */
 	if (udmd_ipe_start(d, err, sizeof(err)))
 		goto fail;
@@ -516,11 +538,15 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	for (size_t i = 0; i < d->cfg.n_enforce_mounts; i++) {
-		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i]))) {
+		/* a mount that comes later (udmd starts before local-fs) is waited for */
+		if ((r = udmd_watch_add(d, d->cfg.enforce_mounts[i], true)) < 0 && r != -EEXIST) {
 			snprintf(err, sizeof(err), "--enforce-mount %.900s: %s", d->cfg.enforce_mounts[i],
-				 r == -EPERM ? "refusing to enforce on /" : r == -EINVAL ? "not a mount point" : strerror(-r));
+				 r == -EPERM ? "refusing to enforce on /" : strerror(-r));
 			goto fail;
 		}
+		if (r == 1)
+			udmd_log("--enforce-mount %s: nothing is mounted there yet; the watch waits for its mount",
+				 d->cfg.enforce_mounts[i]);
 	}
 	udmd_watch_restore(d);
 	if (chdir("/") < 0)

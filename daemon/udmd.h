@@ -22,6 +22,7 @@ struct udmd_config {
 	bool require_signatures;
 	const char *boot_policy;
 	const char *audit_log;
+	const char *audit_sinks;    /* --audit LIST (audit.c); NULL: file with --audit-log, else log */
 	const char **enforce_mounts;
 	size_t n_enforce_mounts;
 	bool foreground;
@@ -53,6 +54,7 @@ struct ipe_policy;
 struct udmd_ipe_fuse;
 struct udmd_kverity;
 struct udmd_devlinks;
+struct udmd_scope;
 
 struct udmd {
 	struct udmd_config cfg;
@@ -69,7 +71,7 @@ struct udmd {
 	struct enforcer *enforcer;  /* exec enforcement (fanotify), started at the first watch */
 	enum udmd_enforcer_kind enforcer_kind;   /* the backend chosen at start */
 	struct bpf_enforcer *bpf;   /* BPF LSM backend (pinned; survives udmd) */
-	char bpf_scope[16][512];    /* mount-scoped BPF mode: the watched mounts */
+	struct udmd_scope *scope;   /* mount-scoped BPF mode: the watched mounts (enforce_bpf_scope.c) */
 	struct ipe_policy *bpf_synced;   /* what the BPF maps were last compiled from */
 	bool bpf_synced_enf, bpf_synced_sa, bpf_synced_valid;
 	pthread_mutex_t enforce_lock;
@@ -227,21 +229,13 @@ int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
 unsigned udmd_verity_block_size(struct udmd *d, dev_t dev);
 
 /* cmd_policy.c: the IPE store on --state-dir with --trusted-certs, the
- * --boot-policy, the audit sink and the RUNTIME/ipe mount. start: 0 or -errno
- * with err set; stop is safe after a failed start. */
+ * --boot-policy and the RUNTIME/ipe mount. start: 0 or -errno with err set;
+ * stop is safe after a failed start. Audit records: daemon/audit.h. */
 int udmd_ipe_start(struct udmd *d, char *err, size_t errlen);
 void udmd_ipe_stop(struct udmd *d);
-/* One audit record (the text after "audit(...): ") of the given type
- * (IPE_AUDIT_*) as one line of --audit-log (appended, flushed; else standard
- * error). Thread-safe. */
-void udmd_audit(struct udmd *d, int type, const char *record);
-/* udm's own records: its self-protection's refusals (as a user-space MAC's
- * AUDIT_USER_AVC) and control requests that weaken enforcement, adoptions and
- * handovers (AUDIT_USER_MAC_CONFIG_CHANGE). docs/enforcement.md. */
-#define UDMD_AUDIT_PROTECT 1107
-#define UDMD_AUDIT_CONTROL 2312
-/* The actor of a request for audit records: loginuid and sessionid of pid. */
-void udmd_audit_ids(pid_t pid, uint32_t *auid, uint32_t *ses);
+/* The subjects of the trusted certificates (--trusted-certs), one
+ * "trusted certificate: SUBJECT" line each (udm status --daemon). */
+void udmd_ipe_trust_status(struct udmd_out *out);
 
 /* fuse_ipe.c: RUNTIME/ipe, the kernel's securityfs ipe/ tree */
 int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errlen);
@@ -252,11 +246,23 @@ void udmd_fuse_ipe_stop(struct udmd *d);
  * programs load) and bring it up; says which in the log. */
 int udmd_enforce_select(struct udmd *d, char *err, size_t errlen);
 int udmd_enforce_start(struct udmd *d, char *err, size_t errlen);
-int udmd_watch_add(struct udmd *d, const char *path);
+/* A watch on the mount at path. !wait (udm watch add): path must be a mount
+ * point now, else -EINVAL (-ENOENT, ...). wait (--enforce-mount, restored
+ * watches): returns 1 when nothing is mounted there yet; the watch is then
+ * listed inactive and becomes active when a filesystem is mounted there.
+ * -EEXIST if watched and active, -EPERM for the filesystem of /. */
+int udmd_watch_add(struct udmd *d, const char *path, bool wait);
 int udmd_watch_remove(struct udmd *d, const char *path);
 char *udmd_watch_list(struct udmd *d);      /* caller frees */
 /* cmd_watch.c: the watches `udm watch add` made before a restart, back */
 void udmd_watch_restore(struct udmd *d);
+/* enforce_bpf_scope.c: the BPF backend's watches (mount-scoped mode), as
+ * udmd_watch_add/remove/list; called with enforce_lock held, but stop. */
+int udmd_scope_add(struct udmd *d, const char *path, bool wait);
+int udmd_scope_remove(struct udmd *d, const char *path);
+char *udmd_scope_list(struct udmd *d);
+void udmd_scope_clear(struct udmd *d);      /* udm enforce stop: every watch forgotten */
+void udmd_scope_stop(struct udmd *d);       /* without enforce_lock: the thread ends, all freed */
 /* udmd is going away: fanotify stops (fails open), BPF stays pinned. */
 void udmd_enforce_stop(struct udmd *d);
 /* The authorised way to end enforcement (udm enforce stop). */
@@ -272,6 +278,9 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen);
 void udmd_takeover_free(struct udmd *d);
 void udmd_handover_finish(struct udmd *d);
 void udmd_enforce_status(struct udmd *d, struct udmd_out *out);
+/* Decisions since start: every fanotify one; of the BPF backend's, those the
+ * audit ring brought (every denial, allows with success_audit). */
+void udmd_enforce_counts(unsigned long long *denied, unsigned long long *allowed);
 /* The active policy or a switch may have changed: recompile the BPF maps. */
 void udmd_enforce_sync(struct udmd *d);
 /* 0, or -EOPNOTSUPP with reason when the backend cannot enforce pol. */
@@ -300,6 +309,8 @@ void udmd_kverity_status(struct udmd *d, struct udmd_out *out);
  * standard error, and syslog when daemonized). setup: 0 or -errno with err set. */
 void udmd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int udmd_log_setup(const struct udmd_config *cfg, char *err, size_t errlen);
+/* SIGHUP: reopen the --log file (logrotate). 0 or -errno (logged; the old one stays). */
+int udmd_log_reopen(void);
 void udmd_log_close(void);
 
 /* main.c: mkdir -p (the last component with mode) */

@@ -475,16 +475,24 @@ static __always_inline int is_owner(struct udm_bpf_config *cfg)
 	return !BPF_CORE_READ(t, ptrace) && task_is_owner(cfg, t);
 }
 
-static __always_inline void audit(struct file *file, __u32 op, __u32 hook, __u32 gen, __u8 action,
-				  __u8 match, __u32 rule, __u32 enforcing)
+/* A slot in the audit ring, or NULL with the loss counted (stats.dropped). */
+static __always_inline struct udm_bpf_event *event_reserve(void)
 {
 	struct udm_bpf_event *ev = bpf_ringbuf_reserve(&udm_audit, sizeof(*ev), 0);
 	if (!ev) {
 		struct udm_bpf_stats *s = stats();
 		if (s)
 			__sync_fetch_and_add(&s->dropped, 1);
-		return;
 	}
+	return ev;
+}
+
+static __always_inline void audit(struct file *file, __u32 op, __u32 hook, __u32 gen, __u8 action,
+				  __u8 match, __u32 rule, __u32 enforcing)
+{
+	struct udm_bpf_event *ev = event_reserve();
+	if (!ev)
+		return;
 	ev->tgid = bpf_get_current_pid_tgid() >> 32;
 	ev->gen = gen;
 	ev->op = op;
@@ -775,13 +783,9 @@ static __always_inline int prev(int ret)
 
 static __always_inline void protect_event(__u32 kind, __u32 what, __u32 detail, __u32 dev)
 {
-	struct udm_bpf_event *ev = bpf_ringbuf_reserve(&udm_audit, sizeof(*ev), 0);
-	if (!ev) {
-		struct udm_bpf_stats *s = stats();
-		if (s)
-			__sync_fetch_and_add(&s->dropped, 1);
+	struct udm_bpf_event *ev = event_reserve();
+	if (!ev)
 		return;
-	}
 	__builtin_memset(ev, 0, __builtin_offsetof(struct udm_bpf_event, path));
 	ev->kind = kind;
 	ev->tgid = bpf_get_current_pid_tgid() >> 32;

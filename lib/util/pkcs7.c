@@ -135,6 +135,19 @@ static void subject_of(X509 *x, char *buf, size_t size)
 	BIO_free(b);
 }
 
+size_t udm_trust_count(const struct udm_trust *t)
+{
+	return t ? (size_t)sk_X509_num(t->certs) : 0;
+}
+
+int udm_trust_subject(const struct udm_trust *t, size_t i, char *buf, size_t size)
+{
+	if (!t || i >= (size_t)sk_X509_num(t->certs))
+		return -ENOENT;
+	subject_of(sk_X509_value(t->certs, (int)i), buf, size);
+	return 0;
+}
+
 int udm_pkcs7_verify(const uint8_t *data, size_t len, const uint8_t *detached, size_t dlen,
 		     const struct udm_trust *trust, struct udm_pkcs7 *out, char *reason, size_t rsize)
 {

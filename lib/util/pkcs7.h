@@ -14,6 +14,10 @@ struct udm_trust;	/* a set of trusted certificates */
  * Returns the number of certificates or -errno. */
 int udm_trust_load(const char *path, struct udm_trust **out, char *reason, size_t rsize);
 void udm_trust_free(struct udm_trust *t);
+/* The certificates of a set (0 for NULL) and the subject of the i-th
+ * ("CN=..., O=..."): 0 or -ENOENT. */
+size_t udm_trust_count(const struct udm_trust *t);
+int udm_trust_subject(const struct udm_trust *t, size_t i, char *buf, size_t size);
 
 struct udm_pkcs7 {
 	bool is_signed;		/* a signed-data message */

@@ -115,6 +115,17 @@ test_expect_success 'links left by a killed udmd are cleaned at the next start' 
 	start_udmd --dev-dir "$DEV" && test_path_is_missing "$DEV/k" &&
 	udm create k --table "0 8 zero" && test -b "$DEV/k"
 '
+test_expect_success 'a killed udmd'"'"'s link is removed even once its loop device serves another file' '
+	truncate -s 1M "$T_TMP/other.img" &&
+	udm create k2 --table "0 8 zero" && test -L "$DEV/k2" && lo=$(readlink "$DEV/k2") &&
+	pid=$(udmd_pid) && kill -KILL "$pid" && pid_gone "$pid" &&
+	losetup -d "$lo" && udmd_force_clean &&
+	losetup "$lo" "$T_TMP/other.img" && test_when_finished "losetup -d $lo 2>/dev/null; true" &&
+	start_udmd --dev-dir "$DEV" &&
+	test_path_is_missing "$DEV/k2" && grep -q "removing stale link $DEV/k2 -> $lo" "$UDMD_LOG" &&
+	udm mknodes && test_path_is_missing "$DEV/k2" &&
+	test "$(cat /sys/block/${lo#/dev/}/loop/backing_file)" = "$T_TMP/other.img"
+'
 test_expect_success 'a udmd on a private runtime dir makes no links by default' '
 	rt2=$T_TMP/rt2 &&
 	"$UDMD" --runtime-dir "$rt2" --state-dir "$T_TMP/st2" 2>>"$UDMD_LOG" &&

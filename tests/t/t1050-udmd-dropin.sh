@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # udmd behaviours a new user trips on: shutdown with devices mounted is
 # refused (EBUSY) unless --force, which says what it tears down; attach of a
-# suspended device fails at once; watches persist across restarts, as
+# suspended device fails at once; watches persist across restarts (and
+# wait for their mounts), as
 # policies do; --log sends the log to a file or syslog, not only stderr.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-udmd.sh"
@@ -47,10 +48,26 @@ test_expect_success 'watches persist across a restart, as policies do' '
 	udm watch remove "$T_TMP/wm" && udm shutdown && start_udmd &&
 	! udm watch list | grep -q "$T_TMP/wm"
 '
-test_expect_success 'a persisted watch whose mount is gone is dropped with a log line' '
+test_expect_success 'a persisted watch whose mount is gone waits for it, and stays persisted' '
 	mount -t tmpfs none wm && udm watch add "$T_TMP/wm" && udm shutdown && umount wm && start_udmd &&
-	! udm watch list | grep -q "$T_TMP/wm" && grep -q "watch $T_TMP/wm not restored: not a mount point" "$UDMD_LOG" &&
-	! grep -q "$T_TMP/wm" "$UDM_STATE/watches"
+	grep -q "watch $T_TMP/wm restored, waiting for its mount" "$UDMD_LOG" &&
+	udm watch list | grep -qx "$T_TMP/wm (inactive: nothing is mounted there)" &&
+	grep -qx "$T_TMP/wm" "$UDM_STATE/watches" &&
+	mount -t tmpfs none wm && test_when_finished "umount wm 2>/dev/null; true" &&
+	for i in $(seq 50); do udm watch list | grep -qx "$T_TMP/wm" && break; sleep 0.1; done &&
+	udm watch list | grep -qx "$T_TMP/wm" &&
+	umount wm && udm shutdown && start_udmd && grep -qx "$T_TMP/wm" "$UDM_STATE/watches" &&
+	udm watch remove "$T_TMP/wm" && ! grep -q "$T_TMP/wm" "$UDM_STATE/watches" &&
+	udm shutdown && start_udmd && ! udm watch list | grep -q "$T_TMP/wm"
+'
+test_expect_success '--enforce-mount on a path not mounted yet: starts, waits, enforces once mounted' '
+	udm shutdown && mkdir -p em && start_udmd --enforce-mount "$T_TMP/em" &&
+	grep -q -- "--enforce-mount $T_TMP/em: nothing is mounted there yet" "$UDMD_LOG" &&
+	udm watch list | grep -qx "$T_TMP/em (inactive: nothing is mounted there)" &&
+	mount -t tmpfs none em && test_when_finished "umount em 2>/dev/null; true" &&
+	for i in $(seq 50); do udm watch list | grep -qx "$T_TMP/em" && break; sleep 0.1; done &&
+	udm watch list | grep -qx "$T_TMP/em" && udm enforce status | grep -q "^watches: 1 (1 active)" &&
+	umount em && udm shutdown && start_udmd
 '
 test_expect_success '--log FILE: the log goes to the file too' '
 	udm shutdown && start_udmd --log stderr --log "$T_TMP/udmd-file.log" &&

@@ -27,17 +27,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "probe-result.h"
 
-static int result(int err)
-{
-	if (!err) {
-		puts("ok");
-		return 0;
-	}
-	const char *n = strerrorname_np(err);
-	printf("%s\n", n ? n : "errno");
-	return 1;
-}
 
 static int open_file(const char *p)
 {
