@@ -37,10 +37,19 @@ mbps() {
 }
 median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-l=() n=() r=()
+# CPU seconds (user + system) a process has used
+HZ=$(getconf CLK_TCK) UPID=$(cat "$RT/udmd.pid") KPID=$(cat "$DIR/nbdkit.pid")
+cpu() { awk -v hz="$HZ" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+l=() n=() r=() lc=0 nc=0 kc=0
 for _ in $(seq "$PASSES"); do
+	u0=$(cpu "$UPID")
 	l+=("$(mbps dd if="$RT/mapper/vlocal" of=/dev/null bs="$BS" status=none)")
+	u1=$(cpu "$UPID") k1=$(cpu "$KPID")
 	n+=("$(mbps dd if="$RT/mapper/vnbd" of=/dev/null bs="$BS" status=none)")
+	u2=$(cpu "$UPID") k2=$(cpu "$KPID")
+	lc=$(awk -v a="$lc" -v b="$u0" -v c="$u1" 'BEGIN { print a + c - b }')
+	nc=$(awk -v a="$nc" -v b="$u1" -v c="$u2" 'BEGIN { print a + c - b }')
+	kc=$(awk -v a="$kc" -v b="$k1" -v c="$k2" 'BEGIN { print a + c - b }')
 	r+=("$(awk -v a="${n[-1]}" -v b="${l[-1]}" 'BEGIN { printf "%.2f", a / b }')")
 	loads+=" $(cut -d' ' -f1 /proc/loadavg)"
 done
@@ -49,4 +58,6 @@ echo "CPU: $(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | 
 echo "image: ${SIZE} MiB, sha256, 4 KiB blocks, bs=$BS, $PASSES passes, one reader; nbdkit $(nbdkit --version | cut -d' ' -f2) file plugin on $(df --output=fstype "$DIR" | tail -1)"
 printf "local files:     %5s MB/s  (passes: %s)\n" "$L" "${l[*]}"
 printf "nbd+unix:        %5s MB/s  (passes: %s)\n" "$N" "${n[*]}"
+awk -v p="$PASSES" -v s="$SIZE" -v l="$lc" -v n="$nc" -v k="$kc" 'BEGIN {
+	printf "CPU seconds per GiB: local udmd %.2f; nbd udmd %.2f + nbdkit %.2f\n", l / p * 1024 / s, n / p * 1024 / s, k / p * 1024 / s }'
 printf "ratio nbd/local: %.2f (per pass: %s)\n" "$(awk -v a="$N" -v b="$L" 'BEGIN { print a / b }')" "${r[*]}"
