@@ -37,7 +37,9 @@ struct udm_nbd {
 	uint64_t size;
 	bool read_only, can_flush, can_trim;
 	unsigned max_conns;
-	pthread_mutex_t lock;        /* conns, st */
+	unsigned live;               /* connections open (under lock) */
+	bool grow;                   /* more connections may be opened: the server took them so far */
+	pthread_mutex_t lock;        /* conns, live, grow, st */
 	pthread_cond_t cond;         /* a connection was given back */
 	struct conn conns[MAX_CONNS];
 	struct udm_nbd_stats st;
@@ -253,23 +255,23 @@ static int conn_get(struct udm_nbd *n, struct conn **out)
 {
 	pthread_mutex_lock(&n->lock);
 	for (;;) {
-		struct conn *empty = NULL;
-		for (unsigned i = 0; i < n->max_conns; i++) {
+		struct conn *idle = NULL, *empty = NULL;
+		for (unsigned i = 0; i < n->max_conns && !idle; i++) {
 			struct conn *c = &n->conns[i];
 			if (c->busy)
 				continue;
-			if (c->h) {
-				empty = c;
-				break;
-			}
-			if (!empty)
+			if (c->h)
+				idle = c;
+			else if (!empty)
 				empty = c;
 		}
-		if (empty) {
-			empty->busy = true;
+		/* a connected one; else a new one, if the server takes more or none is open */
+		struct conn *pick = idle ? idle : empty && (n->grow || n->live == 0) ? empty : NULL;
+		if (pick) {
+			pick->busy = true;
 			n->st.requests++;
 			pthread_mutex_unlock(&n->lock);
-			*out = empty;
+			*out = pick;
 			return 0;
 		}
 		pthread_cond_wait(&n->cond, &n->lock);
@@ -315,8 +317,39 @@ static int conn_ready(struct udm_nbd *n, struct conn *c)
 	}
 	pthread_mutex_lock(&n->lock);
 	n->st.connections++;
+	if (n->live == 0)
+		n->grow = true;   /* back from losing every connection: the server may take more now */
+	n->live++;
 	pthread_mutex_unlock(&n->lock);
 	return 0;
+}
+
+static void conn_drop(struct udm_nbd *n, struct conn *c)
+{
+	nbd_close(c->h);   /* drops the commands in flight: nothing writes their buffers after this */
+	c->h = NULL;
+	pthread_mutex_lock(&n->lock);
+	n->live--;
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* A further connection the server did not take (qemu-nbd serves one client
+ * by default): open no more, give the slot back and take an open one. */
+static bool conn_refused_extra(struct udm_nbd *n, struct conn **c)
+{
+	pthread_mutex_lock(&n->lock);
+	bool others = n->live > 0;
+	if (others) {
+		if (n->grow)
+			udm_log(LOG_WARNING, "nbd: %s: the server takes no more than %u connections", n->uri, n->live);
+		n->grow = false;
+		(*c)->busy = false;
+		n->st.requests--;
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (others)
+		conn_get(n, c);
+	return others;
 }
 
 static int submit(struct udm_nbd *n, enum op op, void *buf, uint64_t len, uint64_t off)
@@ -328,6 +361,8 @@ static int submit(struct udm_nbd *n, enum op op, void *buf, uint64_t len, uint64
 	struct conn *c;
 	conn_get(n, &c);
 	int r = -EIO;
+	while (!c->h && conn_ready(n, c) != 0 && conn_refused_extra(n, &c))
+		;
 	for (unsigned attempt = 0;; attempt++) {
 		if (attempt) {
 			backoff(attempt);
@@ -343,8 +378,7 @@ static int submit(struct udm_nbd *n, enum op op, void *buf, uint64_t len, uint64
 			udm_log(LOG_WARNING, "nbd: %s: connection lost (%s)%s", n->uri,
 				r == -ETIMEDOUT ? "timed out" : strerror(-r),
 				attempt < cfg.retries ? ", reconnecting" : "");
-			nbd_close(c->h);   /* drops the commands in flight: nothing writes buf after this */
-			c->h = NULL;
+			conn_drop(n, c);
 		}
 		if (attempt >= cfg.retries) {
 			udm_log(LOG_ERR, "nbd: %s: I/O error after %u reconnects", n->uri, cfg.retries);
@@ -416,6 +450,8 @@ static int export_new(const char *uri, struct udm_nbd **out, char *err, size_t e
 	}
 	n->conns[0].h = h;
 	n->st.connections = 1;
+	n->live = 1;
+	n->grow = true;
 	int64_t size = nbd_get_size(h);
 	if (size < 0) {
 		r = nbd_err(-EIO);

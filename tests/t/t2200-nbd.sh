@@ -29,7 +29,8 @@ nbdkit --filter=truncate null --dump-plugin >/dev/null 2>&1 && test_set_prereq N
 nbdkit --filter=delay null --dump-plugin >/dev/null 2>&1 && test_set_prereq NBDDELAY
 nbdkit --filter=log null --dump-plugin >/dev/null 2>&1 && test_set_prereq NBDLOG
 nbdkit memory --dump-plugin >/dev/null 2>&1 && test_set_prereq NBDMEMORY
-for p in NBDCURL NBDTRUNCATE NBDDELAY NBDLOG NBDMEMORY; do
+nbdkit --filter=limit null --dump-plugin >/dev/null 2>&1 && test_set_prereq NBDLIMIT
+for p in NBDCURL NBDTRUNCATE NBDDELAY NBDLOG NBDMEMORY NBDLIMIT; do
 	test_have_prereq $p || echo "# nbdkit lacks ${p#NBD} (plugin or filter): its cases are skipped"
 done
 
@@ -116,6 +117,17 @@ test_expect_success NBDLOG 'one export, one connection pool: shared by every tar
 	n=$(grep -c " Connect " conn.log) &&
 	echo "connections: $n" &&
 	test "$n" -ge 1 && test "$n" -le 2
+'
+
+test_expect_success NBDLIMIT 'a server that takes one connection (limit filter): the pool stays at one, reads right' '
+	nbd_start one -U "$T_TMP/one.sock" --filter=limit file dir="$T_TMP/exports" limit=1 &&
+	test_when_finished "nbd_stop one" &&
+	udmt create one --readonly --table "0 16384 linear $(uri data "$T_TMP/one.sock") 0" &&
+	test_when_finished "udm remove one" &&
+	pids= && for i in 1 2 3 4; do tmo cmp $M/one exports/data & pids="$pids $!"; done &&
+	for p in $pids; do wait $p || return 1; done &&
+	tmo $H check $M/one exports/data >chk && grep -qx "eio 0 wrong 0 passes 1" chk &&
+	grep -q "$(uri data "$T_TMP/one.sock"): the server takes no more than 1 connections" "$UDMD_LOG"
 '
 
 test_expect_success 'verity open over NBD: data and hash exports, verified bytes, status V' '
