@@ -57,7 +57,7 @@ TESTLIBS := $(shell pkg-config --libs cmocka)
 DAEMON_PKGS := libbpf libsystemd audit
 DAEMONLIBS := $(shell pkg-config --libs $(DAEMON_PKGS))
 
-# BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12).
+# BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12, 7.2).
 BPF_CC   ?= clang
 BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -67,6 +67,11 @@ BPF_SRCS := $(sort $(wildcard daemon/bpf/*.bpf.c))
 BPF_SKELS := $(patsubst daemon/bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
 
 LIB_SRCS    := $(sort $(wildcard lib/*/*.c))
+# What udm and udmd share beyond libudm's API: the IPE layer, the control
+# protocol and verity's format/verify. libudm.{a,so} holds the rest, each
+# object reachable from the installed headers (scripts/check-arch.sh checks).
+PROG_SRCS   := $(filter lib/ipe/%,$(LIB_SRCS)) lib/util/proto.c lib/verity/build.c lib/verity/mapread.c
+LIBUDM_SRCS := $(filter-out $(PROG_SRCS),$(LIB_SRCS))
 CLI_SRCS    := $(sort $(wildcard cli/*.c))
 DAEMON_SRCS := $(sort $(wildcard daemon/*.c))
 TLIB_SRCS   := $(sort $(wildcard tests/lib/*.c))
@@ -76,6 +81,7 @@ FUZZ_SRCS   := $(sort $(wildcard fuzz/fuzz_*.c))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIB_OBJS    := $(call obj,$(LIB_SRCS))
+LIBUDM_OBJS := $(call obj,$(LIBUDM_SRCS))
 CLI_OBJS    := $(call obj,$(CLI_SRCS))
 DAEMON_OBJS := $(call obj,$(DAEMON_SRCS))
 TLIB_OBJS   := $(call obj,$(TLIB_SRCS))
@@ -115,20 +121,20 @@ $(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
 $(DAEMON_OBJS): $(BPF_SKELS)
 $(DAEMON_OBJS): CFLAGS += -I$(B)/bpf $(shell pkg-config --cflags $(DAEMON_PKGS))
 
-$(B)/libudm.a: $(LIB_OBJS)
+$(B)/libudm.a: $(LIBUDM_OBJS)
 	@mkdir -p $(B); rm -f $@; ar rcs $@ $^
 
 # The version script exports only the installed headers' API (lib/libudm.map).
-$(B)/libudm.so: $(LIB_OBJS) lib/libudm.map
+$(B)/libudm.so: $(LIBUDM_OBJS) lib/libudm.map
 	$(CC) -shared -Wl,-soname,libudm.so.$(LIB_SOVERSION) -Wl,--version-script=lib/libudm.map $(LDFLAGS) \
-		-o $@ $(LIB_OBJS) $(LIB_LIBS)
+		-o $@ $(LIBUDM_OBJS) $(LIB_LIBS)
 
 $(B)/man/%: man/%.scd
 	@mkdir -p $(dir $@)
 	scdoc < $< > $@.tmp && mv $@.tmp $@
 
-# Binaries link the library objects directly: they use internal interfaces
-# (lib/*/*.h) beyond the installed headers.
+# Binaries link the library objects directly (libudm's and PROG_SRCS'): they
+# use internal interfaces (lib/*/*.h) beyond the installed headers.
 $(B)/udm: $(CLI_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -178,7 +184,7 @@ UDM_PC = 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: udm\nDescription: user-sp
 check: all
 	B=$(B) tests/run
 
-# the VM tier alone: Debian's 6.1 and 6.12 kernels under QEMU (tests/vm/README.md)
+# the VM tier alone: Debian's 6.1, 6.12 and 7.2 kernels under QEMU (tests/vm/README.md)
 vm-check: all
 	B=$(B) tests/run vm/
 

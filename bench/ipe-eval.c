@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/udm.h"
 
 #define NEVENTS 1024

@@ -12,6 +12,12 @@
 #include "cli/cli.h"
 #include "util/proto.h"
 
+const char *cli_runtime_dir(const char *given)
+{
+	const char *rt = given ? given : getenv("UDM_RUNTIME_DIR");
+	return rt && *rt ? rt : "/run/udm";
+}
+
 int cli_udmd_ask(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned argc,
 		 const char *const *argv, bool quiet, struct cli_reply *rep)
 {
@@ -74,4 +80,21 @@ void cli_reply_error(const char *what, const struct cli_reply *rep)
 		cli_error(what, "%s: %s", strerror(-rep->status), rep->text);
 	else
 		cli_error(what, "%s", strerror(-rep->status));
+}
+
+int cli_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
+		const char **args, char **reply, size_t *rlen)
+{
+	struct cli_reply rep = { .keep_fd = false };
+	*reply = NULL;
+	if (cli_udmd_ask(rt, what, cmd, flags, nargs, args, false, &rep))
+		return 1;
+	if (rep.status < 0) {
+		cli_reply_error(what, &rep);
+		free(rep.text);
+		return 1;
+	}
+	*reply = rep.text;
+	*rlen = rep.len;
+	return 0;
 }

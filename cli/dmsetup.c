@@ -1,72 +1,81 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* udm's dmsetup verbs (and attach, detach, watch, shutdown): parse dmsetup's
- * arguments, send requests to udmd over RUNTIME/control, print its reply
- * (udmd formats dmsetup's output) or one error line. Column reports, device
- * selection by uuid or number, several devices per command, --target and
- * the verbs without a daemon request (splitname, udev cookies) are in
- * dmsetup_local.c, on top of udmd's raw report (UDM_CMD_DM_REPORT). */
+/* The dmsetup personality: parse dmsetup's arguments, send requests to udmd
+ * over RUNTIME/control, print its reply (udmd formats dmsetup's output) or
+ * one error line. Column reports, device selection by uuid or number,
+ * several devices per command, --target and the verbs without a daemon
+ * request (splitname, udev cookies) are in dmsetup_local.c, on top of udmd's
+ * raw report (UDM_CMD_DM_REPORT). udm's own verbs (attach, watch, enforce,
+ * shutdown, ...) take the same command line and are run by udm_verbs.c. */
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
-#include "cli/dm_cli.h"
+#include "cli/dmsetup.h"
 #include "udm/udm.h"
 #include "util/proto.h"
 
 static const struct verb verbs[] = {
 	{ "create", UDM_CMD_DM_CREATE, 1, 2, OPT_UUID | OPT_READONLY | OPT_NOTABLE | OPT_TABLE,
-	  "create NAME [--uuid UUID] [--readonly] [--notable | --table TABLE | FILE]", 0, false },
-	{ "load", UDM_CMD_DM_LOAD, 1, 2, OPT_READONLY | OPT_TABLE, "load NAME [--table TABLE | FILE]", 0, false },
-	{ "reload", UDM_CMD_DM_LOAD, 1, 2, OPT_READONLY | OPT_TABLE, "reload NAME [--table TABLE | FILE]", 0, false },
-	{ "resume", UDM_CMD_DM_RESUME, 1, -1, OPT_NOFLUSH | OPT_NOLOCKFS, "resume NAME...", 0, true },
-	{ "suspend", UDM_CMD_DM_SUSPEND, 1, -1, OPT_NOFLUSH | OPT_NOLOCKFS, "suspend [--noflush] [--nolockfs] NAME...", 0, true },
-	{ "remove", UDM_CMD_DM_REMOVE, 1, -1, OPT_FORCE | OPT_DEFERRED, "remove [--force] [--deferred] [--retry] NAME...", 0, true },
-	{ "remove_all", UDM_CMD_DM_REMOVE_ALL, 0, 0, OPT_FORCE | OPT_DEFERRED, "remove_all [--force] [--deferred]", 0, false },
-	{ "rename", UDM_CMD_DM_RENAME, 2, 2, OPT_SETUUID, "rename NAME NEWNAME | rename NAME --setuuid UUID", 0, false },
-	{ "clear", UDM_CMD_DM_CLEAR, 1, 1, 0, "clear NAME", 0, true },
-	{ "table", UDM_CMD_DM_TABLE, 0, -1, OPT_INACTIVE, "table [--inactive] [--target TYPE] [--showkeys] [NAME...]", 0, true },
+	  "create NAME [--uuid UUID] [--readonly] [--notable | --table TABLE | FILE]", 0, false, false },
+	{ "load", UDM_CMD_DM_LOAD, 1, 2, OPT_READONLY | OPT_TABLE, "load NAME [--table TABLE | FILE]", 0, false, false },
+	{ "reload", UDM_CMD_DM_LOAD, 1, 2, OPT_READONLY | OPT_TABLE, "reload NAME [--table TABLE | FILE]", 0, false, false },
+	{ "resume", UDM_CMD_DM_RESUME, 1, -1, OPT_NOFLUSH | OPT_NOLOCKFS, "resume NAME...", 0, true, false },
+	{ "suspend", UDM_CMD_DM_SUSPEND, 1, -1, OPT_NOFLUSH | OPT_NOLOCKFS, "suspend [--noflush] [--nolockfs] NAME...", 0, true, false },
+	{ "remove", UDM_CMD_DM_REMOVE, 1, -1, OPT_FORCE | OPT_DEFERRED, "remove [--force] [--deferred] [--retry] NAME...", 0, true, false },
+	{ "remove_all", UDM_CMD_DM_REMOVE_ALL, 0, 0, OPT_FORCE | OPT_DEFERRED, "remove_all [--force] [--deferred]", 0, false, false },
+	{ "rename", UDM_CMD_DM_RENAME, 2, 2, OPT_SETUUID, "rename NAME NEWNAME | rename NAME --setuuid UUID", 0, false, false },
+	{ "clear", UDM_CMD_DM_CLEAR, 1, 1, 0, "clear NAME", 0, true, false },
+	{ "table", UDM_CMD_DM_TABLE, 0, -1, OPT_INACTIVE, "table [--inactive] [--target TYPE] [--showkeys] [NAME...]", 0, true, false },
 	/* status with no NAME is dmsetup's (every device); udmd's own state is --daemon */
 	{ "status", UDM_CMD_DM_STATUS, 0, -1, OPT_INACTIVE | OPT_NOFLUSH | OPT_DAEMON,
-	  "status [--inactive] [--target TYPE] [NAME...] | status --daemon", 0, true },
-	{ "info", UDM_CMD_DM_INFO, 0, -1, OPT_INACTIVE, "info [-c [-o FIELDS] [--noheadings] [--separator S]] [NAME...]", 0, true },
-	{ "ls", UDM_CMD_DM_LS, 0, 0, 0, "ls [--target TYPE] [--tree]", 0, false },
-	{ "deps", UDM_CMD_DM_DEPS, 0, -1, OPT_INACTIVE, "deps [NAME...]", 0, true },
-	{ "message", UDM_CMD_DM_MESSAGE, 3, -1, 0, "message NAME SECTOR MESSAGE...", 0, false },
-	{ "targets", UDM_CMD_DM_TARGETS, 0, 0, 0, "targets", 0, false },
-	{ "target-version", UDM_CMD_DM_TARGETS, 0, -1, 0, "target-version [TARGET...]", L_TARGET_VERSION, false },
-	{ "version", UDM_CMD_DM_VERSION, 0, 0, 0, "version", 0, false },
-	{ "wait", UDM_CMD_DM_WAIT, 1, 2, OPT_INACTIVE | OPT_NOFLUSH, "wait NAME [EVENT_NR]", 0, false },
-	{ "mknodes", UDM_CMD_DM_MKNODES, 0, -1, 0, "mknodes [NAME...]", 0, true },
-	{ "wipe_table", 0, 1, -1, OPT_FORCE | OPT_NOFLUSH | OPT_NOLOCKFS, "wipe_table [--noflush] [--nolockfs] NAME...", L_WIPE_TABLE, true },
-	{ "measure", 0, 0, -1, 0, "measure [NAME...]", L_MEASURE, true },
-	{ "mangle", 0, 0, -1, 0, "mangle [NAME...]", L_MANGLE, true },
-	{ "setgeometry", 0, 5, 5, 0, "setgeometry NAME CYL HEAD SECT START", L_SETGEOMETRY, false },
-	{ "splitname", 0, 1, 2, 0, "splitname NAME [SUBSYSTEM]", L_SPLITNAME, false },
-	{ "udevcookies", 0, 0, 0, 0, "udevcookies", L_UDEVCOOKIES, false },
-	{ "udevcomplete", 0, 1, 1, 0, "udevcomplete COOKIE", L_UDEVCOMPLETE, false },
-	{ "udevcomplete_all", 0, 0, 1, 0, "udevcomplete_all [AGE_IN_MINUTES]", L_UDEVCOMPLETE_ALL, false },
-	{ "udevcreatecookie", 0, 0, 0, 0, "udevcreatecookie", L_UDEVCREATECOOKIE, false },
-	{ "udevreleasecookie", 0, 0, 1, 0, "udevreleasecookie [COOKIE]", L_UDEVRELEASECOOKIE, false },
-	{ "udevflags", 0, 1, 1, 0, "udevflags COOKIE", L_UDEVFLAGS, false },
-	{ "help", 0, 0, 0, 0, "help [-c]", L_HELP, false },
-	{ "attach", UDM_CMD_DM_ATTACH, 1, 1, 0, "attach NAME", 0, false },
-	{ "detach", UDM_CMD_DM_DETACH, 1, 1, OPT_FORCE, "detach [--force] NAME", 0, false },
-	{ "watch", 0, 1, 2, 0, "watch add|remove PATH | watch list", L_WATCH, false },
-	{ "enforce", UDM_CMD_ENFORCE_STATUS, 1, 1, 0, "enforce status|stop", 0, false },
-	{ "shutdown", UDM_CMD_SHUTDOWN, 0, 0, OPT_FORCE, "shutdown [--force]", 0, false },
-	{ "ping", UDM_CMD_PING, 0, 0, 0, "ping", 0, false },
+	  "status [--inactive] [--target TYPE] [NAME...] | status --daemon", 0, true, false },
+	{ "info", UDM_CMD_DM_INFO, 0, -1, OPT_INACTIVE, "info [-c [-o FIELDS] [--noheadings] [--separator S]] [NAME...]", 0, true, false },
+	{ "ls", UDM_CMD_DM_LS, 0, 0, 0, "ls [--target TYPE] [--tree]", 0, false, false },
+	{ "deps", UDM_CMD_DM_DEPS, 0, -1, OPT_INACTIVE, "deps [NAME...]", 0, true, false },
+	{ "message", UDM_CMD_DM_MESSAGE, 3, -1, 0, "message NAME SECTOR MESSAGE...", 0, false, false },
+	{ "targets", UDM_CMD_DM_TARGETS, 0, 0, 0, "targets", 0, false, false },
+	{ "target-version", UDM_CMD_DM_TARGETS, 0, -1, 0, "target-version [TARGET...]", L_TARGET_VERSION, false, false },
+	{ "version", UDM_CMD_DM_VERSION, 0, 0, 0, "version", 0, false, false },
+	{ "wait", UDM_CMD_DM_WAIT, 1, 2, OPT_INACTIVE | OPT_NOFLUSH, "wait NAME [EVENT_NR]", 0, false, false },
+	{ "mknodes", UDM_CMD_DM_MKNODES, 0, -1, 0, "mknodes [NAME...]", 0, true, false },
+	{ "wipe_table", 0, 1, -1, OPT_FORCE | OPT_NOFLUSH | OPT_NOLOCKFS, "wipe_table [--noflush] [--nolockfs] NAME...", L_WIPE_TABLE, true, false },
+	{ "measure", 0, 0, -1, 0, "measure [NAME...]", L_MEASURE, true, false },
+	{ "mangle", 0, 0, -1, 0, "mangle [NAME...]", L_MANGLE, true, false },
+	{ "setgeometry", 0, 5, 5, 0, "setgeometry NAME CYL HEAD SECT START", L_SETGEOMETRY, false, false },
+	{ "splitname", 0, 1, 2, 0, "splitname NAME [SUBSYSTEM]", L_SPLITNAME, false, false },
+	{ "udevcookies", 0, 0, 0, 0, "udevcookies", L_UDEVCOOKIES, false, false },
+	{ "udevcomplete", 0, 1, 1, 0, "udevcomplete COOKIE", L_UDEVCOMPLETE, false, false },
+	{ "udevcomplete_all", 0, 0, 1, 0, "udevcomplete_all [AGE_IN_MINUTES]", L_UDEVCOMPLETE_ALL, false, false },
+	{ "udevcreatecookie", 0, 0, 0, 0, "udevcreatecookie", L_UDEVCREATECOOKIE, false, false },
+	{ "udevreleasecookie", 0, 0, 1, 0, "udevreleasecookie [COOKIE]", L_UDEVRELEASECOOKIE, false, false },
+	{ "udevflags", 0, 1, 1, 0, "udevflags COOKIE", L_UDEVFLAGS, false, false },
+	{ "help", 0, 0, 0, 0, "help [-c]", L_HELP, false, false },
+	/* udm's own verbs: the same command line, run by cli/udm_verbs.c */
+	{ "attach", UDM_CMD_DM_ATTACH, 1, 1, 0, "attach NAME", 0, false, true },
+	{ "detach", UDM_CMD_DM_DETACH, 1, 1, OPT_FORCE, "detach [--force] NAME", 0, false, true },
+	{ "watch", 0, 1, 2, 0, "watch add|remove PATH | watch list", L_WATCH, false, true },
+	{ "enforce", UDM_CMD_ENFORCE_STATUS, 1, 1, 0, "enforce status|stop", 0, false, true },
+	{ "shutdown", UDM_CMD_SHUTDOWN, 0, 0, OPT_FORCE, "shutdown [--force]", 0, false, true },
+	{ "ping", UDM_CMD_PING, 0, 0, 0, "ping", 0, false, true },
 };
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+/* The i-th verb the command line accepts, NULL past the last. */
+static const struct verb *verb_at(size_t i)
+{
+	return i < NVERBS ? &verbs[i] : NULL;
+}
 
 static const struct verb *find_verb(const char *name)
 {
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(verbs[i].name, name) == 0)
-			return &verbs[i];
+	const struct verb *v;
+	for (size_t i = 0; (v = verb_at(i)); i++)
+		if (strcmp(v->name, name) == 0)
+			return v;
 	return NULL;
 }
 
@@ -83,50 +92,70 @@ static int usage_error(const char *what, const char *msg, const struct verb *v)
 enum { V_NONE, V_UUID, V_TABLE, V_FIELDS, V_SEPARATOR, V_TARGET, V_MAJOR, V_MINOR, V_SORT, V_SELECT, V_IGNORED,
        V_COLUMNS, V_NOHEADINGS, V_NAMEPREFIXES, V_TREE, V_SHOWKEYS, V_RETRY, V_VERSION, V_HELP, V_VERBOSE };
 
-static const struct {
-	const char *name;
-	unsigned bit;
-	bool has_arg;
-	int val;
-} options[] = {
-	{ "--uuid", OPT_GLOBAL, true, V_UUID }, { "-u", OPT_GLOBAL, true, V_UUID },
-	{ "--readonly", OPT_READONLY, false, 0 }, { "-r", OPT_READONLY, false, 0 },
-	{ "--notable", OPT_NOTABLE, false, 0 }, { "-n", OPT_NOTABLE, false, 0 },
-	{ "--table", OPT_TABLE, true, V_TABLE },
-	{ "--inactive", OPT_INACTIVE, false, 0 },
-	{ "--noflush", OPT_NOFLUSH, false, 0 },
-	{ "--nolockfs", OPT_NOLOCKFS, false, 0 },
-	{ "--force", OPT_FORCE, false, 0 }, { "-f", OPT_FORCE, false, 0 },
-	{ "--deferred", OPT_DEFERRED, false, 0 },
-	{ "--setuuid", OPT_SETUUID, false, 0 },
-	{ "--daemon", OPT_DAEMON, false, 0 },
-	{ "--columns", OPT_GLOBAL, false, V_COLUMNS }, { "-c", OPT_GLOBAL, false, V_COLUMNS },
-	{ "-C", OPT_GLOBAL, false, V_COLUMNS },
-	{ "--options", OPT_GLOBAL, true, V_FIELDS }, { "-o", OPT_GLOBAL, true, V_FIELDS },
-	{ "--noheadings", OPT_GLOBAL, false, V_NOHEADINGS },
-	{ "--separator", OPT_GLOBAL, true, V_SEPARATOR },
-	{ "--nameprefixes", OPT_GLOBAL, false, V_NAMEPREFIXES },
-	{ "--sort", OPT_GLOBAL, true, V_SORT }, { "-O", OPT_GLOBAL, true, V_SORT },
-	{ "--select", OPT_GLOBAL, true, V_SELECT }, { "-S", OPT_GLOBAL, true, V_SELECT },
-	{ "--major", OPT_GLOBAL, true, V_MAJOR }, { "-j", OPT_GLOBAL, true, V_MAJOR },
-	{ "--minor", OPT_GLOBAL, true, V_MINOR }, { "-m", OPT_GLOBAL, true, V_MINOR },
-	{ "--target", OPT_GLOBAL, true, V_TARGET },
-	{ "--tree", OPT_GLOBAL, false, V_TREE },
-	{ "--showkeys", OPT_GLOBAL, false, V_SHOWKEYS },
-	{ "--retry", OPT_GLOBAL, false, V_RETRY },
-	{ "--verbose", OPT_GLOBAL, false, V_VERBOSE }, { "-v", OPT_GLOBAL, false, V_VERBOSE },
-	{ "-vv", OPT_GLOBAL, false, V_VERBOSE }, { "-vvv", OPT_GLOBAL, false, V_VERBOSE },
-	{ "--version", OPT_GLOBAL, false, V_VERSION },
-	{ "--help", OPT_GLOBAL, false, V_HELP }, { "-h", OPT_GLOBAL, false, V_HELP },
+/* dmsetup's options. id: the OPT_* bit (which verbs take it) and, for one
+ * with a value or a meaning of its own, the V_* it is (OPT_ID). */
+#define OPT_ID(bit, v) ((int)(bit) | (v) << 16)
+#define OPT_BIT(id) ((unsigned)(id) & 0xffffu)
+#define OPT_V(id) ((id) >> 16)
+static const struct cli_opt options[] = {
+	{ "--uuid", true, OPT_ID(OPT_GLOBAL, V_UUID) },
+	{ "-u", true, OPT_ID(OPT_GLOBAL, V_UUID) },
+	{ "--readonly", false, OPT_ID(OPT_READONLY, 0) },
+	{ "-r", false, OPT_ID(OPT_READONLY, 0) },
+	{ "--notable", false, OPT_ID(OPT_NOTABLE, 0) },
+	{ "-n", false, OPT_ID(OPT_NOTABLE, 0) },
+	{ "--table", true, OPT_ID(OPT_TABLE, V_TABLE) },
+	{ "--inactive", false, OPT_ID(OPT_INACTIVE, 0) },
+	{ "--noflush", false, OPT_ID(OPT_NOFLUSH, 0) },
+	{ "--nolockfs", false, OPT_ID(OPT_NOLOCKFS, 0) },
+	{ "--force", false, OPT_ID(OPT_FORCE, 0) },
+	{ "-f", false, OPT_ID(OPT_FORCE, 0) },
+	{ "--deferred", false, OPT_ID(OPT_DEFERRED, 0) },
+	{ "--setuuid", false, OPT_ID(OPT_SETUUID, 0) },
+	{ "--daemon", false, OPT_ID(OPT_DAEMON, 0) },
+	{ "--columns", false, OPT_ID(OPT_GLOBAL, V_COLUMNS) },
+	{ "-c", false, OPT_ID(OPT_GLOBAL, V_COLUMNS) },
+	{ "-C", false, OPT_ID(OPT_GLOBAL, V_COLUMNS) },
+	{ "--options", true, OPT_ID(OPT_GLOBAL, V_FIELDS) },
+	{ "-o", true, OPT_ID(OPT_GLOBAL, V_FIELDS) },
+	{ "--noheadings", false, OPT_ID(OPT_GLOBAL, V_NOHEADINGS) },
+	{ "--separator", true, OPT_ID(OPT_GLOBAL, V_SEPARATOR) },
+	{ "--nameprefixes", false, OPT_ID(OPT_GLOBAL, V_NAMEPREFIXES) },
+	{ "--sort", true, OPT_ID(OPT_GLOBAL, V_SORT) },
+	{ "-O", true, OPT_ID(OPT_GLOBAL, V_SORT) },
+	{ "--select", true, OPT_ID(OPT_GLOBAL, V_SELECT) },
+	{ "-S", true, OPT_ID(OPT_GLOBAL, V_SELECT) },
+	{ "--major", true, OPT_ID(OPT_GLOBAL, V_MAJOR) },
+	{ "-j", true, OPT_ID(OPT_GLOBAL, V_MAJOR) },
+	{ "--minor", true, OPT_ID(OPT_GLOBAL, V_MINOR) },
+	{ "-m", true, OPT_ID(OPT_GLOBAL, V_MINOR) },
+	{ "--target", true, OPT_ID(OPT_GLOBAL, V_TARGET) },
+	{ "--tree", false, OPT_ID(OPT_GLOBAL, V_TREE) },
+	{ "--showkeys", false, OPT_ID(OPT_GLOBAL, V_SHOWKEYS) },
+	{ "--retry", false, OPT_ID(OPT_GLOBAL, V_RETRY) },
+	{ "--verbose", false, OPT_ID(OPT_GLOBAL, V_VERBOSE) },
+	{ "-v", false, OPT_ID(OPT_GLOBAL, V_VERBOSE) },
+	{ "-vv", false, OPT_ID(OPT_GLOBAL, V_VERBOSE) },
+	{ "-vvv", false, OPT_ID(OPT_GLOBAL, V_VERBOSE) },
+	{ "--version", false, OPT_ID(OPT_GLOBAL, V_VERSION) },
+	{ "--help", false, OPT_ID(OPT_GLOBAL, V_HELP) },
+	{ "-h", false, OPT_ID(OPT_GLOBAL, V_HELP) },
 	/* udev and libdm switches with nothing to do here: udm has no udev
 	 * rules to synchronize with, no open-count cost, no name mangling */
-	{ "--noudevsync", OPT_GLOBAL, false, V_IGNORED }, { "--noudevrules", OPT_GLOBAL, false, V_IGNORED },
-	{ "--verifyudev", OPT_GLOBAL, false, V_IGNORED }, { "--yes", OPT_GLOBAL, false, V_IGNORED },
-	{ "-y", OPT_GLOBAL, false, V_IGNORED }, { "--noopencount", OPT_GLOBAL, false, V_IGNORED },
-	{ "--checks", OPT_GLOBAL, false, V_IGNORED }, { "--udevcookie", OPT_GLOBAL, true, V_IGNORED },
-	{ "--manglename", OPT_GLOBAL, true, V_IGNORED }, { "--readahead", OPT_GLOBAL, true, V_IGNORED },
-	{ "--addnodeonresume", OPT_GLOBAL, false, V_IGNORED }, { "--addnodeoncreate", OPT_GLOBAL, false, V_IGNORED },
+	{ "--noudevsync", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--noudevrules", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--verifyudev", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--yes", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "-y", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--noopencount", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--checks", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--udevcookie", true, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--manglename", true, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--readahead", true, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--addnodeonresume", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
+	{ "--addnodeoncreate", false, OPT_ID(OPT_GLOBAL, V_IGNORED) },
 };
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 /* Read all of a stream (table text). */
 static char *read_all(FILE *f, size_t *lenp)
@@ -163,46 +192,7 @@ static char *read_all(FILE *f, size_t *lenp)
 	return b;
 }
 
-/* One request: 0 with the reply (malloc'd, NUL-terminated) in *reply, or 1
- * after printing one error line. */
-int dms_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
-		   const char **args, char **reply, size_t *rlen)
-{
-	struct cli_reply rep = { .keep_fd = cmd == UDM_CMD_SHUTDOWN };
-	int rc = 1;
-	*reply = NULL;
-	if (cli_udmd_ask(rt, what, cmd, flags, nargs, args, false, &rep))
-		return 1;
-	if (rep.status < 0) {
-		cli_reply_error(what, &rep);
-		goto out;
-	}
-	if (cmd == UDM_CMD_SHUTDOWN) {
-		if (rep.len && fwrite(rep.text, 1, rep.len, stdout) != rep.len)
-			goto out;
-		fflush(stdout);
-		/* udmd keeps this connection until it has torn everything down */
-		struct pollfd pf = { rep.fd, POLLIN, 0 };
-		char c;
-		if (poll(&pf, 1, 60000) <= 0 || read(rep.fd, &c, 1) != 0) {
-			cli_error(what, "udmd did not stop within 60 s");
-			goto out;
-		}
-		rep.len = 0;
-		rep.text[0] = '\0';
-	}
-	*reply = rep.text;
-	*rlen = rep.len;
-	rep.text = NULL;
-	rc = 0;
-out:
-	if (rep.keep_fd)   /* cli_udmd_ask answered: the connection is ours to close */
-		close(rep.fd);
-	free(rep.text);
-	return rc;
-}
-
-void dms_print_usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f, "Usage:\n\n"
 		   "dmsetup\n"
@@ -212,8 +202,9 @@ void dms_print_usage(FILE *f)
 		   "        [--noudevrules] [--noudevsync] [--verifyudev] [-y|--yes] [--retry]\n"
 		   "        [-c|-C|--columns] [-o <fields>] [--nameprefixes] [--noheadings]\n"
 		   "        [--separator <separator>]\n\n");
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "\t%s\n", verbs[i].usage);
+	const struct verb *v;
+	for (size_t i = 0; (v = verb_at(i)); i++)
+		fprintf(f, "\t%s\n", v->usage);
 	fprintf(f, "\n<device> may be device name or (if only one) -u <uuid> or -j <major> -m <minor>\n"
 		   "<fields> are comma-separated.  Use 'help -c' for list.\n"
 		   "Table_file contents may be supplied on stdin.\n\n");
@@ -232,16 +223,6 @@ static int print_version(const char *rt)
 	}
 	free(rep.text);
 	return fflush(stdout) == 0 ? 0 : 1;
-}
-
-bool dms_is_uint(const char *s)
-{
-	if (!s || !*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
 }
 
 static int check_name(const char *what, const char *name)
@@ -328,88 +309,78 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 	int npos = 0;
 	unsigned given = 0;
 	struct gopts g = { 0 };
-	bool no_more_opts = false;
+	struct cli_args args = { argc, argv, i, CLI_OPTS_ATTACHED | CLI_OPTS_SHORT_EQ, false, NULL };
 
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (!no_more_opts && strcmp(a, "--") == 0) {
-			no_more_opts = true;
-			continue;
-		}
-		if (!no_more_opts && strcmp(a, "--runtime-dir") == 0) {
-			if (++i >= argc)
+	while (args.i < argc) {
+		const char *a = argv[args.i];
+		/* udm's own: where the control socket is (every verb) */
+		if (!args.no_more && strcmp(a, "--runtime-dir") == 0) {
+			if (args.i + 1 >= argc)
 				return usage_error("udm", "--runtime-dir needs a directory", NULL);
-			c->rt = argv[i];
+			c->rt = argv[args.i + 1];
+			args.i += 2;
 			continue;
 		}
-		if (!no_more_opts && strncmp(a, "--runtime-dir=", 14) == 0) {
+		if (!args.no_more && strncmp(a, "--runtime-dir=", 14) == 0) {
 			c->rt = a + 14;
+			args.i++;
 			continue;
 		}
 		/* a message's own words are never options */
-		bool is_msg = npos >= 3 && strcmp(pos[0], "message") == 0;
-		if (!no_more_opts && !is_msg && a[0] == '-' && a[1]) {
-			size_t k;
-			for (k = 0; k < sizeof(options) / sizeof(options[0]); k++)
-				if (strcmp(options[k].name, a) == 0)
-					break;
-			const char *val = NULL;
-			if (k == sizeof(options) / sizeof(options[0])) {
-				/* --opt=value, or -oVALUE */
-				const char *eq = strchr(a, '=');
-				for (k = 0; eq && k < sizeof(options) / sizeof(options[0]); k++)
-					if (options[k].has_arg && strlen(options[k].name) == (size_t)(eq - a) &&
-					    strncmp(options[k].name, a, (size_t)(eq - a)) == 0)
-						break;
-				if (eq && k < sizeof(options) / sizeof(options[0])) {
-					val = eq + 1;
-				} else {
-					for (k = 0; a[1] != '-' && a[2] && k < sizeof(options) / sizeof(options[0]); k++)
-						if (options[k].has_arg && strlen(options[k].name) == 2 &&
-						    strncmp(options[k].name, a, 2) == 0)
-							break;
-					if (a[1] == '-' || !a[2] || k == sizeof(options) / sizeof(options[0])) {
-						char msg[300];
-						snprintf(msg, sizeof(msg), "unknown option %s", a);
-						return usage_error(npos ? pos[0] : "udm", msg, npos ? find_verb(pos[0]) : NULL);
-					}
-					val = a + 2;
-				}
-			} else if (options[k].has_arg) {
-				if (++i >= argc) {
-					char msg[300];
-					snprintf(msg, sizeof(msg), "option %s needs a value", a);
-					return usage_error(npos ? pos[0] : "udm", msg, NULL);
-				}
-				val = argv[i];
-			}
-			given |= options[k].bit;
-			switch (options[k].val) {
-			case V_UUID: g.uuid = val; break;
-			case V_TABLE: g.table = val; break;
-			case V_FIELDS: g.fields = val; break;
-			case V_SEPARATOR: g.separator = val; break;
-			case V_TARGET: g.target = val; break;
-			case V_MAJOR: g.major = val; break;
-			case V_MINOR: g.minor = val; break;
-			case V_SORT: g.sort = val; break;
-			case V_SELECT: g.select = val; break;
-			case V_COLUMNS: g.columns = true; break;
-			case V_NOHEADINGS: g.noheadings = true; break;
-			case V_NAMEPREFIXES: g.nameprefixes = true; break;
-			case V_TREE: g.tree = true; break;
-			case V_SHOWKEYS: g.showkeys = true; break;   /* udm has no target with keys to hide */
-			case V_RETRY: g.retry = true; break;
-			case V_VERSION: g.version = true; break;
-			case V_HELP: g.help = true; break;
-			case V_VERBOSE: g.verbose += (int)strlen(a) - 1 > 0 && a[1] == 'v' ? (int)strlen(a) - 1 : 1; break;
-			default: break;
-			}
+		if (!args.no_more && strcmp(a, "--") != 0 && npos >= 3 && strcmp(pos[0], "message") == 0) {
+			args.i++;
+			if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
+				return usage_error("udm", "too many arguments", NULL);
+			pos[npos++] = a;
 			continue;
 		}
-		if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
-			return usage_error("udm", "too many arguments", NULL);
-		pos[npos++] = a;
+		const struct cli_opt *o;
+		const char *val;
+		char msg[300];
+		switch (cli_args_next(&args, options, NOPTIONS, &o, &val)) {
+		case CLI_ARG_END:
+			continue;
+		case CLI_ARG_WORD:
+			if (npos >= (int)UDM_PROTO_MAX_ARGS - 4)
+				return usage_error("udm", "too many arguments", NULL);
+			pos[npos++] = args.word;
+			continue;
+		case CLI_ARG_NO_VALUE:
+			snprintf(msg, sizeof(msg), "option %s needs a value", args.word);
+			return usage_error(npos ? pos[0] : "udm", msg, NULL);
+		case CLI_ARG_UNKNOWN:
+		case CLI_ARG_FLAG_VALUE:
+			snprintf(msg, sizeof(msg), "unknown option %s", args.word);
+			return usage_error(npos ? pos[0] : "udm", msg, npos ? find_verb(pos[0]) : NULL);
+		case CLI_ARG_OPT:
+			break;
+		}
+		given |= OPT_BIT(o->id);
+		switch (OPT_V(o->id)) {
+		case V_UUID: g.uuid = val; break;
+		case V_TABLE: g.table = val; break;
+		case V_FIELDS: g.fields = val; break;
+		case V_SEPARATOR: g.separator = val; break;
+		case V_TARGET: g.target = val; break;
+		case V_MAJOR: g.major = val; break;
+		case V_MINOR: g.minor = val; break;
+		case V_SORT: g.sort = val; break;
+		case V_SELECT: g.select = val; break;
+		case V_COLUMNS: g.columns = true; break;
+		case V_NOHEADINGS: g.noheadings = true; break;
+		case V_NAMEPREFIXES: g.nameprefixes = true; break;
+		case V_TREE: g.tree = true; break;
+		case V_SHOWKEYS: g.showkeys = true; break;   /* udm has no target with keys to hide */
+		case V_RETRY: g.retry = true; break;
+		case V_VERSION: g.version = true; break;
+		case V_HELP: g.help = true; break;
+		case V_VERBOSE: {
+			const char *w = args.word;
+			g.verbose += (int)strlen(w) - 1 > 0 && w[1] == 'v' ? (int)strlen(w) - 1 : 1;
+			break;
+		}
+		default: break;
+		}
 	}
 	c->npos = npos;
 	c->given = given;
@@ -420,9 +391,7 @@ static int parse_cmdline(int argc, char **argv, int i, struct cmdline *c)
 int cli_dmsetup_main(int argc, char **argv)
 {
 	/* argv[0] is the program name, or already the verb */
-	struct cmdline c = { .rt = getenv("UDM_RUNTIME_DIR") };
-	if (!c.rt || !*c.rt)
-		c.rt = "/run/udm";
+	struct cmdline c = { .rt = cli_runtime_dir(NULL) };
 	int pr = parse_cmdline(argc, argv, (argc > 0 && find_verb(argv[0])) ? 0 : 1, &c);
 	if (pr >= 0)
 		return pr;
@@ -434,9 +403,9 @@ int cli_dmsetup_main(int argc, char **argv)
 	if (g.version)
 		return print_version(rt);
 	if (g.help || (npos && strcmp(pos[0], "help") == 0)) {
-		dms_print_usage(stderr);
+		print_usage(stderr);
 		if (g.columns)
-			dm_report_help(stderr);
+			dms_report_help(stderr);
 		return 0;
 	}
 	if (npos == 0)
@@ -491,13 +460,7 @@ int cli_dmsetup_main(int argc, char **argv)
 	if (given & OPT_DAEMON) {
 		if (np || (given & ~OPT_DAEMON))
 			return usage_error(v->name, "--daemon takes no device and no other option", v);
-		char *reply = NULL;
-		size_t len = 0;
-		if (dms_request(rt, "status --daemon", UDM_CMD_DAEMON_STATUS, 0, 0, NULL, &reply, &len))
-			return 1;
-		fwrite(reply, 1, len, stdout);
-		free(reply);
-		return fflush(stdout) == 0 ? 0 : 1;
+		return uverb_daemon_status(rt);
 	}
 	if (g.select || g.sort) {
 		cli_error(v->name, "%s is not supported", g.select ? "--select" : "--sort");
@@ -536,6 +499,9 @@ int cli_dmsetup_main(int argc, char **argv)
 	if (given & OPT_NOTABLE) flags |= UDM_PROTO_F_NOTABLE;
 	if (g.retry) flags |= UDM_PROTO_F_RETRY;
 
+	if (v->own)
+		return uverb_run(rt, v, p, np, flags);
+
 	int lr = dms_local_verb(rt, v, &g, p, np, flags);
 	if (lr >= 0)
 		return lr;
@@ -551,7 +517,7 @@ int cli_dmsetup_main(int argc, char **argv)
 			char what[300], *reply = NULL;
 			size_t len = 0;
 			snprintf(what, sizeof(what), "%s %s", v->name, p[k]);
-			if (dms_request(rt, what, cmd, flags, 1, &p[k], &reply, &len))
+			if (cli_request(rt, what, cmd, flags, 1, &p[k], &reply, &len))
 				return 1;
 			fwrite(reply, 1, len, stdout);
 			free(reply);
@@ -565,10 +531,10 @@ int cli_dmsetup_main(int argc, char **argv)
 	const char *args[UDM_PROTO_MAX_ARGS];
 	unsigned nargs = 0;
 	char *text = NULL, *msgbuf = NULL;
-	char cwd[PATH_MAX], abspath[PATH_MAX];
+	char cwd[PATH_MAX];
 	int rc = 1;
 
-	switch (v->local == L_WATCH ? 0 : cmd) {
+	switch (cmd) {
 	case UDM_CMD_DM_CREATE:
 	case UDM_CMD_DM_LOAD: {
 		bool want_table = !(given & OPT_NOTABLE);
@@ -607,26 +573,6 @@ int cli_dmsetup_main(int argc, char **argv)
 		args[nargs++] = msgbuf;
 		break;
 	}
-	case 0: /* watch */
-		if (strcmp(p[0], "add") == 0 || strcmp(p[0], "remove") == 0) {
-			if (np != 2)
-				return usage_error(v->name, "wrong number of arguments", v);
-			cmd = p[0][0] == 'a' ? UDM_CMD_WATCH_ADD : UDM_CMD_WATCH_REMOVE;
-			args[nargs++] = realpath(p[1], abspath) ? abspath : p[1];
-		} else if (strcmp(p[0], "list") == 0 && np == 1) {
-			cmd = UDM_CMD_WATCH_LIST;
-		} else {
-			return usage_error(v->name, "expected add PATH, remove PATH or list", v);
-		}
-		break;
-	case UDM_CMD_ENFORCE_STATUS: /* enforce */
-		if (strcmp(p[0], "status") == 0)
-			cmd = UDM_CMD_ENFORCE_STATUS;
-		else if (strcmp(p[0], "stop") == 0)
-			cmd = UDM_CMD_ENFORCE_STOP;
-		else
-			return usage_error(v->name, "expected status or stop", v);
-		break;
 	default:
 		for (int k = 0; k < np; k++)
 			args[nargs++] = p[k];
@@ -635,7 +581,7 @@ int cli_dmsetup_main(int argc, char **argv)
 
 	char *reply = NULL;
 	size_t rlen = 0;
-	if (dms_request(rt, what, cmd, flags, nargs, args, &reply, &rlen))
+	if (cli_request(rt, what, cmd, flags, nargs, args, &reply, &rlen))
 		goto out;
 	if (rlen && fwrite(reply, 1, rlen, stdout) != rlen) {
 		cli_error(what, "writing output: %s", strerror(errno));
@@ -647,7 +593,7 @@ int cli_dmsetup_main(int argc, char **argv)
 		const char *n = cmd == UDM_CMD_DM_RENAME && !(flags & UDM_F_UUID) ? p[1] : p[0];
 		free(reply);
 		reply = NULL;
-		if (dms_request(rt, what, UDM_CMD_DM_INFO, 0, 1, &n, &reply, &rlen) == 0)
+		if (cli_request(rt, what, UDM_CMD_DM_INFO, 0, 1, &n, &reply, &rlen) == 0)
 			fputs(reply, stdout);
 	}
 	rc = 0;
@@ -664,8 +610,9 @@ out:
 
 const char *cli_dmsetup_usage(size_t i, const char **name)
 {
-	if (i >= sizeof(verbs) / sizeof(verbs[0]))
+	const struct verb *v = verb_at(i);
+	if (!v)
 		return NULL;
-	*name = verbs[i].name;
-	return verbs[i].usage;
+	*name = v->name;
+	return v->usage;
 }

@@ -9,14 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
-#include "cli/dm_cli.h"
+#include "cli/dmsetup.h"
 #include "udm/udm.h"
 #include "util/proto.h"
+
+bool dms_is_uint(const char *s)
+{
+	if (!s || !*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
 
 /* Rows of udmd's raw report (11 NUL-terminated fields per device). */
 struct report {
 	char *buf;
-	struct dm_row *rows;
+	struct dms_row *rows;
 	size_t n;
 };
 
@@ -27,7 +37,7 @@ static int get_report(const char *rt, const char *what, unsigned nnames, const c
 {
 	size_t len = 0;
 	memset(rep, 0, sizeof(*rep));
-	if (dms_request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
+	if (cli_request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
 		return 1;
 	size_t cap = 0;
 	for (size_t off = 0; off < len;) {
@@ -42,7 +52,7 @@ static int get_report(const char *rt, const char *what, unsigned nnames, const c
 		}
 		if (rep->n == cap) {
 			cap = cap ? cap * 2 : 16;
-			struct dm_row *nr = realloc(rep->rows, cap * sizeof(*nr));
+			struct dms_row *nr = realloc(rep->rows, cap * sizeof(*nr));
 			if (!nr) {
 				cli_error(what, "%s", strerror(ENOMEM));
 				return 1;
@@ -50,10 +60,10 @@ static int get_report(const char *rt, const char *what, unsigned nnames, const c
 			rep->rows = nr;
 		}
 		unsigned fl = (unsigned)strtoul(f[4], NULL, 16);
-		rep->rows[rep->n++] = (struct dm_row){
+		rep->rows[rep->n++] = (struct dms_row){
 			.name = f[0], .uuid = f[1], .major = (unsigned)atoi(f[2]), .minor = (unsigned)atoi(f[3]),
-			.flags = ((fl & UDM_F_ACTIVE_PRESENT) ? DMR_LIVE : 0) | ((fl & UDM_F_INACTIVE_PRESENT) ? DMR_INACTIVE : 0) |
-				 ((fl & UDM_F_SUSPEND) ? DMR_SUSPENDED : 0) | ((fl & UDM_F_READONLY) ? DMR_READONLY : 0),
+			.flags = ((fl & UDM_F_ACTIVE_PRESENT) ? DMS_ROW_LIVE : 0) | ((fl & UDM_F_INACTIVE_PRESENT) ? DMS_ROW_INACTIVE : 0) |
+				 ((fl & UDM_F_SUSPEND) ? DMS_ROW_SUSPENDED : 0) | ((fl & UDM_F_READONLY) ? DMS_ROW_READONLY : 0),
 			.open = atoi(f[5]), .targets = (unsigned)atoi(f[6]), .events = (unsigned)atoi(f[7]),
 			.types = f[8], .deps = f[9], .link = f[10],
 		};
@@ -109,7 +119,7 @@ int dms_select_device(const char *rt, const char *what, const struct gopts *g, c
 		free_report(&rep);
 		return 1;
 	}
-	const struct dm_row *hit = NULL;
+	const struct dms_row *hit = NULL;
 	for (size_t i = 0; i < rep.n && !hit; i++) {
 		if (g->uuid && strcmp(rep.rows[i].uuid, g->uuid) == 0)
 			hit = &rep.rows[i];
@@ -141,7 +151,7 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 	}
 	int rc = 0;
 	if (v->cmd == UDM_CMD_DM_INFO && g->columns) {
-		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
+		struct dms_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
 		struct report all = rep;
 		/* what uses a device is known from all devices */
 		if (np && get_report(rt, what, 0, NULL, 0, &all)) {
@@ -152,14 +162,14 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 		if (rep.n == 0 && np == 0)
 			printf("No devices found\n");
 		else
-			rc = dm_report_print(what, "name,major,minor,attr,open,segments,events,uuid", &o, rep.rows, rep.n,
+			rc = dms_report_print(what, "name,major,minor,attr,open,segments,events,uuid", &o, rep.rows, rep.n,
 					     all.rows, all.n);
 		if (np)
 			free_report(&all);
 		goto out;
 	}
 	if (v->cmd == UDM_CMD_DM_LS && g->tree) {
-		rc = dm_tree_print(rep.rows, rep.n);
+		rc = dms_tree_print(rep.rows, rep.n);
 		goto out;
 	}
 	if (v->cmd == UDM_CMD_DM_LS) {
@@ -183,14 +193,14 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 		if (g->target && !has_type(rep.rows[i].types, g->target) && (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS))
 			continue;
 		if (g->verbose && cmd != UDM_CMD_DM_INFO) {
-			if ((rc = dms_request(rt, what, UDM_CMD_DM_INFO, flags & UDM_F_QUERY_INACTIVE, 1, &name, &reply, &len)))
+			if ((rc = cli_request(rt, what, UDM_CMD_DM_INFO, flags & UDM_F_QUERY_INACTIVE, 1, &name, &reply, &len)))
 				break;
 			/* dmsetup -v: the device's info block (ending with a blank line), then its lines */
 			fputs(reply, stdout);
 			free(reply);
 			reply = NULL;
 		}
-		if ((rc = dms_request(rt, what, cmd, flags, 1, &name, &reply, &len)))
+		if ((rc = cli_request(rt, what, cmd, flags, 1, &name, &reply, &len)))
 			break;
 		if (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS)
 			print_lines(name, reply, g->target, multiple && !g->verbose);
@@ -212,20 +222,15 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 {
 	const char *what = v->name;
 	switch (v->local) {
-	case L_HELP:
-		dms_print_usage(stderr);
-		if (g->columns)
-			dm_report_help(stderr);
-		return 0;
 	case L_SPLITNAME: {
 		char buf[4096];
 		const char *vg = "", *lv = "", *layer = "";
 		const char *subsys = np > 1 ? p[1] : "LVM";
 		if (strcmp(subsys, "LVM") == 0)
-			dm_splitname(p[0], buf, sizeof(buf), &vg, &lv, &layer);
-		struct dm_row row = { .name = p[0], .subsystem = subsys, .vg = vg, .lv = lv, .layer = layer };
-		struct dm_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
-		return dm_report_print(what, "vg_name,lv_name,lv_layer", &o, &row, 1, &row, 1);
+			dms_splitname(p[0], buf, sizeof(buf), &vg, &lv, &layer);
+		struct dms_row row = { .name = p[0], .subsystem = subsys, .vg = vg, .lv = lv, .layer = layer };
+		struct dms_report_opts o = { g->fields, g->separator, g->noheadings, g->nameprefixes };
+		return dms_report_print(what, "vg_name,lv_name,lv_layer", &o, &row, 1, &row, 1);
 	}
 	case L_UDEVCOOKIES:
 		/* udm has no udev synchronization: never a cookie to list */
@@ -274,7 +279,7 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 			char *reply = NULL, what2[300];
 			size_t len = 0;
 			snprintf(what2, sizeof(what2), "%s %s", what, p[k]);
-			if (dms_request(rt, what2, UDM_CMD_DM_TABLE, 0, 1, &p[k], &reply, &len))
+			if (cli_request(rt, what2, UDM_CMD_DM_TABLE, 0, 1, &p[k], &reply, &len))
 				return 1;
 			unsigned long long size = 0;
 			for (const char *q = reply; q && *q;) {
@@ -292,10 +297,10 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 				cli_error(what2, "device has no live table");
 				return 1;
 			}
-			if (dms_request(rt, what2, UDM_CMD_DM_LOAD, 0, 3, largs, &reply, &len))
+			if (cli_request(rt, what2, UDM_CMD_DM_LOAD, 0, 3, largs, &reply, &len))
 				return 1;
 			free(reply);
-			if (dms_request(rt, what2, UDM_CMD_DM_RESUME, flags & (UDM_F_NOFLUSH | UDM_F_SKIP_LOCKFS), 1, &p[k],
+			if (cli_request(rt, what2, UDM_CMD_DM_RESUME, flags & (UDM_F_NOFLUSH | UDM_F_SKIP_LOCKFS), 1, &p[k],
 				    &reply, &len))
 				return 1;
 			free(reply);
@@ -305,7 +310,7 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 	case L_TARGET_VERSION: {
 		char *reply = NULL;
 		size_t len = 0;
-		if (dms_request(rt, what, UDM_CMD_DM_TARGETS, 0, 0, NULL, &reply, &len))
+		if (cli_request(rt, what, UDM_CMD_DM_TARGETS, 0, 0, NULL, &reply, &len))
 			return 1;
 		int rc = 0;
 		for (int k = 0; k < np; k++) {

@@ -1,29 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udm: the one CLI. Dispatches on the program name (dmsetup, veritysetup) or
- * on the first argument (verity, policy, veritytab, or a dmsetup verb). */
+ * on the first argument (verity, policy, veritytab, exec, or a dmsetup verb). */
 #include <libgen.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "udm/udm.h"   /* UDM_LIB_VERSION */
-
-void cli_verror(const char *what, const char *fmt, va_list ap)
-{
-	fprintf(stderr, "udm: %s: ", what);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-void cli_error(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	cli_verror(what, fmt, ap);
-	va_end(ap);
-}
 
 /* udm's synopsis: the dmsetup-family verbs come from the parser's table. */
 static void usage_to(FILE *f)
@@ -38,7 +22,8 @@ static void usage_to(FILE *f)
 	fprintf(f, "  udm verity format|verify|open|close|status|dump ...   (udm as veritysetup; udm verity --help)\n"
 		   "  udm policy check|eval|load|update|activate|delete|list|show|enforce|success-audit ...\n"
 		   "                                                         (udm policy --help)\n"
-		   "  udm veritytab check|open|close [FILE]                 (/etc/udm/veritytab; udm veritytab --help)\n");
+		   "  udm veritytab check|open|close [FILE]                 (/etc/udm/veritytab; udm veritytab --help)\n"
+		   "  udm exec --restrict-scripts [--] CMD [ARG...]         (udm exec --help)\n");
 }
 
 static int usage(void)
@@ -59,15 +44,19 @@ static int verb_help(char *verb)
 
 	if (strcmp(verb, "verity") == 0) {
 		char *av[] = { verb, (char *)"--help", NULL };
-		return cli_verity_main(2, av);
+		return cli_verity_main(NULL, 2, av);
 	}
 	if (strcmp(verb, "policy") == 0) {
 		char *av[] = { verb, (char *)"--help", NULL };
-		return cli_policy_main(2, av);
+		return cli_policy_main(NULL, 2, av);
 	}
 	if (strcmp(verb, "veritytab") == 0) {
 		char *av[] = { verb, (char *)"--help", NULL };
-		return cli_veritytab_main(2, av);
+		return cli_veritytab_main(NULL, 2, av);
+	}
+	if (strcmp(verb, "exec") == 0) {
+		char *av[] = { verb, (char *)"--help", NULL };
+		return cli_exec_main(2, av);
 	}
 	for (size_t i = 0; (u = cli_dmsetup_usage(i, &name)); i++)
 		if (strcmp(name, verb) == 0) {
@@ -84,7 +73,7 @@ int main(int argc, char **argv)
 	char *prog = basename(argv[0]);
 
 	if (strcmp(prog, "veritysetup") == 0)
-		return cli_verity_main(argc, argv);
+		return cli_verity_main(NULL, argc, argv);
 	if (strcmp(prog, "dmsetup") == 0)
 		return cli_dmsetup_main(argc, argv);
 	if (argc < 2)
@@ -103,6 +92,9 @@ int main(int argc, char **argv)
 		printf("udm %s\n", UDM_LIB_VERSION);
 		return fflush(stdout) ? 1 : 0;
 	}
+	/* udm exec: its own options; CMD's arguments are CMD's (--help too) */
+	if (strcmp(argv[1], "exec") == 0)
+		return cli_exec_main(argc - 1, argv + 1);
 	/* udm VERB ... --help, for the dmsetup-family verbs (verity and policy
 	 * answer --help themselves; verity's -h is --hash) */
 	if (strcmp(argv[1], "verity") != 0 && strcmp(argv[1], "policy") != 0 &&
@@ -110,20 +102,21 @@ int main(int argc, char **argv)
 		for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
 			if (strcmp(argv[i], "--help") == 0)
 				return verb_help(argv[1]);
-	/* udm --runtime-dir DIR verity|policy|veritytab ...: the families read $UDM_RUNTIME_DIR */
+	/* udm --runtime-dir DIR verity|policy|veritytab ...: handed to the family */
+	const char *rt = NULL;
 	if (argc >= 4 && strcmp(argv[1], "--runtime-dir") == 0 &&
 	    (strcmp(argv[3], "verity") == 0 || strcmp(argv[3], "policy") == 0 ||
 	     strcmp(argv[3], "veritytab") == 0)) {
-		setenv("UDM_RUNTIME_DIR", argv[2], 1);
+		rt = argv[2];
 		argv[2] = argv[0];
 		argc -= 2;
 		argv += 2;
 	}
 	if (strcmp(argv[1], "verity") == 0)
-		return cli_verity_main(argc - 1, argv + 1);
+		return cli_verity_main(rt, argc - 1, argv + 1);
 	if (strcmp(argv[1], "policy") == 0)
-		return cli_policy_main(argc - 1, argv + 1);
+		return cli_policy_main(rt, argc - 1, argv + 1);
 	if (strcmp(argv[1], "veritytab") == 0)
-		return cli_veritytab_main(argc - 1, argv + 1);
+		return cli_veritytab_main(rt, argc - 1, argv + 1);
 	return cli_dmsetup_main(argc, argv);
 }

@@ -13,7 +13,7 @@
 #include <linux/fsverity.h>
 #include "util/hex.h"
 #include "cli/cli.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/udm.h"
 #include "util/proto.h"
 
@@ -283,7 +283,7 @@ static void file_sid(const struct stat *st, char *out, size_t len)
 
 static int hook_from_name(const char *name)
 {
-	for (int h = IPE_HOOK_BPRM_CHECK; h <= IPE_HOOK_KERNEL_LOAD; h++)
+	for (int h = IPE_HOOK_BPRM_CHECK; h <= IPE_HOOK_BPRM_CREDS_FOR_EXEC; h++)
 		if (strcmp(name, ipe_hook_name((enum ipe_hook)h)) == 0)
 			return h;
 	return -1;
@@ -316,9 +316,10 @@ static int print_record(const struct ipe_decision *d, enum ipe_hook hook, bool e
 	return 0;
 }
 
-static int cmd_eval(int argc, char **argv)
+static int cmd_eval(const char *family_rt, int argc, char **argv)
 {
-	const char *file = NULL, *certs = NULL, *opname = NULL, *path = NULL, *rt = getenv("UDM_RUNTIME_DIR");
+	const char *file = NULL, *certs = NULL, *opname = NULL, *path = NULL;
+	const char *rt = family_rt;   /* a --runtime-dir of eval's own wins */
 	struct ipe_eval_ctx c = { .has_file = true };
 	char *dalg = NULL, *falg = NULL, *xalg = NULL;
 	uint8_t *dbytes = NULL, *fbytes = NULL, *xbytes = NULL;
@@ -394,7 +395,8 @@ static int cmd_eval(int argc, char **argv)
 	c.op = op < 0 ? IPE_OP_INVALID : (enum ipe_op)op;
 	int hook = hookname ? hook_from_name(hookname) : IPE_HOOK_BPRM_CHECK;
 	if (hook < 0) {
-		cli_error("policy eval", "unknown hook '%s' (BPRM_CHECK MMAP MPROTECT KERNEL_READ KERNEL_LOAD)",
+		cli_error("policy eval", "unknown hook '%s' (BPRM_CHECK MMAP MPROTECT KERNEL_READ KERNEL_LOAD "
+			  "BPRM_CREDS_FOR_EXEC)",
 			  hookname);
 		goto out;
 	}
@@ -403,7 +405,7 @@ static int cmd_eval(int argc, char **argv)
 	if (path && !c.fsv_present && file_props(path, &c, &xalg, &xbytes) < 0)
 		goto out;
 	if (path && !c.dmv_present && !no_daemon &&
-	    dmverity_props(path, rt && *rt ? rt : "/run/udm", &c, &dalg, &dbytes) < 0)
+	    dmverity_props(path, cli_runtime_dir(rt), &c, &dalg, &dbytes) < 0)
 		goto out;
 
 	struct ipe_policy *pol;
@@ -508,15 +510,13 @@ static const struct daemon_verb {
 	{ "success-audit", UDM_CMD_POLICY_SAUDIT_GET, UDM_CMD_POLICY_SAUDIT_SET, 0, 1, "[on|off]" },
 };
 
-static int cmd_daemon(const struct daemon_verb *v, int argc, char **argv)
+static int cmd_daemon(const char *family_rt, const struct daemon_verb *v, int argc, char **argv)
 {
 	char what[64];
-	const char *rt = getenv("UDM_RUNTIME_DIR"), *pos[4];
+	const char *rt = cli_runtime_dir(family_rt), *pos[4];
 	int npos = 0;
 
 	snprintf(what, sizeof(what), "policy %s", v->name);
-	if (!rt || !*rt)
-		rt = "/run/udm";
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--runtime-dir") == 0 && i + 1 < argc)
 			rt = argv[++i];
@@ -548,15 +548,15 @@ static int cmd_daemon(const struct daemon_verb *v, int argc, char **argv)
 	return rc;
 }
 
-int cli_policy_main(int argc, char **argv)
+int cli_policy_main(const char *rt, int argc, char **argv)
 {
 	/* udm policy --runtime-dir DIR VERB ... (as documented), or --runtime-dir=DIR:
-	 * the verbs read $UDM_RUNTIME_DIR; a --runtime-dir after the verb still wins */
+	 * handed to the verbs; a --runtime-dir after the verb still wins */
 	while (argc >= 2 && strncmp(argv[1], "--runtime-dir", 13) == 0 &&
 	       (argv[1][13] == '=' || (argv[1][13] == '\0' && argc >= 3))) {
 		const char *dir = argv[1][13] == '=' ? argv[1] + 14 : argv[2];
 		int shift = argv[1][13] == '=' ? 1 : 2;
-		setenv("UDM_RUNTIME_DIR", dir, 1);
+		rt = dir;
 		argv[shift] = argv[0];
 		argc -= shift;
 		argv += shift;
@@ -573,10 +573,10 @@ int cli_policy_main(int argc, char **argv)
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc, argv);
 	if (strcmp(argv[1], "eval") == 0)
-		return cmd_eval(argc, argv);
+		return cmd_eval(rt, argc, argv);
 	for (size_t i = 0; i < sizeof(daemon_verbs) / sizeof(daemon_verbs[0]); i++)
 		if (strcmp(argv[1], daemon_verbs[i].name) == 0)
-			return cmd_daemon(&daemon_verbs[i], argc, argv);
+			return cmd_daemon(rt, &daemon_verbs[i], argc, argv);
 	cli_error("policy", "unknown verb '%s'", argv[1]);
 	return usage();
 }

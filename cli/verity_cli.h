@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* What the parts of udm verity share: cli/verity.c (option parsing, verify, dump),
- * cli/verity_format.c (format) and cli/verity_open.c (open, close, status via udmd). */
+/* What the parts of udm verity share: cli/verity.c (the dispatcher: options,
+ * actions), cli/verity_setup.c (the helpers below), cli/verity_format.c
+ * (format), cli/verity_verify.c (verify, dump) and cli/verity_open.c (open,
+ * close, status via udmd). */
 #ifndef UDM_VERITY_CLI_H
 #define UDM_VERITY_CLI_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "verity/verity.h"
 
 /* veritysetup's exit codes (man page). */
@@ -14,6 +17,9 @@ enum { EXIT_PARAMS = 1, EXIT_PERM = 2, EXIT_NOMEM = 3, EXIT_DEVICE = 4, EXIT_BUS
 /* The veritysetup release whose command line and output udm verity follows
  * (--version prints it first, for scripts that compare versions). */
 #define VCLI_COMPAT_VERSION "2.8.6"
+
+/* veritysetup's default salt: 32 random bytes. */
+#define VCLI_DEFAULT_SALT_SIZE 32
 
 struct verity_opts {
 	const char *hash;
@@ -38,9 +44,14 @@ struct verity_opts {
 	char *args[8];
 };
 
+/* --- verity_setup.c --- */
+/* popt's short usage (before a command-line error, and --usage). */
+void vcli_print_usage(FILE *f);
 /* A command-line error as veritysetup's usage() reports it: the short usage,
  * then "WHERE: WHAT" on stderr; the command then ends without a -v verdict. */
 void vcli_usage_error(const char *where, const char *what);
+/* Whether one was reported (no -v verdict then). */
+bool vcli_usage_failed(void);
 /* veritysetup prints its own sentences; keep them verbatim where it has one. */
 void vcli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* open(2) with O_CLOEXEC, saying veritysetup's sentence when it fails. */
@@ -52,7 +63,7 @@ int vcli_exit_code(int r);
 void vcli_report_verbose(int code);
 
 struct udm_nbd;
-/* verity_dev.c: a device argument, a path or an NBD URI (nbd://, nbd+unix://, nbds://) */
+/* A device argument, a path or an NBD URI (nbd://, nbd+unix://, nbds://) */
 struct vcli_dev {
 	int fd;                   /* -1 for an NBD export */
 	struct udm_nbd *nbd;
@@ -86,9 +97,10 @@ struct vcli_setup {
 int vcli_setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
 		    const char *root_arg, struct vcli_setup *s);
 void vcli_setup_close(struct vcli_setup *s);
+/* The parameters alone: the superblock of hash, or the options with --no-superblock. */
+int vcli_load_params(const struct verity_opts *o, const struct vcli_dev *hash, const char *hash_path,
+		     struct verity_params *p);
 
-/* The verbs that go through udmd (cli/verity_open.c); each returns the exit status. */
-/* verity.c: shared by the offline verbs */
 int vcli_fd_size(int fd, uint64_t *size);
 int vcli_params_from_opts(const struct verity_opts *o, const char *hash_path, struct verity_params *p);
 int vcli_check_fec_opts(const struct verity_opts *o, const struct verity_params *p);
@@ -105,9 +117,11 @@ struct fec_info vcli_fec_info(const struct verity_opts *o, const struct vcli_dev
 void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
 		       const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root);
 int vcli_resolve_data_blocks(struct verity_params *p, const struct vcli_dev *data, const char *data_path);
-/* verity_format.c */
-int vcli_format(struct verity_opts *o);
-int vcli_open(struct verity_opts *o);
+/* --- the actions; each returns the exit status --- */
+int vcli_format(struct verity_opts *o);   /* verity_format.c */
+int vcli_verify(struct verity_opts *o);   /* verity_verify.c */
+int vcli_dump(struct verity_opts *o);
+int vcli_open(struct verity_opts *o);     /* verity_open.c: through udmd */
 int vcli_close(struct verity_opts *o);
 int vcli_status(struct verity_opts *o);
 

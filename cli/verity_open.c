@@ -19,8 +19,7 @@
 
 static const char *runtime_dir(const struct verity_opts *o)
 {
-	const char *rt = o->runtime_dir ? o->runtime_dir : getenv("UDM_RUNTIME_DIR");
-	return rt && *rt ? rt : "/run/udm";
+	return cli_runtime_dir(o->runtime_dir);
 }
 
 /* One request to udmd. Returns the reply status (0 or -errno), or 1 if udmd

@@ -298,7 +298,7 @@ static int vt_active(const char *rt, const char *name)
 	return rep.status == -ENODEV || rep.status == -ENXIO ? 0 : rep.status;
 }
 
-static int vt_open_one(const struct vt_entry *e)
+static int vt_open_one(const char *rt, const struct vt_entry *e)
 {
 	char *argv[8 + VT_MAX_OPTS];
 	int n = 0;
@@ -312,13 +312,13 @@ static int vt_open_one(const struct vt_entry *e)
 	argv[n++] = e->hash;
 	argv[n++] = e->root;
 	argv[n] = NULL;
-	return cli_verity_main(n, argv);
+	return cli_verity_main(rt, n, argv);
 }
 
-static int vt_close_one(const struct vt_entry *e)
+static int vt_close_one(const char *rt, const struct vt_entry *e)
 {
 	char *argv[] = { (char *)"verity", (char *)"close", e->name, NULL };
-	return cli_verity_main(3, argv);
+	return cli_verity_main(rt, 3, argv);
 }
 
 static void usage_to(FILE *out)
@@ -327,7 +327,7 @@ static void usage_to(FILE *out)
 		     "  FILE: default " VERITYTAB_DEFAULT "; lines NAME DATA HASH ROOTHASH [OPTIONS] (udm-veritytab(5))\n");
 }
 
-int cli_veritytab_main(int argc, char **argv)
+int cli_veritytab_main(const char *family_rt, int argc, char **argv)
 {
 	const char *verb = NULL, *rt = NULL;
 	struct vt_file f = { .path = VERITYTAB_DEFAULT };
@@ -361,11 +361,8 @@ int cli_veritytab_main(int argc, char **argv)
 		usage_to(stderr);
 		return 1;
 	}
-	if (rt)
-		setenv("UDM_RUNTIME_DIR", rt, 1);
-	rt = getenv("UDM_RUNTIME_DIR");
-	if (!rt || !*rt)
-		rt = "/run/udm";
+	/* its own --runtime-dir, else udm's before the family, else the environment */
+	rt = cli_runtime_dir(rt ? rt : family_rt);
 	if (vt_load(&f) < 0) {
 		vt_free(&f);
 		return 1;
@@ -390,7 +387,7 @@ int cli_veritytab_main(int argc, char **argv)
 				printf("%s: already open\n", e->name);
 				continue;
 			}
-			if (a == 0 && vt_open_one(e) == 0) {
+			if (a == 0 && vt_open_one(rt, e) == 0) {
 				printf("%s: opened\n", e->name);
 				continue;
 			}
@@ -409,7 +406,7 @@ int cli_veritytab_main(int argc, char **argv)
 			}
 			if (a == 0)
 				continue;
-			if (vt_close_one(e) == 0) {
+			if (vt_close_one(rt, e) == 0) {
 				printf("%s: closed\n", e->name);
 			} else {
 				fprintf(stderr, "udm: veritytab %s:%u: %s not closed\n", f.path, e->line, e->name);

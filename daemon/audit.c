@@ -10,7 +10,7 @@
 #include <string.h>
 #include "daemon/audit.h"
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/target.h"
 
 /* The chooser: every sink udmd knows. A new sink is its own file and a line here. */

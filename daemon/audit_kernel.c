@@ -19,7 +19,7 @@
 #include <libaudit.h>
 #include "daemon/audit.h"
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 /* Exported by libaudit since its start (audit_log_user_message sends with
  * it) but not declared in every version's libaudit.h. */

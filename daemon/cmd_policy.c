@@ -17,7 +17,7 @@
 #include "util/hex.h"
 #include "daemon/audit.h"
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 /* One daemon per process: the trust set lives here. */
 static struct udm_trust *trust;

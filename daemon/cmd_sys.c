@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include "daemon/audit.h"
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 static int cmd_ping(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {

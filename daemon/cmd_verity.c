@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "util/hex.h"
 #include "daemon/udmd.h"
+#include "targets/verity_keys.h"
 #include "verity/verity.h"
 
 #define ARG(i) (req->argc > (i) ? req->argv[i] : NULL)
@@ -48,7 +49,7 @@ int udmd_verity_init(struct udmd *d, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	char reason[512] = "";
-	int r = verity_sig_configure(udm_ctx_verity_keyring(d->ctx), d->cfg.trusted_certs, d->cfg.require_signatures,
+	int r = verity_sig_configure(udm_verity_keyring(d->ctx), d->cfg.trusted_certs, d->cfg.require_signatures,
 				     reason, sizeof(reason));
 	if (r) {
 		snprintf(err, errlen, "--trusted-certs %.300s: %s", d->cfg.trusted_certs ? d->cfg.trusted_certs : "",
@@ -145,7 +146,7 @@ static int cmd_open(struct udmd *d, const struct udmd_req *req, struct udmd_out 
 	}
 	snprintf(desc, sizeof(desc), "udm:%s%s%s", vuuid, *vuuid ? "-" : "", name);
 
-	struct verity_keyring *kr = udm_ctx_verity_keyring(d->ctx);
+	struct verity_keyring *kr = udm_verity_keyring(d->ctx);
 	uint8_t *sig = NULL;
 	size_t sig_len = 0;
 	int r;

@@ -20,7 +20,7 @@
 #include "daemon/enforce.h"
 #include "daemon/enforce_bpf.h"
 #include "daemon/udmd.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 /* The kernel's s_id of a block device's superblock: its disk name ("loop3"). */
 static void superblock_id(dev_t dev, char *out, size_t len)

@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "udm/udm.h"
-#include "lib/ipe/ipe.h"
-#include "bpf/enforce_maps.h"
+#include "ipe/ipe.h"
+#include "daemon/bpf/enforce_maps.h"
 
 #define UDMD_BPF_PIN_DIR "/sys/fs/bpf/udm"
 

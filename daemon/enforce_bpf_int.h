@@ -38,6 +38,8 @@ struct bpf_enforcer {
 	int fd_decisions, fd_config, fd_stats, fd_scope, fd_loops, fd_objs, fd_audit, fd_kseq, fd_kprops;
 	int fd_fsv;
 	bool fsv_kfunc;             /* the programs read fs-verity digests (bpf_get_fsverity_digest) */
+	int fsv_mprotect;           /* how file_mprotect reads one: 0 not, 1 i_verity_info, 2 the kfunc */
+	bool execve_check;          /* bprm_creds_for_exec decides AT_EXECVE_CHECK (6.14+) */
 
 	pthread_mutex_t lock;       /* everything below; leaf lock (called under device locks) */
 	struct udm_bpf_config cfg;

@@ -135,6 +135,43 @@ static bool btf_has_func(const char *module, const char *func)
 	return found;
 }
 
+/* Does vmlinux's BTF have struct sname with a member mname? A kernel that
+ * lacks one is a probe result: the programs that need it are left out. */
+static bool btf_has_member(const char *sname, const char *mname)
+{
+	struct btf *vm = btf__load_vmlinux_btf();
+	if (!vm)
+		return false;
+	bool found = false;
+	__s32 id = btf__find_by_name_kind(vm, sname, BTF_KIND_STRUCT);
+	if (id >= 0) {
+		const struct btf_type *t = btf__type_by_id(vm, id);
+		const struct btf_member *m = btf_members(t);
+		for (int i = 0; i < btf_vlen(t) && !found; i++, m++)
+			found = strcmp(btf__name_by_offset(vm, m->name_off), mname) == 0;
+	}
+	btf__free(vm);
+	return found;
+}
+
+/* The kernel's features the programs depend on, found in its BTF; each one
+ * missing is logged once and costs only what needs it. */
+static void probe_fsv_mprotect(struct bpf_enforcer *e)
+{
+	/* fs-verity digests on file_mprotect: the kfunc on vma->vm_file where the
+	 * verifier trusts that pointer (6.17+: vm_area_struct__safe_trusted_or_null),
+	 * else inode->i_verity_info (up to 6.x; 7.x keeps it elsewhere) */
+	e->fsv_mprotect = 0;
+	if (e->fsv_kfunc && btf_has_member("vm_area_struct__safe_trusted_or_null", "vm_file"))
+		e->fsv_mprotect = 2;
+	else if (e->fsv_kfunc && btf_has_member("inode", "i_verity_info"))
+		e->fsv_mprotect = 1;
+	else if (e->fsv_kfunc)
+		fprintf(stderr, "udmd: enforcer: bpf: this kernel has neither inode->i_verity_info nor a trusted "
+			"vma->vm_file: mprotect(PROT_EXEC) of an fs-verity file is denied when the policy names "
+			"fs-verity digests\n");
+}
+
 /* The config udmd writes from now on: it owns the objects (the programs bind
  * its pid to its start time at its first check); its executable is recorded
  * only so that nobody may claim it through prctl (not a credential). */
@@ -205,6 +242,12 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 	}
 	/* fs-verity digests: the kfunc is in vmlinux's BTF from 6.8 */
 	e->fsv_kfunc = btf_has_func(NULL, "bpf_get_fsverity_digest");
+	/* AT_EXECVE_CHECK: the bprm_creds_for_exec hook and bprm->is_check (6.14+) */
+	e->execve_check = btf_has_func(NULL, "bpf_lsm_bprm_creds_for_exec") &&
+			  btf_has_member("linux_binprm", "is_check");
+	if (!e->execve_check)
+		fprintf(stderr, "udmd: enforcer: bpf: no AT_EXECVE_CHECK in this kernel (6.14+): "
+			"execve checks are not decided\n");
 	int reused = 0;
 	for (;;) {
 		if (!(e->skel = udm_enforce__open())) {
@@ -254,10 +297,13 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 		bpf_program__set_autoload(e->skel->progs.udm_dm_swap_exit, e->kswap);
 		bpf_program__set_autoload(e->skel->progs.udm_bdev_setintegrity, e->ksetintegrity);
 		bpf_program__set_autoload(e->skel->progs.udm_bdev_free_security, e->ksetintegrity);
+		probe_fsv_mprotect(e);
+		bpf_program__set_autoload(e->skel->progs.udm_bprm_creds_for_exec, e->execve_check);
 		/* 6.8+: 32-bit ioctls reach LSMs through file_ioctl_compat (file_ioctl before) */
 		bpf_program__set_autoload(e->skel->progs.udm_file_ioctl_compat,
 					  btf_has_func(NULL, "bpf_lsm_file_ioctl_compat"));
 		e->skel->rodata->udm_fsv_kfunc = e->fsv_kfunc;
+		e->skel->rodata->udm_fsv_mprotect = e->fsv_mprotect;
 		if ((r = udm_enforce__load(e->skel))) {
 			if (e->fsv_kfunc) {
 				/* the kfunc is there but the verifier refused its use: load

@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 #define MAX_WRITE (1u << 20)
 

@@ -26,12 +26,16 @@ struct udmd_identity {
 	void *observer_arg;
 };
 
+static dev_t export_of(void *arg, dev_t blockdev);
+
 int udmd_identity_init(struct udmd *d)
 {
 	d->identity = calloc(1, sizeof(*d->identity));
 	if (!d->identity)
 		return -ENOMEM;
 	pthread_rwlock_init(&d->identity->lock, NULL);
+	/* the core asks which block devices are our exports (table stacking) */
+	udm_ctx_set_export_callback(d->ctx, export_of, d);
 	return 0;
 }
 
@@ -151,6 +155,49 @@ int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
 	if (find(d, true, st_dev, &b) || !udmd_binding_live(&b))
 		return -ENODEV;
 	*out = b;
+	return 0;
+}
+
+/* One line of /sys/dev/block/MAJ:MIN/ATTR into buf, or false. */
+static bool sysfs_line(dev_t dev, const char *attr, char *buf, size_t len)
+{
+	char p[96];
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/%s", major(dev), minor(dev), attr);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return false;
+	bool got = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (got)
+		buf[strcspn(buf, "\n")] = '\0';
+	return got;
+}
+
+/* For the core (udm_ctx_set_export_callback): which udm device a block
+ * device a table names is, so that the table stacks on the device itself:
+ * a whole loop device (offset and size limit 0) udmd attached and still
+ * bound (the binding), or one somebody else set up on a mapper file of ours
+ * (losetup RUNTIME/mapper/NAME), whose I/O would otherwise come round
+ * through FUSE back into udmd. The second is no security decision (those
+ * read the bindings only): it keeps udmd from mapping a device onto itself
+ * through a loop. 0: the block device is no export. */
+static dev_t export_of(void *arg, dev_t blockdev)
+{
+	struct udmd *d = arg;
+	struct udmd_binding b;
+	uint64_t limit, off;
+	char file[4096];
+	size_t n = strlen(d->mapper_dir);
+	struct udm_info info;
+	if (sysfs_u64(blockdev, "loop/sizelimit", &limit) || limit ||
+	    sysfs_u64(blockdev, "loop/offset", &off) || off)
+		return 0;   /* not a loop device, or not a whole one */
+	if (udmd_binding_lookup(d, blockdev, &b) == 0)
+		return b.udm;
+	if (n && sysfs_line(blockdev, "loop/backing_file", file, sizeof(file)) &&
+	    strncmp(file, d->mapper_dir, n) == 0 && file[n] == '/' &&
+	    udm_dev_info(d->ctx, UDM_BY_NAME(file + n + 1), 0, &info) == 0)
+		return info.dev;
 	return 0;
 }
 

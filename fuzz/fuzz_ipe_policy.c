@@ -33,7 +33,7 @@ static void eval_all(const struct ipe_policy *pol, const struct ipe_digest *dmv,
 	for (unsigned op = 0; op <= IPE_OP_INVALID; op++) {
 		for (unsigned bits = 0; bits < 16; bits++) {
 			unsigned v = bits ^ salt;
-			struct ipe_eval_ctx c = { .op = (enum ipe_op)op, .hook = (enum ipe_hook)(v % 5) };
+			struct ipe_eval_ctx c = { .op = (enum ipe_op)op, .hook = (enum ipe_hook)(v % 6) };
 			c.has_file = !(v & 1);
 			c.boot_verified = v & 2;
 			if (dmv) {

@@ -31,7 +31,7 @@ tally() { # $1 = label; rest = command printing a summary line last
 # cryptsetup's own verity-compat-test (from Debian's source of the installed cryptsetup, cached
 # outside the repository) runs whole against udm in t2111; without it, t2111 skips and says why.
 if vct=$(./scripts/fetch-verity-compat-test.sh); then export UDM_VERITY_COMPAT_TEST=$vct; fi
-# The normal build's run includes the VM tier (tests/vm: Debian's 6.1 and 6.12 kernels under QEMU, a
+# The normal build's run includes the VM tier (tests/vm: Debian's 6.1, 6.12 and sid's 7.2 kernels under QEMU, a
 # few minutes; it installs what it needs with apt, as root, and skips where QEMU cannot run).
 tally "normal build (with the VM tier)" env B=build tests/run
 # The sanitizer pass runs the unit tests, and the daemon-level shell tests

@@ -3,6 +3,8 @@
  *
  * Hooks (as security/ipe/hooks.c; a denied event fails with EACCES):
  *   bprm_check_security   EXECUTE          BPRM_CHECK   the program being executed
+ *   bprm_creds_for_exec   EXECUTE          BPRM_CREDS_FOR_EXEC  only an execve check (AT_EXECVE_CHECK,
+ *                                          6.14+: bprm->is_check); the check never reaches bprm_check
  *   mmap_file             EXECUTE          MMAP         only with PROT_EXEC; no file for anonymous memory
  *   file_mprotect         EXECUTE          MPROTECT     only adding PROT_EXEC to a mapping not yet VM_EXEC
  *   kernel_read_file      by read id       KERNEL_READ  firmware, modules, kexec, policy, x509 from a file
@@ -40,6 +42,21 @@ char LICENSE[] SEC("license") = "GPL";
 #define PROT_EXEC 0x4
 #define VM_EXEC 0x4UL
 
+/* An LSM program's return value, as every kernel's verifier wants it: 0 or
+ * -errno in [-4095, 0] (7.x checks the range at program exit). ret is the
+ * previous program's value on the hook; anything outside the range (never
+ * expected) fails closed. */
+static __always_inline int udm_prev(int ret)
+{
+	long r = ret;   /* sign-extended: the verifier checks the 64-bit register */
+	if (r < -4095 || r > 0)
+		r = -EPERM;
+	/* the clamped register itself is returned, not another holding the same
+	 * low 32 bits (which the compiler may pick for an int) */
+	asm volatile("" : "+r"(r));
+	return r;
+}
+
 /* The kernel's structures, only the fields read here; CO-RE relocates each
  * access to the running kernel's layout (one object for 6.1 and 6.12). */
 struct block_device;
@@ -64,6 +81,9 @@ struct fsverity_info {
 	__u8 file_digest[64];
 } __attribute__((preserve_access_index));
 
+/* i_verity_info: up to 6.x; 7.x keeps the fs-verity info in a hash table
+ * (not reachable from here), and udmd then reads the digest with the kfunc
+ * where the verifier trusts vma->vm_file (udm_fsv_mprotect below). */
 struct inode {
 	struct super_block *i_sb;
 	unsigned long i_ino;
@@ -128,7 +148,9 @@ struct file {
 	struct inode *f_inode;
 } __attribute__((preserve_access_index));
 
+/* is_check: 6.14+ (AT_EXECVE_CHECK), a bitfield (CO-RE reads it probed) */
 struct linux_binprm {
+	unsigned int is_check: 1;
 	struct file *file;
 } __attribute__((preserve_access_index));
 
@@ -273,6 +295,15 @@ struct {
  * code elsewhere (libbpf 1.1 has no bpf_ksym_exists for kfuncs; the call is
  * an unresolved __weak kfunc there, which the kernel accepts only as dead code). */
 const volatile __u32 udm_fsv_kfunc = 0;
+
+/* How file_mprotect reads a digest, set by udmd from the kernel's BTF:
+ * UDM_FSV_MPROTECT_FIELD reads inode->i_verity_info (6.x), UDM_FSV_MPROTECT_KFUNC
+ * calls the kfunc on vma->vm_file (the verifier trusts it: 6.17+, 7.x),
+ * UDM_FSV_MPROTECT_NONE has neither: an fs-verity file there fails closed. */
+#define UDM_FSV_MPROTECT_NONE 0
+#define UDM_FSV_MPROTECT_FIELD 1
+#define UDM_FSV_MPROTECT_KFUNC 2
+const volatile __u32 udm_fsv_mprotect = 0;
 
 struct bpf_dynptr;
 extern int bpf_get_fsverity_digest(struct file *file, struct bpf_dynptr *digest_ptr) __ksym __weak;
@@ -577,16 +608,22 @@ static __noinline struct udm_bpf_decision *fsv_decision(struct file *file, __u32
 			return NULL;
 		}
 	} else {
-		/* file_mprotect: vma->vm_file is not a pointer the verifier trusts,
-		 * so the kfunc refuses it; read what it reads (fsverity_get_info:
-		 * S_VERITY, then i_verity_info's file digest; only SHA-256 and
-		 * SHA-512 exist, told apart by their size) */
+		/* file_mprotect before 6.17: vma->vm_file is not a pointer the
+		 * verifier trusts, so the kfunc refuses it; read what it reads
+		 * (fsverity_get_info: S_VERITY, then i_verity_info's file digest;
+		 * only SHA-256 and SHA-512 exist, told apart by their size). Where
+		 * the field is gone the read is dead code (CO-RE), and an fs-verity
+		 * file is not decided by its digest: it fails closed. */
 		struct inode *inode = BPF_CORE_READ(file, f_inode);
 		if (!(BPF_CORE_READ(inode, i_flags) & S_VERITY))
 			return NULL;
+		if (udm_fsv_mprotect != UDM_FSV_MPROTECT_FIELD || !bpf_core_field_exists(inode->i_verity_info)) {
+			*fail = 1;
+			return NULL;
+		}
 		struct fsverity_info *vi = BPF_CORE_READ(inode, i_verity_info);
 		__u32 size = BPF_CORE_READ(vi, tree_params.hash_alg, digest_size);
-		if (!bpf_core_field_exists(inode->i_verity_info) || !vi || (size != 32 && size != 64) ||
+		if (!vi || (size != 32 && size != 64) ||
 		    bpf_probe_read_kernel(m->digest, sizeof(m->digest), &vi->file_digest)) {
 			*fail = 1;
 			return NULL;
@@ -646,7 +683,8 @@ static __always_inline int evaluate(struct file *file, __u32 op, __u32 hook)
 	if (d && d->fsv && file) {
 		/* this generation's policy names fs-verity digests */
 		int fail = 0;
-		struct udm_bpf_decision *f = fsv_decision(file, k.dev, k.slot, hook != UDM_BPF_HOOK_MPROTECT, &fail);
+		int trusted = hook != UDM_BPF_HOOK_MPROTECT || udm_fsv_mprotect == UDM_FSV_MPROTECT_KFUNC;
+		struct udm_bpf_decision *f = fsv_decision(file, k.dev, k.slot, trusted, &fail);
 		if (f && kentry_live(k.dev, f))
 			d = f;
 		else if (f || fail)
@@ -673,8 +711,23 @@ SEC("lsm.s/bprm_check_security")
 int BPF_PROG(udm_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	if (ret)
-		return ret;
+		return udm_prev(ret);
 	return evaluate(bprm->file, UDM_BPF_OP_EXECUTE, UDM_BPF_HOOK_BPRM_CHECK);
+}
+
+/* AT_EXECVE_CHECK (6.14+): execveat(fd, "", ..., AT_EMPTY_PATH | AT_EXECVE_CHECK)
+ * asks whether the file may be executed and stops after this hook, so
+ * bprm_check_security never sees it. As IPE: only a check is decided here,
+ * an ordinary exec is decided at bprm_check_security. udmd loads this
+ * program only where the hook and bprm->is_check exist. */
+SEC("lsm.s/bprm_creds_for_exec")
+int BPF_PROG(udm_bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return udm_prev(ret);
+	if (!bpf_core_field_exists(bprm->is_check) || !BPF_CORE_READ_BITFIELD_PROBED(bprm, is_check))
+		return 0;
+	return evaluate(bprm->file, UDM_BPF_OP_EXECUTE, UDM_BPF_HOOK_BPRM_CREDS_FOR_EXEC);
 }
 
 /* The verifier takes a hook's pointer arguments as never NULL and removes
@@ -692,7 +745,7 @@ int BPF_PROG(udm_mmap_file, struct file *file, unsigned long reqprot, unsigned l
 	     unsigned long flags, int ret)
 {
 	if (ret)
-		return ret;
+		return udm_prev(ret);
 	if (!(prot & PROT_EXEC))
 		return 0;
 	return evaluate(nullable_arg(ctx, 0, file), UDM_BPF_OP_EXECUTE, UDM_BPF_HOOK_MMAP);
@@ -704,7 +757,7 @@ int BPF_PROG(udm_file_mprotect, struct vm_area_struct *vma, unsigned long reqpro
 	     unsigned long prot, int ret)
 {
 	if (ret)
-		return ret;
+		return udm_prev(ret);
 	if (BPF_CORE_READ(vma, vm_flags) & VM_EXEC)
 		return 0;       /* already executable */
 	if (!(prot & PROT_EXEC))
@@ -755,7 +808,7 @@ SEC("lsm.s/kernel_read_file")
 int BPF_PROG(udm_kernel_read_file, struct file *file, int id, _Bool contents, int ret)
 {
 	if (ret)
-		return ret;
+		return udm_prev(ret);
 	return evaluate(nullable_arg(ctx, 0, file), read_op(id), UDM_BPF_HOOK_KERNEL_READ);
 }
 
@@ -763,7 +816,7 @@ SEC("lsm/kernel_load_data")
 int BPF_PROG(udm_kernel_load_data, int id, _Bool contents, int ret)
 {
 	if (ret)
-		return ret;
+		return udm_prev(ret);
 	return evaluate(NULL, load_op(id), UDM_BPF_HOOK_KERNEL_LOAD);
 }
 
@@ -778,7 +831,7 @@ int BPF_PROG(udm_kernel_load_data, int id, _Bool contents, int ret)
  * verifier of every kernel wants an LSM program's return value. */
 static __always_inline int prev(int ret)
 {
-	return ret < -4095 || ret > 0 ? -EPERM : ret;
+	return udm_prev(ret);   /* the clamp in the register returned (7.x checks it) */
 }
 
 static __always_inline void protect_event(__u32 kind, __u32 what, __u32 detail, __u32 dev)

@@ -25,6 +25,7 @@
 #define UDM_BPF_HOOK_MPROTECT 2
 #define UDM_BPF_HOOK_KERNEL_READ 3
 #define UDM_BPF_HOOK_KERNEL_LOAD 4
+#define UDM_BPF_HOOK_BPRM_CREDS_FOR_EXEC 5
 
 /* Pseudo devices of the decisions map: a file whose superblock has no entry
  * takes NOPROPS (no dm-verity, not boot_verified); no file takes NOFILE. Real

@@ -118,7 +118,7 @@ int BPF_PROG(udm_bdev_setintegrity, struct block_device *bdev, enum lsm_integrit
 	     __u64 value_arg, __u64 size, int ret)
 {
 	if (ret)
-		return ret;
+		return udm_prev(ret);
 	/* the verifier refuses a direct read of a `const void *` argument
 	 * ("arg2 type UNKNOWN is not a struct"): read it as a number */
 	__u64 raw = 0;

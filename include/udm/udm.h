@@ -163,6 +163,17 @@ int udm_ctx_set_mapper_dir(struct udm_ctx *ctx, const char *dir);
 void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *arg, const char *name, dev_t dev),
 			       void *arg);
 
+/* Which device of this context a block device is, for a program that exports
+ * its devices as block devices (udmd: a loop device it attached to
+ * RUNTIME/mapper/NAME): fn returns that device's number, or 0 for a block
+ * device that is not one of its exports. A table naming an export stacks on
+ * the device itself, as a kernel table naming /dev/mapper/NAME does (the
+ * lower device's opener count rises; the I/O does not go round through the
+ * export). Without fn (the default) a block device is only itself. fn is
+ * called by the thread that loads the table, holding no lock of ctx: it may
+ * look devices up (udm_dev_info) but must not change any. */
+void udm_ctx_set_export_callback(struct udm_ctx *ctx, dev_t (*fn)(void *arg, dev_t blockdev), void *arg);
+
 /* Published integrity blob of a device: it always describes the live table. */
 enum udm_sig_state { UDM_SIG_NONE = 0, UDM_SIG_VALID = 1 };
 struct udm_integrity {

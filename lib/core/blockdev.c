@@ -135,38 +135,22 @@ static int open_path(struct udm_target *ti, const char *path, struct udm_blockde
 	return 0;
 }
 
-/* One line of /sys/dev/block/MAJ:MIN/loop/ATTR, or false (not a bound loop device). */
-static bool loop_attr(dev_t devt, const char *attr, char *buf, size_t len)
+/* A block device the program exports as one of its devices (udmd's loop
+ * device on RUNTIME/mapper/NAME, the /dev/mapper/NAME of --dev-links) is,
+ * for a table, that device itself: the kernel's /dev/mapper/NAME is the dm
+ * device, so stacking on it makes the lower device's opener count rise
+ * (close and remove then fail with EBUSY, a deferred removal waits for it),
+ * and the I/O goes to the lower device directly instead of round through
+ * the export back into this process. Which block devices are exports only
+ * the program knows (udm_ctx_set_export_callback): udmd answers from the
+ * bindings it made at attach, never from a loop's backing file name.
+ * Returns the lower device (pinned) or NULL. */
+static struct udm_dev *exported_device(struct udm_ctx *ctx, dev_t devt)
 {
-	char p[96];
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/loop/%s", major(devt), minor(devt), attr);
-	FILE *f = fopen(p, "re");
-	if (!f)
-		return false;
-	bool got = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (got)
-		buf[strcspn(buf, "\n")] = '\0';
-	return got;
-}
-
-/* A loop device on the whole of a device's mapper file (udmd's attach, the
- * /dev/mapper/NAME of --dev-links) is, for a table, that device itself: the
- * kernel's /dev/mapper/NAME is the dm device, so stacking on it makes the
- * lower device's opener count rise (close and remove then fail with EBUSY,
- * a deferred removal waits for it), and the I/O goes to the lower device
- * directly instead of round through the loop driver and FUSE back into this
- * process. A loop device with an offset or size limit stays a plain block
- * device. Returns the lower device (pinned) or NULL. */
-static struct udm_dev *loop_of_mapper_file(struct udm_ctx *ctx, dev_t devt)
-{
-	char file[4096], num[32];
-	if (!loop_attr(devt, "backing_file", file, sizeof(file)))
-		return NULL;   /* not a loop device, or not bound */
-	if (!loop_attr(devt, "offset", num, sizeof(num)) || strcmp(num, "0") != 0 ||
-	    !loop_attr(devt, "sizelimit", num, sizeof(num)) || strcmp(num, "0") != 0)
+	if (!ctx->export_fn)
 		return NULL;
-	return mapper_path_device(ctx, file);
+	dev_t udm = ctx->export_fn(ctx->export_arg, devt);
+	return udm && major(udm) == UDM_MAJOR ? udm_dev_lookup_devt(ctx, udm) : NULL;
 }
 
 int udm_get_device(struct udm_target *ti, const char *path, struct udm_blockdev **out)
@@ -199,9 +183,9 @@ int udm_get_device(struct udm_target *ti, const char *path, struct udm_blockdev 
 	} else {
 		r = open_path(ti, path, bd);
 	}
-	if (!r && !bd->lower && bd->devt && (lower = loop_of_mapper_file(ctx, bd->devt))) {
-		/* a table onto its own loop device fails here (-EINVAL), as
-		 * the kernel refuses a device as its own table's device */
+	if (!r && !bd->lower && bd->devt && (lower = exported_device(ctx, bd->devt))) {
+		/* a table onto its own export fails here (-EINVAL), as the
+		 * kernel refuses a device as its own table's device */
 		close(bd->fd);
 		bd->fd = -1;
 		r = open_lower(ti, lower, bd);

@@ -84,6 +84,15 @@ struct udm_dev {
 	int staging_error;
 };
 
+/* State a layer above the core keeps per context (the verity target's key
+ * trust), which the core holds without knowing what it is: created on the
+ * first udm_ctx_slot_get, destroyed by udm_ctx_free. */
+struct udm_ctx_slot {
+	void *(*create)(void);          /* NULL: out of memory */
+	void (*destroy)(void *data);
+};
+#define UDM_CTX_SLOTS 8
+
 struct udm_ctx {
 	pthread_mutex_t lock;        /* device list, names, holders, open counts */
 	pthread_cond_t holders_cond;
@@ -93,7 +102,13 @@ struct udm_ctx {
 	char mapper_dir[4096];
 	void (*swap_fn)(void *arg, const char *name, dev_t dev);
 	void *swap_arg;
-	struct verity_keyring *verity_keys;   /* root-hash signature trust of this context */
+	struct udm_ctx_slot_entry {
+		const struct udm_ctx_slot *slot;
+		void *data;
+	} slots[UDM_CTX_SLOTS];              /* what layers above keep per context */
+	pthread_mutex_t slot_lock;           /* guards slots; taken under no other lock */
+	dev_t (*export_fn)(void *arg, dev_t blockdev);
+	void *export_arg;
 	void (*integrity_fn)(void *arg, dev_t dev, const struct udm_integrity *blob);
 	void *integrity_arg;
 };
@@ -113,6 +128,18 @@ unsigned udm_blockdev_logical_block_size(const struct udm_blockdev *dev);
 void udm_table_presuspend(struct udm_table *t);
 void udm_table_presuspend_undo(struct udm_table *t);
 void udm_table_postsuspend(struct udm_table *t);
+
+/* registry.c: the registry itself; the public udm_target_register,
+ * udm_target_find and udm_list_versions (lib/libudm/entry.c) add the
+ * built-in targets first. */
+int udm_registry_add(const struct udm_target_type *type);
+const struct udm_target_type *udm_registry_find(const char *name);
+int udm_registry_list(struct udm_version_entry **out, size_t *count);
+
+/* device.c: a context without targets registered (udm_ctx_new adds them). */
+struct udm_ctx *udm_ctx_create(void);
+/* The context's data for slot (made on first use); NULL if it cannot be made. */
+void *udm_ctx_slot_get(struct udm_ctx *ctx, const struct udm_ctx_slot *slot);
 
 /* blockdev.c */
 void udm_blockdev_close(struct udm_blockdev *bd);

@@ -11,26 +11,39 @@
 #include <time.h>
 #include "core/core.h"
 #include "core/lifecycle.h"
-#include "verity/verity.h"   /* the per-context keyring */
 
-struct udm_ctx *udm_ctx_new(void)
+struct udm_ctx *udm_ctx_create(void)
 {
 	struct udm_ctx *ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return NULL;
-	if (!(ctx->verity_keys = verity_keyring_new())) {
-		free(ctx);
-		return NULL;
-	}
 	pthread_mutex_init(&ctx->lock, NULL);
+	pthread_mutex_init(&ctx->slot_lock, NULL);
 	pthread_cond_init(&ctx->holders_cond, NULL);
 	atomic_init(&ctx->next_table_id, 1);
 	return ctx;
 }
 
-struct verity_keyring *udm_ctx_verity_keyring(struct udm_ctx *ctx)
+void *udm_ctx_slot_get(struct udm_ctx *ctx, const struct udm_ctx_slot *slot)
 {
-	return ctx->verity_keys;
+	void *data = NULL;
+	pthread_mutex_lock(&ctx->slot_lock);
+	for (size_t i = 0; i < UDM_CTX_SLOTS; i++) {
+		struct udm_ctx_slot_entry *e = &ctx->slots[i];
+		if (e->slot == slot) {
+			data = e->data;
+			break;
+		}
+		if (!e->slot) {
+			if ((data = slot->create())) {
+				e->slot = slot;
+				e->data = data;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ctx->slot_lock);
+	return data;
 }
 
 struct udm_ctx *udm_target_ctx(const struct udm_target *ti)
@@ -52,6 +65,12 @@ void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *, const cha
 	ctx->swap_arg = arg;
 }
 
+void udm_ctx_set_export_callback(struct udm_ctx *ctx, dev_t (*fn)(void *, dev_t), void *arg)
+{
+	ctx->export_fn = fn;
+	ctx->export_arg = arg;
+}
+
 void udm_ctx_set_integrity_callback(struct udm_ctx *ctx,
 				     void (*fn)(void *, dev_t, const struct udm_integrity *), void *arg)
 {
@@ -68,7 +87,9 @@ void udm_ctx_free(struct udm_ctx *ctx)
 	udm_remove_all(ctx, 0);
 	if (ctx->devices)
 		return;
-	verity_keyring_free(ctx->verity_keys);
+	for (size_t i = 0; i < UDM_CTX_SLOTS && ctx->slots[i].slot; i++)
+		ctx->slots[i].slot->destroy(ctx->slots[i].data);
+	pthread_mutex_destroy(&ctx->slot_lock);
 	pthread_mutex_destroy(&ctx->lock);
 	pthread_cond_destroy(&ctx->holders_cond);
 	free(ctx);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Target registry: types register by name (the built-in list, the udm_targets
- * linker section, or at run time); the core itself names no target. */
+/* Target registry: types register by name (the udm_targets linker section,
+ * or at run time: lib/libudm/entry.c adds the built-in list before a
+ * program's first use); the core itself names no target. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include "udm/udm.h"
-#include "targets/builtin.h"
+#include "core/core.h"
 
 extern const struct udm_target_type *const __start_udm_targets[] __attribute__((weak));
 extern const struct udm_target_type *const __stop_udm_targets[] __attribute__((weak));
@@ -37,20 +37,17 @@ static int register_locked(const struct udm_target_type *type)
 	return 0;
 }
 
-/* The built-in list first: it is what a static link keeps. The section then
- * adds targets linked in as objects; the built-ins it names again are
- * refused as duplicates, which is harmless. */
+/* The section holds the targets linked in as objects of the same module;
+ * one registered again later is refused as a duplicate, which is harmless. */
 static void registry_init(void)
 {
-	for (const struct udm_target_type *const *p = udm_builtin_targets; *p; p++)
-		register_locked(*p);
 	if (!__start_udm_targets)
 		return;
 	for (const struct udm_target_type *const *p = __start_udm_targets; p < __stop_udm_targets; p++)
 		register_locked(*p);
 }
 
-int udm_target_register(const struct udm_target_type *type)
+int udm_registry_add(const struct udm_target_type *type)
 {
 	pthread_once(&registry_once, registry_init);
 	pthread_mutex_lock(&registry_lock);
@@ -59,7 +56,7 @@ int udm_target_register(const struct udm_target_type *type)
 	return r;
 }
 
-const struct udm_target_type *udm_target_find(const char *name)
+const struct udm_target_type *udm_registry_find(const char *name)
 {
 	pthread_once(&registry_once, registry_init);
 	pthread_mutex_lock(&registry_lock);
@@ -74,7 +71,7 @@ static int cmp_version_entry(const void *a, const void *b)
 	return strcmp(((const struct udm_version_entry *)a)->name, ((const struct udm_version_entry *)b)->name);
 }
 
-int udm_list_versions(struct udm_version_entry **out, size_t *count)
+int udm_registry_list(struct udm_version_entry **out, size_t *count)
 {
 	pthread_once(&registry_once, registry_init);
 	pthread_mutex_lock(&registry_lock);

@@ -51,7 +51,7 @@ int udm_table_add_target(struct udm_table *t, const struct udm_target_spec *spec
 	/* The device's size in bytes must fit a loff_t (dm_table_add_target). */
 	if (spec->start + spec->length < spec->start || spec->start + spec->length > (uint64_t)INT64_MAX >> UDM_SECTOR_SHIFT)
 		return add_error(errbuf, errlen, NULL, "too large device", -EINVAL);
-	const struct udm_target_type *type = udm_target_find(tn);
+	const struct udm_target_type *type = udm_registry_find(tn);
 	if (!type)
 		return add_error(errbuf, errlen, tn, "unknown target type", -EINVAL);
 	if (type->features & UDM_TARGET_SINGLETON) {

@@ -2,15 +2,15 @@
 /* IPE audit records (AUDIT_IPE_ACCESS, _CONFIG_CHANGE, _POLICY_LOAD,
  * AUDIT_MAC_STATUS) as pure string builders, byte for byte as security/ipe/audit.c. */
 #include <stdio.h>
-#include "lib/ipe/ipe.h"
-#include "lib/ipe/sbuf.h"
+#include "ipe/ipe.h"
+#include "ipe/sbuf.h"
 
 
 size_t ipe_audit_access(char *buf, size_t size, const struct ipe_decision *d,
 			enum ipe_hook hook, bool enforcing, const struct ipe_audit_subject *s)
 {
 	struct sbuf b = { buf, size, 0 };
-	char num[64];
+	char num[128];   /* the longest op and hook names, two ints */
 
 	if (size)
 		buf[0] = '\0';

@@ -3,7 +3,7 @@
  * of every op, which an in-kernel enforcer then only has to look up. */
 #include <errno.h>
 #include <stdio.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 void ipe_compile(const struct ipe_policy *pol, const struct ipe_eval_ctx *props,
 		 struct ipe_compiled *out)

@@ -3,7 +3,7 @@
  * and the rule text the access record shows for a decision. */
 #include <stdio.h>
 #include <string.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 /* ipe_digest_eval: length, algorithm name (case-sensitive) and bytes. */
 static bool digest_eq(const struct ipe_digest *want, const char *alg,
@@ -84,7 +84,7 @@ void ipe_eval_linear(const struct ipe_policy *pol, const struct ipe_eval_ctx *ct
 	}
 }
 
-#include "lib/ipe/sbuf.h"
+#include "ipe/sbuf.h"
 
 static const char *const prop_text[] = {
 	"boot_verified=FALSE", "boot_verified=TRUE", "dmverity_roothash=",

@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 struct slot {
 	uint64_t hash;

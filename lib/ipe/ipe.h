@@ -37,9 +37,11 @@ enum ipe_prop_type {
 	IPE_PROP_FSV_SIG_TRUE,
 };
 
-/* Hooks, in the kernel's audit_hook_names order. */
+/* Hooks, by their audit names (ipe_hook_name). BPRM_CREDS_FOR_EXEC (6.14+,
+ * AT_EXECVE_CHECK) comes last so that the numbers of the others stay what
+ * udm's BPF programs already send. */
 enum ipe_hook { IPE_HOOK_BPRM_CHECK = 0, IPE_HOOK_MMAP, IPE_HOOK_MPROTECT,
-		IPE_HOOK_KERNEL_READ, IPE_HOOK_KERNEL_LOAD };
+		IPE_HOOK_KERNEL_READ, IPE_HOOK_KERNEL_LOAD, IPE_HOOK_BPRM_CREDS_FOR_EXEC };
 
 struct ipe_digest {
 	char *alg;		/* verbatim text before the first ':', may be "" */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/target.h"
 #include "util/hex.h"
 
@@ -17,7 +17,7 @@ static const char *const op_names[IPE_OP_COUNT + 1] = {
 };
 
 static const char *const hook_names[] = {
-	"BPRM_CHECK", "MMAP", "MPROTECT", "KERNEL_READ", "KERNEL_LOAD",
+	"BPRM_CHECK", "MMAP", "MPROTECT", "KERNEL_READ", "KERNEL_LOAD", "BPRM_CREDS_FOR_EXEC",
 };
 
 /* Whole-token property keywords; the two digest ones are prefixes ("%s"). */

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 /* A DER SEQUENCE whose length is in long form: no policy text starts so
  * (its second byte would be >= 0x80), so a failure to decode is a broken

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/evp.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "util/hex.h"
 #include "util/reason.h"
 

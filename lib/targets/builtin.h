@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The targets libudm ships, named so that the registry can list them: a static
- * link keeps an archive member only when something references it, so the
- * linker-section registration alone would lose every target with libudm.a. */
+/* The targets libudm ships, named so that libudm registers them
+ * (lib/libudm/entry.c): a static link keeps an archive member only when
+ * something references it, so the linker-section registration alone would
+ * lose every target with libudm.a. */
 #ifndef UDM_TARGETS_BUILTIN_H
 #define UDM_TARGETS_BUILTIN_H
 

@@ -17,7 +17,9 @@
 #include "targets/targ_args.h"
 #include "util/hex.h"
 #include "util/log.h"
+#include "core/core.h"   /* udm_ctx_slot_get */
 #include "targets/builtin.h"
+#include "targets/verity_keys.h"
 #include "verity/verity.h"
 
 #define VERITY_OPTS_MAX 15
@@ -47,6 +49,23 @@ struct verity_c {
 	atomic_bool hash_failed;
 	atomic_uint corrupted_errs;
 };
+
+static void *keyring_create(void)
+{
+	return verity_keyring_new();
+}
+
+static void keyring_destroy(void *kr)
+{
+	verity_keyring_free(kr);
+}
+
+static const struct udm_ctx_slot keyring_slot = { keyring_create, keyring_destroy };
+
+struct verity_keyring *udm_verity_keyring(struct udm_ctx *ctx)
+{
+	return udm_ctx_slot_get(ctx, &keyring_slot);
+}
 
 /* What restart/panic become in user space: a configurable action (see
  * udm_verity_set_fatal_action); by default the daemon logs and the read fails. */
@@ -166,7 +185,7 @@ static int parse_opt_args(struct udm_target *ti, struct verity_c *v, unsigned ar
 			const char *desc = argv[++i];
 			if (!(v->sig_key_desc = strdup(desc)))
 				return -ENOMEM;
-			if (verity_key_get(udm_ctx_verity_keyring(udm_target_ctx(ti)), desc, &v->sig, &v->sig_len))
+			if (verity_key_get(udm_verity_keyring(udm_target_ctx(ti)), desc, &v->sig, &v->sig_len))
 				return fail(ti, "DM Verity Sig Verification Invalid key specified", -EINVAL);
 		} else {
 			return fail(ti, "Unrecognized verity feature request", -EINVAL);
@@ -294,7 +313,7 @@ static int verity_ctr(struct udm_target *ti, unsigned argc, char **argv)
 		goto bad;
 
 	/* The signature covers the hex string exactly as written in the table. */
-	struct verity_keyring *kr = udm_ctx_verity_keyring(udm_target_ctx(ti));
+	struct verity_keyring *kr = udm_verity_keyring(udm_target_ctx(ti));
 	if (v->sig || verity_sig_required(kr)) {
 		char reason[256] = "";
 		r = v->sig ? verity_sig_verify(kr, argv[8], v->sig, v->sig_len, reason, sizeof(reason)) : -ENOKEY;

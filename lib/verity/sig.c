@@ -59,7 +59,9 @@ void verity_keyring_free(struct verity_keyring *kr)
 
 int verity_key_add(struct verity_keyring *kr, const char *desc, const void *data, size_t len)
 {
-	if (!kr || !desc || !*desc || !len || len > VERITY_MAX_SIG_SIZE)
+	if (!kr)
+		return -ENOMEM;   /* the keyring could not be made */
+	if (!desc || !*desc || !len || len > VERITY_MAX_SIG_SIZE)
 		return -EINVAL;
 	struct key *k = calloc(1, sizeof(*k));
 	if (!k || !(k->desc = strdup(desc)) || !(k->data = malloc(len))) {
@@ -87,6 +89,8 @@ int verity_key_add(struct verity_keyring *kr, const char *desc, const void *data
 int verity_key_remove(struct verity_keyring *kr, const char *desc)
 {
 	int r = -ENOKEY;
+	if (!kr)
+		return r;
 	pthread_mutex_lock(&kr->lock);
 	for (struct key **pp = &kr->keys; *pp; pp = &(*pp)->next)
 		if (strcmp((*pp)->desc, desc) == 0) {
@@ -103,6 +107,8 @@ int verity_key_remove(struct verity_keyring *kr, const char *desc)
 int verity_key_get(struct verity_keyring *kr, const char *desc, uint8_t **data, size_t *len)
 {
 	int r = -ENOKEY;
+	if (!kr)
+		return -ENOMEM;
 	pthread_mutex_lock(&kr->lock);
 	for (struct key *k = kr->keys; k; k = k->next)
 		if (strcmp(k->desc, desc) == 0) {
@@ -122,6 +128,8 @@ int verity_sig_configure(struct verity_keyring *kr, const char *trusted_certs, b
 			 size_t rsize)
 {
 	struct udm_trust *t = NULL;
+	if (!kr)
+		return -ENOMEM;
 	if (trusted_certs) {
 		int r = udm_trust_load(trusted_certs, &t, reason, rsize);
 		if (r < 0)
@@ -137,6 +145,8 @@ int verity_sig_configure(struct verity_keyring *kr, const char *trusted_certs, b
 
 bool verity_sig_required(struct verity_keyring *kr)
 {
+	if (!kr)
+		return true;   /* no keyring, no knowing: fail closed */
 	pthread_mutex_lock(&kr->lock);
 	bool r = kr->require_signatures;
 	pthread_mutex_unlock(&kr->lock);
@@ -147,6 +157,10 @@ int verity_sig_verify(struct verity_keyring *kr, const char *root_hex, const uin
 		      char *reason, size_t rsize)
 {
 	struct udm_pkcs7 p7 = { 0 };
+	if (!kr) {
+		snprintf(reason, rsize, "no keyring (out of memory)");
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&kr->lock);
 	int r;
 	if (!kr->trusted) {

@@ -301,16 +301,15 @@ uint64_t verity_tree_corrected(const struct verity_tree *t);   /* FEC repairs so
 void verity_tree_ra_stats(struct verity_tree *t, struct verity_ra_stats *st);   /* zeroes without */
 
 /* --- sig.c: root-hash signatures, held per udm context ------------------- */
+/* (each context's keyring is the verity target's: udm_verity_keyring() in
+ * targets/verity_keys.h; a NULL keyring, one that could not be made, trusts
+ * nobody and requires signatures) */
 #define VERITY_MAX_SIG_SIZE (64u * 1024u)
 /* The keys, trusted certificates and require_signatures of one context (the
  * kernel holds them in process-global keyrings and a module parameter). */
 struct verity_keyring;
 struct verity_keyring *verity_keyring_new(void);
 void verity_keyring_free(struct verity_keyring *kr);
-/* The keyring of a context's verity devices: made with the context, freed
- * with it (lib/core). */
-struct udm_ctx;
-struct verity_keyring *udm_ctx_verity_keyring(struct udm_ctx *ctx);
 /* The user-key analog: `udm verity open` stores the signature under a
  * description that the table names with root_hash_sig_key_desc. */
 int verity_key_add(struct verity_keyring *kr, const char *desc, const void *data, size_t len);

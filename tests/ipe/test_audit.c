@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 
 static struct ipe_policy *parse(const char *t)
 {
@@ -61,6 +61,14 @@ static void test_access_records(void **state)
 	ipe_audit_access(rec, sizeof(rec), &d, IPE_HOOK_KERNEL_LOAD, true, &anon);
 	assert_string_equal(rec, "ipe_op=UNKNOWN ipe_hook=KERNEL_LOAD enforcing=1 pid=7 comm=\"mmap_test\" "
 				 "path=? dev=? ino=? rule=\"DEFAULT action=DENY\"");
+	/* the longest op and hook names with the largest pid: the header is whole (7.2's
+	 * AT_EXECVE_CHECK hook; a 64-byte header buffer cut " comm=" off) */
+	struct ipe_audit_subject big = { .pid = 2147483647, .comm = "c" };
+	c.op = IPE_OP_KEXEC_INITRAMFS;
+	ipe_eval(p, &c, &d);
+	ipe_audit_access(rec, sizeof(rec), &d, IPE_HOOK_BPRM_CREDS_FOR_EXEC, true, &big);
+	assert_non_null(strstr(rec, "ipe_op=KEXEC_INITRAMFS ipe_hook=BPRM_CREDS_FOR_EXEC enforcing=1 "
+				    "pid=2147483647 comm=\"c\" path=? dev=? ino=? "));
 	/* per-op default record */
 	struct ipe_policy *q = parse("policy_name=b policy_version=0.0.0\nDEFAULT action=DENY\n"
 				     "DEFAULT op=FIRMWARE action=ALLOW\n");

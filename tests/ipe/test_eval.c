@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/udm.h"
 
 static struct ipe_policy *parse(const char *t)

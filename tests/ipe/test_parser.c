@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "udm/udm.h"
 
 struct pcase { const char *text; size_t len; int err; const char *desc; };
@@ -309,6 +309,7 @@ static void test_bool_and_names(void **state)
 	assert_int_equal(ipe_op_from_name("UNKNOWN"), -1);
 	assert_string_equal(ipe_op_name(IPE_OP_INVALID), "UNKNOWN");
 	assert_string_equal(ipe_hook_name(IPE_HOOK_KERNEL_LOAD), "KERNEL_LOAD");
+	assert_string_equal(ipe_hook_name(IPE_HOOK_BPRM_CREDS_FOR_EXEC), "BPRM_CREDS_FOR_EXEC");
 }
 
 int main(void)

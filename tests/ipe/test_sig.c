@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "tests/ipe/sign.h"
 
 static const char POLICY[] = "policy_name=signed policy_version=1.2.3\nDEFAULT action=DENY\n"

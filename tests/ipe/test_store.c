@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
-#include "lib/ipe/ipe.h"
+#include "ipe/ipe.h"
 #include "tests/ipe/sign.h"
 
 /* audit records captured in order */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <syslog.h>
 #include "testutil.h"
+#include "targets/verity_keys.h"
 #include "verity/verity.h"
 
 #define BLOCKS 64
@@ -311,7 +312,7 @@ static void root_hash_signatures(void **state)
 	make_cert("other");
 	char certs[128], reason[256];
 	snprintf(certs, sizeof(certs), "%s/good.pem", dir);
-	struct verity_keyring *kr = udm_ctx_verity_keyring(ctx);
+	struct verity_keyring *kr = udm_verity_keyring(ctx);
 	assert_int_equal(verity_sig_configure(kr, certs, false, reason, sizeof(reason)), 0);
 	uint8_t sig[16384];
 	size_t n = sign("good", root_hex, sig);
@@ -347,7 +348,7 @@ static void root_hash_signatures(void **state)
 	 * trusts "good", nor sees this context's keys */
 	struct udm_ctx *other = udm_ctx_new();
 	assert_non_null(other);
-	assert_false(verity_sig_required(udm_ctx_verity_keyring(other)));
+	assert_false(verity_sig_required(udm_verity_keyring(other)));
 	n = sign("good", root_hex, sig);
 	assert_int_equal(verity_key_add(kr, "udm:v", sig, n), 0);
 	char t[1024];

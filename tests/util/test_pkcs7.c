@@ -6,7 +6,7 @@
 #include <string.h>
 #include "testutil.h"
 #include "util/pkcs7.h"
-#include "../ipe/sign.h"
+#include "tests/ipe/sign.h"
 
 static void result_fully_set(void **state)
 {

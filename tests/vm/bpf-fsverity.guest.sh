@@ -2,8 +2,8 @@
 # Guest side of t4140-bpf-fsverity.sh: udmd --enforcer=bpf with a policy that allows one fs-verity
 # digest, on an ext4 image with fs-verity enabled files. One line per case: "case NAME rc=N OUTPUT".
 # Inputs in /usr/local/bin: strue (a static program), digest.pol (allows strue's fs-verity digest,
-# computed on the host) and digest.p7s (the same, signed for the kernel's IPE on 6.12). Needs
-# mkfs.ext4 and fsverity in the guest. Phase U: udm's BPF backend; phase K (6.12, IPE present): the
+# computed on the host) and digest.p7s (the same, signed for the kernel's IPE on 6.12 and 7.2). Needs
+# mkfs.ext4 and fsverity in the guest. Phase U: udm's BPF backend; phase K (6.12, 7.2: IPE present): the
 # same policy in the kernel's IPE, the same cases ("case k-NAME"), its records at the end.
 set -u
 I=/usr/local/bin W=/tmp/f

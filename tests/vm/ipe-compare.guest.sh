@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Guest side of t4110-ipe-compare.sh (runs under bash on 6.12): the same signed policy, the same images
+# Guest side of t4110-ipe-compare.sh (runs under bash on 6.12 or 7.2): the same signed policy, the same images
 # and the same cases twice in one boot, first decided by udm's BPF backend (phase U: udmd
 # --enforcer=bpf, udm's verity device attached to a loop device; the kernel's IPE has no policy), then
 # by the kernel's IPE (phase K: udm's enforcement stopped, the kernel's dm-verity device, the policy
@@ -53,6 +53,18 @@ cases() {
 	unload
 	c kmod-buffer udm-probe initmod $W/v/dm-zero.ko
 	unload
+	# AT_EXECVE_CHECK (6.14+; 6.12 refuses the flag with EINVAL): a program and a script, each on the
+	# verified and on the unverified volume, asked directly and by an interpreter under
+	# udm exec --restrict-scripts (which also refuses -c); the same interpreter without the
+	# securebits runs the unverified script (what stays open for interpreters that only read)
+	c xcheck-v udm-probe execve-check $W/v/dprog
+	c xcheck-u udm-probe execve-check $W/u/dprog
+	c xcheck-script-v udm-probe execve-check $W/v/script.sh
+	c xcheck-script-u udm-probe execve-check $W/u/script.sh
+	c interp-v udm exec --restrict-scripts -- udm-probe interp $W/v/script.sh
+	c interp-u udm exec --restrict-scripts -- udm-probe interp $W/u/script.sh
+	c interp-c udm exec --restrict-scripts -- udm-probe interp -c "echo hi"
+	c interp-free-u udm-probe interp $W/u/script.sh
 	c end true
 }
 

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Guest side of t4130-kverity.sh (bash in the VM): kernel dm-verity devices opened with the real
-# veritysetup/dmsetup, erofs mounted, decided by udmd's BPF programs (and, on 6.12, first by the real
+# veritysetup/dmsetup, erofs mounted, decided by udmd's BPF programs (and, on 6.12 and 7.2, first by the real
 # IPE with the same policy). One line per case: "case NAME rc=N OUTPUT"; the records at the end
 # between "--- ipe" / "--- udm" markers.
 # Inputs in /usr/local/bin: udm-probe, libprobe.so, img, hashA, hashB, roots (ROOT_A ROOT_B),
@@ -42,7 +42,7 @@ cases() {  # PHASE
 	done
 }
 
-# ---- 6.12: the real IPE, same policy ----
+# ---- 6.12, 7.2: the real IPE, same policy ----
 if [ $IPE = 1 ]; then
 	dmesg -C
 	c ipe-load vm-write $I/kv.p7s /sys/kernel/security/ipe/new_policy

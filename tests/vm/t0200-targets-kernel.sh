@@ -3,9 +3,9 @@
 # The simple targets against the real kernels: every case of tests/targets/oracle-cases.txt is loaded
 # with dmsetup in one boot per kernel; 6.1's table/status lines and ctr errors must equal the recorded
 # tests/targets/oracle-expected.txt, and udm (test_oracle_fixtures) must match each live kernel.
-# udm follows 6.1 or the newest sources where 6.12 differs; KNOWN_6_12 lists those cases (docs/vm-tier.md)
+# udm follows 6.1 or the newest sources where 6.12 differs; KNOWN_6_12 and KNOWN_7_2 list those cases (docs/vm-tier.md)
 # and the test checks that exactly these differ. UDM_ORACLE_REGEN=1 rewrites the expected file from 6.1.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require
 
 CASES=$T_ROOT/tests/targets/oracle-cases.txt
@@ -50,12 +50,17 @@ HDR
 # - the error target with arguments: 6.12 parses them ("Invalid device sector"), 6.1 and udm ignore them;
 # - flakey feature conflicts (error_reads with a READ corruption, error_writes with a WRITE one, a
 #   duplicated corrupt_bio_byte): 6.12 accepts them, the newest sources (and udm) refuse them.
+# Cases where udm and 7.2 differ (docs/vm-tier.md, "Targets"): the path that names nothing and the
+# error target's arguments as on 6.12; and an offset over 2^64 (lin-wrap, str-offwrap, fl-offwrap,
+# dl-offwrap): 6.1 and 6.12 wrap it modulo 2^64 (and udm with them), 7.2 saturates it to 2^64-1 and
+# refuses the table ("too small for target"). The flakey feature conflicts agree with 7.2.
+KNOWN_7_2="dl-fnodev dl-nodev dl-offwrap error-args fl-nodev fl-offwrap lin-nodev lin-wrap str-destdev str-offwrap"
 KNOWN_6_12="dl-fnodev dl-nodev error-args fl-cbb-dup fl-er-rrc fl-ew-rwc fl-nfeat7 fl-nodev lin-nodev str-destdev"
 
 test_expect_success 'setup: the guest script and three 4 MiB disks' '
 	gen_guest_script >guest.sh && truncate -s 4M d1 d2 d3
 '
-for k in 6.1 6.12; do
+for k in $(vm_kernels 6.1 6.12 7.2); do
 	test_expect_success "kernel $k runs every case" '
 		vm_boot k'$k' --kernel '$k' --disk d1 --disk d2 --disk d3 guest.sh &&
 		grep -v "^\[ *[0-9.]*\]" k'$k'.out >live'$k'.txt &&
@@ -78,6 +83,11 @@ test_expect_success 'udm matches the live 6.1 kernel' '
 test_expect_success 'udm matches the live 6.12 kernel except the documented cases' '
 	fixtures live6.12.txt >ids && echo "$KNOWN_6_12" >want &&
 	n=$(grep -c "^@@case" live6.12.txt) && vm_count "targets (6.12)" $n $((n - $(wc -w <ids))) &&
+	{ test_cmp want ids || { cat fx.txt; false; }; }
+'
+test_expect_success 'udm matches the live 7.2 kernel except the documented cases' '
+	fixtures live7.2.txt >ids && echo "$KNOWN_7_2" >want &&
+	n=$(grep -c "^@@case" live7.2.txt) && vm_count "targets (7.2)" $n $((n - $(wc -w <ids))) &&
 	{ test_cmp want ids || { cat fx.txt; false; }; }
 '
 test_expect_success 'kernel 6.1 agrees with the recorded expectations' '

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Device-mapper limits against the real 6.1 and 6.12 kernels: every limit dm-ioctl.c and dm-table.c
+# Device-mapper limits against the real 6.1, 6.12 and 7.2 kernels: every limit dm-ioctl.c and dm-table.c
 # enforce (name and uuid lengths, check_name, duplicates, renames, the table's shape, "too large
 # device", the target count, a device mapped onto itself directly, through its node, through a loop
 # device on it and through a cycle, device areas and logical-block alignment) is tried with Debian's
 # dmsetup on the kernel and with udm's dmsetup on udmd, in one boot per kernel (dm-limits.guest.sh).
 # Every command must give the same outcome, errno and message on both sides.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require
 
 GUEST=$T_ROOT/tests/vm/dm-limits.guest.sh
@@ -20,13 +20,14 @@ GUEST=$T_ROOT/tests/vm/dm-limits.guest.sh
 # - self-devno: a device without a table as its own table's device: 6.1 ENXIO, 6.12 EINVAL
 # - self-path, self-live: the same with a live table, by node and by number: 6.1 accepts the load
 KNOWN_6_12="size-u64 self-loop"
+KNOWN_7_2="size-u64 self-loop"
 KNOWN_6_1="name-control name-dot name-dotdot rename-control size-u64 self-devno self-path self-live self-loop"
 
 test_expect_success 'setup: the case list and a 4 MiB disk' '
 	sed -n "s/^	\([a-z0-9-]*\)) .*/\1/p" "$GUEST" >dm-limits.cases && test -s dm-limits.cases &&
 	truncate -s 4M d1
 '
-for k in 6.1 6.12; do
+for k in $(vm_kernels 6.1 6.12 7.2); do
 	test_expect_success "kernel $k: every case on the kernel and on udm" '
 		vm_boot k'$k' --kernel '$k' --disk d1 --bins dm-limits.cases "$GUEST" &&
 		{ grep -q "^@@done" k'$k'.out || { cat k'$k'.out k'$k'.err; false; }; }
@@ -62,7 +63,7 @@ compare() {
 		fi
 	done <dm-limits.cases
 }
-for k in 6.1 6.12; do
+for k in $(vm_kernels 6.1 6.12 7.2); do
 	test_expect_success "kernel $k: udm gives the kernel's outcome, errno and message" '
 		: >diverge.'$k' && compare '$k' >ids.'$k' &&
 		n=$(wc -l <dm-limits.cases) && vm_count "dm limits ('$k')" $n $((n - $(wc -l <ids.'$k'))) &&

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The real kernels' dm-verity (6.1 and 6.12) activate udm-made images (tree and FEC), serve their data,
 # repair correctable damage through udm's parity and fail reads beyond it: one boot per kernel.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 . "$T_ROOT/tests/t/verity-helpers.sh"
 vm_require
 
@@ -32,7 +32,7 @@ test_expect_success 'setup: udm formats an image with FEC; a fixable and a broke
 	veritysetup close bad
 	GUEST
 '
-for k in 6.1 6.12; do
+for k in $(vm_kernels 6.1 6.12 7.2); do
 	test_expect_success "kernel $k: reads udm images, FEC repairs, corruption fails" '
 		cp data data.$k && cp fixable fixable.$k && cp broken broken.$k &&
 		vm_boot v$k --kernel '$k' --disk data.$k --disk hash --disk fec --disk fixable.$k --disk broken.$k guest.sh &&

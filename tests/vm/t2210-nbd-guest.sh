@@ -7,7 +7,7 @@
 # device through its loop device, reads every file right from the good image
 # and gets EIO for the file whose block was flipped, every other file right.
 # One boot; vm-run's own timeout bounds it.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 . "$T_ROOT/tests/t/verity-helpers.sh"
 vm_require
 NBDKIT=$(command -v nbdkit) || test_skip_all "needs nbdkit (scripts/deps.sh)"

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Policy parity with the real 6.12 IPE: the same policies (signed every way that matters: attached,
+# Policy parity with the real 7.2 and 6.12 IPE: the same policies (signed every way that matters: attached,
 # detached, with signed attributes, without certificates, SHA-1, untrusted, through a chain to the
 # trusted CA; names securityfs cannot hold; the size of one write; grammar errors) are written to the
 # kernel's /sys/kernel/security/ipe/new_policy and to udmd's ipe/new_policy, and given to
-# `udm policy check`; every case must give the same errno (or success) on all sides. One boot.
-. "$(dirname "$0")/lib-vm.sh"
+# `udm policy check`; every case must give the same errno (or success) on all sides. One boot per kernel.
+. "$(dirname "$0")/vm-harness.sh"
 vm_require
 command -v openssl >/dev/null || test_skip_all "openssl not installed"
 
-# Cases where udm knowingly differs from 6.12 (docs/vm-tier.md, "IPE policies"): "ID:SIDE" entries.
+# Cases where udm knowingly differs from 6.12 and 7.2 (docs/vm-tier.md, "IPE policies"): "ID:SIDE" entries.
 # - plain:check   `udm policy check` lints plain text by design (docs/udm-policy.md); new_policy takes PKCS#7 only
 # - empty:udmd     FUSE never passes a zero-length write() to the daemon: udmd cannot refuse it
 # - size-4194304:udmd  FUSE splits a write over 1 MiB into requests: udmd sees a 1 MiB part (EMSGSIZE)
@@ -137,23 +137,25 @@ udm --runtime-dir /run/udm shutdown >/dev/null 2>&1
 echo "@@done"
 GUEST
 
-test_expect_success '6.12: every case on the kernel, udmd and udm policy check' '
-	vm_boot k --kernel 6.12 --disk cases.tar guest.sh &&
-	{ grep -q "^@@done" k.out || { cat k.out k.err; false; }; }
+for K in $(vm_kernels 7.2 6.12); do
+test_expect_success "$K: every case on the kernel, udmd and udm policy check" '
+	vm_boot k$K --kernel $K --disk cases.tar guest.sh &&
+	{ grep -q "^@@done" k$K.out || { cat k$K.out k$K.err; false; }; }
 '
-test_expect_success 'udmd and udm policy check give the kernel errno in every case' '
-	grep "^@@case" k.out | while read -r _ id k u c; do
+test_expect_success "$K: udmd and udm policy check give the kernel errno in every case" '
+	grep "^@@case" k$K.out | while read -r _ id k u c; do
 		k=${k#kernel=} u=${u#udmd=} c=${c#check=}
 		[ "$u" = "$k" ] || echo "$id:udmd kernel=$k udmd=$u"
 		[ "$c" = - ] || [ "$c" = "$k" ] || echo "$id:check kernel=$k check=$c"
 	done >diverge &&
-	n=$(grep -c "^@@case" k.out) && test "$n" = "$(cat ncases)" &&
-	cmp=$(awk "/^@@case/{n++; if (\$5 != \"check=-\") n++} END{print n}" k.out) &&
-	vm_count "IPE policy loads+checks (6.12)" $cmp $((cmp - $(wc -l <diverge))) &&
+	n=$(grep -c "^@@case" k$K.out) && test "$n" = "$(cat ncases)" &&
+	cmp=$(awk "/^@@case/{n++; if (\$5 != \"check=-\") n++} END{print n}" k$K.out) &&
+	vm_count "IPE policy loads+checks ($K)" $cmp $((cmp - $(wc -l <diverge))) &&
 	cut -d" " -f1 diverge | sort >got && { printf "%s\n" $KNOWN | sed "/^\$/d" | sort >want; } &&
 	{ test_cmp want got || { cat diverge; false; }; }
 '
-test_expect_success 'nothing is left loaded on either side' '
-	! grep "^left" k.out
+test_expect_success "$K: nothing is left loaded on either side" '
+	! grep "^left" k$K.out
 '
+done
 vm_done

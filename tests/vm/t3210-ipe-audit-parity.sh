@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# IPE audit parity with the real 6.12 kernel, one boot (tests/vm/audit-parity.guest.sh):
+# IPE audit parity with the real 7.2 and 6.12 kernels, one boot each (tests/vm/audit-parity.guest.sh):
 # (L) the policy lifecycle records (1422 load, 1421 activation, 1404 enforce) that udmd writes to
 #     --audit-log for `udm policy load/update/activate/delete/enforce`, against the kernel's for the
 #     same signed policies written to securityfs; the result (ok or errno) of each operation too;
@@ -13,12 +13,9 @@
 # subject's and given to eval from the kernel's record. Where 6.12 and the newest kernel differ
 # (security/ipe/audit.c, policy.c), udm follows the newest; KNOWN_L lists those operations and the
 # last test checks udm's side is the newest form (docs/vm-tier.md).
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 [ -x "$UDM_BUILD/tests/vm/udm-probe-static" ] || test_skip_all "no $UDM_BUILD/tests/vm/udm-probe-static (make)"
-W=$T_TMP/w
-OUT=$W/out
-mkdir -p "$W/src" "$W/bins"
 
 # operations where udmd (the newest kernel) and 6.12 differ, by number in the guest's OPS list: 2 load
 # of a loaded name (EEXIST), 3 unsigned text (EBADMSG), 7 update to an older version, 9 update to an
@@ -32,8 +29,12 @@ pol() { # NAME VERSION RULE...: a policy text on stdout
 	for r in "$@"; do echo "$r"; done
 }
 
-test_expect_success 'setup: one image (static probe, module), two hash trees, a root-hash signature, the policies' '
-	ko=$("$VM/vm-module" --kernel 6.12 dm-zero) &&
+for K in $(vm_kernels 7.2 6.12); do
+W=$T_TMP/w$K
+OUT=$W/out
+mkdir -p "$W/src" "$W/bins"
+test_expect_success "$K: setup: one image (static probe, module of $K), two hash trees, a root-hash signature, the policies" '
+	ko=$("$VM/vm-module" --kernel $K dm-zero) &&
 	cp "$ko" "$W/src/dm-zero.ko" &&
 	cp "$UDM_BUILD/tests/vm/udm-probe-static" "$W/src/sprobe" &&
 	cp "$UDM_BUILD/tests/vm/udm-probe-static" "$W/bins/sprobe" &&
@@ -59,10 +60,10 @@ test_expect_success 'setup: one image (static probe, module), two hash trees, a 
 	echo "policy_name=bad policy_version=1.0.0" >"$W/bins/bad.p7s"
 '
 
-test_expect_success '6.12: boot; lifecycle through udmd then securityfs; access cases under the kernel, replayed by eval' '
+test_expect_success "$K: boot; lifecycle through udmd then securityfs; access cases under the kernel, replayed by eval" '
 	bins=() && for f in "$W"/bins/*; do bins+=(--bins "$f"); done &&
-	vm_boot audit --kernel 6.12 "${bins[@]}" "$VM/audit-parity.guest.sh" &&
-	cp "$T_TMP/audit.out" "$OUT" &&
+	vm_boot audit$K --kernel $K "${bins[@]}" "$VM/audit-parity.guest.sh" &&
+	cp "$T_TMP/audit$K.out" "$OUT" &&
 	! grep -E "^(U|K|A): " "$OUT" && grep -q "^A devs S=dm-[0-9]* U=dm-[0-9]*$" "$OUT"
 '
 
@@ -86,20 +87,23 @@ compare_l() {
 	}' "$1"
 }
 
-# udm (newest) lifecycle records with the 6.12 form: the success load record without " errno=0"
-to612() { sed "/^U rec [0-9]* type=1422 /s/ errno=0\$//" "$OUT"; }
+# udm (newest) lifecycle records with the 6.12 form: the success load record without " errno=0";
+# 7.2 is the newest form: compared as it is, with no difference allowed
+to612() { if [ $K = 6.12 ]; then sed "/^U rec [0-9]* type=1422 /s/ errno=0\$//" "$OUT"; else cat "$OUT"; fi; }
+known_l() { if [ $K = 6.12 ]; then echo "$KNOWN_L "; fi; }
 
-test_expect_success '6.12: lifecycle: every operation has the same result and the same records (6.12 differences: KNOWN_L)' '
+test_expect_success "$K: lifecycle: every operation has the same result and the same records (6.12 differences: KNOWN_L)" '
 	to612 >"$W/l612" && compare_l "$W/l612" >"$W/cmpl" &&
-	{ [ -z "${UDM_VM_KEEP:-}" ] || cp "$W/cmpl" "$UDM_VM_KEEP/cmpl"; } &&
+	{ [ -z "${UDM_VM_KEEP:-}" ] || cp "$W/cmpl" "$UDM_VM_KEEP/cmpl.$K"; } &&
 	total=$(grep -c "^same \|^DIFF " "$W/cmpl") && same=$(grep -c "^same " "$W/cmpl" || true) &&
 	echo "# lifecycle operations compared: $total, same: $same; $(grep "^kernel-records" "$W/cmpl")" &&
 	test "$total" -ge 21 &&
+	vm_count "IPE lifecycle ($K)" $total $same &&
 	diffs=$(sed -n "s/^DIFF \([0-9]*\) .*/\1/p" "$W/cmpl" | tr "\n" " ") &&
-	{ test "$diffs" = "$KNOWN_L " || { cat "$W/cmpl"; echo "differing: $diffs, known: $KNOWN_L"; false; }; }
+	{ test "$diffs" = "$(known_l)" || { cat "$W/cmpl"; echo "differing: $diffs, known: $(known_l)"; false; }; }
 '
 
-test_expect_success '6.12: lifecycle: the comparison is not vacuous (load, activation, update, enforce records seen)' '
+test_expect_success "$K: lifecycle: the comparison is not vacuous (load, activation, update, enforce records seen)" '
 	grep -q "^K rec 1 type=1422 policy_name=\"lc\" policy_version=1.0.0 policy_digest=sha256:[0-9A-F]\{64\} auid=" "$OUT" &&
 	grep -q "^K rec 4 type=1421 old_active_pol_name=? old_active_pol_version=? old_policy_digest=? new_active_pol_name=\"lc\"" "$OUT" &&
 	grep -q "^K rec 6 type=1421 old_active_pol_name=\"lc\" old_active_pol_version=1.0.0 .* new_active_pol_version=2.0.0" "$OUT" &&
@@ -108,14 +112,15 @@ test_expect_success '6.12: lifecycle: the comparison is not vacuous (load, activ
 	! grep -q "^K rec 19 " "$OUT" && ! grep -q "^K rec 5 " "$OUT"
 '
 
-test_expect_success '6.12: lifecycle: udm follows the newest kernel where 6.12 differs' '
+test_expect_success "$K: lifecycle: udm follows the newest kernel where 6.12 differs" '
 	grep -q "^U rec 1 type=1422 policy_name=\"lc\" .* res=1 errno=0$" "$OUT" &&
 	grep -q "^U op 2 load lc-1 -> EEXIST$" "$OUT" &&
 	grep -q "^U rec 2 type=1422 policy_name=? policy_version=? policy_digest=? auid=[0-9]* ses=[0-9]* lsm=ipe res=0 errno=-17$" "$OUT" &&
 	grep -q "^U rec 3 type=1422 policy_name=? .* res=0 errno=-74$" "$OUT" &&
 	grep -q "^U rec 7 type=1422 policy_name=? .* res=0 errno=-116$" "$OUT" &&
 	grep -q "^U rec 9 type=1422 policy_name=? .* res=0 errno=-116$" "$OUT" &&
-	! grep -q "^K rec [0-9]* type=1422 .*errno=" "$OUT"
+	if [ $K = 6.12 ]; then ! grep -q "^K rec [0-9]* type=1422 .*errno=" "$OUT"
+	else grep -q "^K rec 2 type=1422 policy_name=? .* res=0 errno=-17$" "$OUT"; fi
 '
 
 # access: per kernel record "agree POLICY RECORD" or "DIFF" with eval'\''s line
@@ -128,10 +133,11 @@ compare_a() {
 	' "$OUT"
 }
 
-test_expect_success '6.12: access: udm policy eval --record prints every kernel record byte for byte' '
+test_expect_success "$K: access: udm policy eval --record prints every kernel record byte for byte" '
 	compare_a >"$W/cmpa" &&
-	{ [ -z "${UDM_VM_KEEP:-}" ] || cp "$W/cmpa" "$UDM_VM_KEEP/cmpa"; } &&
+	{ [ -z "${UDM_VM_KEEP:-}" ] || cp "$W/cmpa" "$UDM_VM_KEEP/cmpa.$K"; } &&
 	total=$(grep -c "^agree \|^DIFF " "$W/cmpa") && agree=$(grep -c "^agree " "$W/cmpa" || true) &&
+	vm_count "IPE access records ($K)" $total $agree &&
 	echo "# access records compared: $total, agreeing: $agree" &&
 	for p in sig noboot kmod perm; do
 		echo "#   $p: $(grep -c "^agree $p \|^DIFF $p " "$W/cmpa") records, $(grep -c "^agree $p " "$W/cmpa") agree"
@@ -140,7 +146,7 @@ test_expect_success '6.12: access: udm policy eval --record prints every kernel 
 	{ ! grep -q "^DIFF " "$W/cmpa" || { grep -A1 "^DIFF " "$W/cmpa" | head -40; false; }; }
 '
 
-test_expect_success '6.12: access: not vacuous (every hook, origin, both actions, permissive seen)' '
+test_expect_success "$K: access: not vacuous (every hook, origin, both actions, permissive seen)" '
 	for h in BPRM_CHECK MMAP KERNEL_READ KERNEL_LOAD; do grep -q "^agree .* ipe_hook=$h " "$W/cmpa" || { echo "no $h"; return 1; }; done &&
 	grep -q "^agree .* dev=\"rootfs\" .*action=DENY\"$" "$W/cmpa" &&
 	grep -q "^agree .* dev=\"tmpfs\" " "$W/cmpa" &&
@@ -151,4 +157,5 @@ test_expect_success '6.12: access: not vacuous (every hook, origin, both actions
 	grep -q "^A case perm exec:/tmp/x rc=0" "$OUT" && grep -q "^A case sig exec:/tmp/x rc=126" "$OUT" &&
 	grep -q "^A case noboot exec:/k rc=126" "$OUT" && grep -q "^A case kmod finit:/u rc=1 EACCES" "$OUT"
 '
-test_done
+done
+vm_done

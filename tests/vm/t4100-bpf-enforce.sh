@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The BPF LSM enforcer on Debian's real 6.12 and 6.1 kernels (one boot each): with udmd
+# The BPF LSM enforcer on Debian's real 7.2, 6.12 and 6.1 kernels (one boot each): with udmd
 # --enforcer=bpf and a deny-by-default EXECUTE policy, every way to run code from an unverified
 # volume is refused with EACCES and audited as the kernel's IPE would (bind mount, unshare -m,
 # ld.so, LD_PRELOAD, dlopen, mmap/mprotect PROT_EXEC, anonymous PROT_EXEC, memfd), and allowed from a
 # verified one; table swaps and policy updates switch decisions at once; udm's programs, pins and
 # loop devices refuse other processes; kill -9 udmd leaves enforcement in force; only `udm enforce
 # stop` ends it.
-. "$(dirname "$0")/lib-vm.sh"
+. "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
 
@@ -24,7 +24,7 @@ test_expect_success 'setup: a verified image, two hash trees, policies' '
 # result NAME: the line of case NAME from the last run
 result() { sed -n "s/^case $1 //p" "$OUT"; }
 
-for K in 6.12 6.1; do
+for K in $(vm_kernels 7.2 6.12 6.1); do
 OUT=$W/out-$K
 test_expect_success "$K: boot and run every case" '
 	bins=() && for f in "$UDM_BUILD/tests/vm/udm-probe" "$UDM_BUILD/tests/vm/libprobe.so" "$W/img" \
@@ -84,8 +84,16 @@ test_expect_success "$K: other processes cannot rebind udm loops, remove pins, o
 	result unlink-pin | grep -q "Operation not permitted" &&
 	result map-fd | grep -q "Operation not permitted" &&
 	result link-by-id | grep -q "^rc=1" &&
+	result ptrace-mem | grep -q "Permission denied\|Operation not permitted" &&
+	{ [ "$K" = 7.2 ] || result ptrace | grep -q "Permission denied\|Operation not permitted"; }
+'
+# 7.2 calls ptrace_access_check for /proc/PID/environ (ftrace shows it), yet the read of udmd's is
+# allowed there while /proc/PID/mem is refused; not understood yet (docs/vm-tier.md)
+if [ "$K" = 7.2 ]; then
+test_expect_failure "$K: known gap: /proc/PID/environ of udmd is refused to other processes" '
 	result ptrace | grep -q "Permission denied\|Operation not permitted"
 '
+fi
 test_expect_success "$K: kill -9 udmd leaves enforcement in force; a restart re-adopts it" '
 	for c in "dead-exec-u:^rc=126" "dead-mmap-u:EACCES" "restart:^rc=0" "restarted-exec-u:^rc=126"; do
 		result ${c%%:*} | grep -q "${c#*:}" || { echo "${c%%:*}: $(result ${c%%:*})"; return 1; }

@@ -13,7 +13,15 @@
  *   udm-probe initmod FILE         init_module of FILE's bytes: a module load from a buffer (KERNEL_LOAD)
  *   udm-probe delmod NAME          delete_module(NAME): unload where a policy denies rmmod's program
  *   udm-probe exec-loop FILE SECS  execute FILE repeatedly; counts "ok N denied M other K"
- *   udm-probe bench FILE N         execute FILE N times, print nanoseconds per exec */
+ *   udm-probe bench FILE N         execute FILE N times, print nanoseconds per exec
+ *   udm-probe execve-check FILE    execveat(fd, "", ..., AT_EMPTY_PATH | AT_EXECVE_CHECK) (6.14+)
+ *   udm-probe interp [-c TEXT | SCRIPT]
+ *                                  a script interpreter as Documentation/userspace-api/check_exec.rst
+ *                                  tells them to be: with SECBIT_EXEC_RESTRICT_FILE it runs SCRIPT only
+ *                                  if the kernel allows executing it (AT_EXECVE_CHECK), with
+ *                                  SECBIT_EXEC_DENY_INTERACTIVE no -c TEXT nor standard input; it
+ *                                  "runs" a script by printing "interp: LINE" for each line; exit 126
+ *                                  when it refuses (the errno name on stderr) */
 #ifndef UDM_PROBE_STATIC
 #include <dlfcn.h>
 #endif
@@ -23,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -61,12 +70,69 @@ static int run(const char *file)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : WIFEXITED(st) && WEXITSTATUS(st) == 126 ? 1 : 2;
 }
 
+#ifndef AT_EXECVE_CHECK
+#define AT_EXECVE_CHECK 0x10000
+#endif
+#ifndef SECBIT_EXEC_RESTRICT_FILE
+#define SECBIT_EXEC_RESTRICT_FILE (1 << 8)
+#define SECBIT_EXEC_DENY_INTERACTIVE (1 << 10)
+#endif
+
+/* 0 the kernel allows executing fd's file, else the errno */
+static int execve_check(int fd, char **argv)
+{
+	extern char **environ;
+	return syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH | AT_EXECVE_CHECK) ? errno : 0;
+}
+
+static int interp(int argc, char **argv)
+{
+	int bits = prctl(PR_GET_SECUREBITS);
+	if (bits < 0)
+		bits = 0;
+	FILE *in = stdin;
+	if (argc >= 4 && strcmp(argv[2], "-c") == 0) {
+		if (bits & SECBIT_EXEC_DENY_INTERACTIVE) {
+			fprintf(stderr, "udm-probe interp: -c: refused (SECBIT_EXEC_DENY_INTERACTIVE)\n");
+			return 126;
+		}
+		printf("interp: %s\n", argv[3]);
+		return 0;
+	}
+	if (argc >= 3) {
+		int fd = open_file(argv[2]);
+		if (bits & SECBIT_EXEC_RESTRICT_FILE) {
+			int e = execve_check(fd, argv + 2);
+			if (e) {
+				const char *n = strerrorname_np(e);
+				fprintf(stderr, "udm-probe interp: %s: %s\n", argv[2], n ? n : "errno");
+				return 126;
+			}
+		}
+		in = fdopen(fd, "r");
+		if (!in)
+			return 2;
+	} else if (bits & SECBIT_EXEC_DENY_INTERACTIVE) {
+		fprintf(stderr, "udm-probe interp: standard input: refused (SECBIT_EXEC_DENY_INTERACTIVE)\n");
+		return 126;
+	}
+	char line[512];
+	while (fgets(line, sizeof(line), in))
+		if (line[0] != '#')
+			printf("interp: %s", line);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return 0;
 	const char *v = argv[1];
 	long pg = sysconf(_SC_PAGESIZE);
+	if (strcmp(v, "execve-check") == 0 && argc == 3)
+		return result(execve_check(open_file(argv[2]), argv + 2));
+	if (strcmp(v, "interp") == 0)
+		return interp(argc, argv);
 	if (strcmp(v, "mmap") == 0 && argc == 3) {
 		int fd = open_file(argv[2]);
 		void *p = mmap(NULL, (size_t)pg, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);

@@ -3,6 +3,7 @@
 #
 # Cache layout under $VM_CACHE (each part rebuilt only when what it was built from changes):
 #   kernel/PKG/        vmlinuz, config, version, apt version, root/lib/modules/V (decompressed modules+depmod)
+#   apt-sid/           the private apt state (sources.list, lists, cache) through which 7.x comes from sid
 #   ca/                cert.pem key.pem cert.der (the test CA), db.auth (its EFI db update)
 #   vars-enrolled.fd   OVMF variable store whose db holds the CA (the kernel puts it in .platform)
 #   initrd/KEY.gz      base initramfs (busybox, tools and their libraries, modules, /init) for one kernel
@@ -16,7 +17,8 @@ VM_FIRMWARE=/usr/share/OVMF/OVMF_CODE_4M.fd
 VM_VARS_TEMPLATE=/usr/share/OVMF/OVMF_VARS_4M.fd
 VM_TIMEOUT=${UDM_VM_TIMEOUT:-600}
 VM_MEM=${UDM_VM_MEM:-1024}
-# Modules loaded at boot when the kernel has them as modules (a missing one is skipped: 6.1 lacks some).
+# Modules loaded at boot when the kernel has them as modules (a missing one is skipped: 6.1 lacks some,
+# 7.x has no crc32c_generic).
 VM_MODULES="crc32c_generic virtio_pci virtio_blk efivarfs dm-mod dm-verity dm-flakey dm-delay dm-zero
  dm-crypt dm-integrity loop erofs squashfs fuse ext4 overlay nbd ublk_drv"
 # Host programs copied into the initramfs with their libraries, at their host path (optional ones when absent).
@@ -49,17 +51,58 @@ vm_packages() {
 		>"$VM_CACHE/apt.log" 2>&1 || { vm_log "apt-get failed, see $VM_CACHE/apt.log"; return 1; }
 }
 
+# The kernel series the tier knows: 6.1 and 6.12 come from the host's own apt state (Debian 12),
+# 7.2 from Debian sid through a private apt state (vm_apt_sid), the host's apt configuration untouched.
+VM_SERIES="6.1 6.12 7.2"
+vm_series_ok() { case " $VM_SERIES " in *" $1 "*) return 0;; esac; return 1; }
+
+# vm_mirror: the Debian mirror the host's apt sources name (deb822 URIs: or one-line deb), else deb.debian.org
+vm_mirror() {
+	local f u
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		u=$(sed -n -e 's/^[[:space:]]*URIs:[[:space:]]*//p' \
+			-e 's/^[[:space:]]*deb[[:space:]]\{1,\}\(\[[^]]*\][[:space:]]*\)\{0,1\}\([^[:space:]]*\).*/\2/p' "$f" |
+			tr ' ' '\n' | grep -E '^(https?|file)://.*/debian/?$' | head -1)
+		[ -n "$u" ] && { echo "${u%/}"; return 0; }
+	done
+	echo http://deb.debian.org/debian
+}
+
+# vm_apt SERIES apt-get|apt-cache ARGS...: apt with the state that series comes from. For 7.x: a private
+# sources list (sid, main, the host's mirror), lists and cache under $VM_CACHE/apt-sid, refreshed once a day.
+vm_apt() {
+	local series=$1 cmd=$2 d=$VM_CACHE/apt-sid; shift 2
+	case $series in
+	7.*) "$cmd" -o Dir::Etc::sourcelist="$d/sources.list" -o Dir::Etc::sourceparts=- \
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" "$@";;
+	*) "$cmd" "$@";;
+	esac
+}
+vm_apt_sid() {
+	local d=$VM_CACHE/apt-sid src
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" || return 1
+	src="deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(vm_mirror) sid main"
+	[ "$(cat "$d/sources.list" 2>/dev/null)" = "$src" ] || { echo "$src" >"$d/sources.list"; rm -f "$d/stamp"; }
+	[ -f "$d/stamp" ] && [ -z "$(find "$d/stamp" -mmin +1440)" ] && return 0
+	if vm_apt 7.2 apt-get update -qq >"$d/update.log" 2>&1; then touch "$d/stamp"
+	else vm_log "apt-get update (sid) failed, using what is cached: $(tail -1 "$d/update.log")"
+	fi
+}
+
 # vm_kpkg SERIES: the Debian package of that kernel series (newest known to apt), or the newest one cached
 vm_kpkg() {
 	local series=$1 re pinned pkg
 	case $series in
 	6.1) re='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'; pinned=${UDM_VM_KPKG_6_1:-};;
 	6.12) re='^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$'; pinned=${UDM_VM_KPKG_6_12:-};;
-	*) vm_log "unknown kernel '$series' (6.1 or 6.12)"; return 1;;
+	7.2) re='^linux-image-7\.2\.[0-9]+\+deb[0-9]+-amd64$'; pinned=${UDM_VM_KPKG_7_2:-}
+		[ -n "$pinned" ] || vm_apt_sid;;
+	*) vm_log "unknown kernel '$series' ($VM_SERIES)"; return 1;;
 	esac
 	[ -n "$pinned" ] && { echo "$pinned"; return 0; }
-	pkg=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{print $1}' | sort -V | tail -1)
-	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ]; then
+	pkg=$(vm_apt "$series" apt-cache search --names-only "$re" 2>/dev/null | awk '{print $1}' | sort -V | tail -1)
+	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ] && [ "${series%%.*}" = 6 ]; then
 		apt-get update -qq >/dev/null 2>&1
 		pkg=$(apt-cache search --names-only "$re" 2>/dev/null | awk '{print $1}' | sort -V | tail -1)
 	fi
@@ -68,27 +111,41 @@ vm_kpkg() {
 	echo "$pkg"
 }
 
-# vm_kernel PKG: fill $VM_CACHE/kernel/PKG (vmlinuz, decompressed modules with depmod data)
+# vm_kernel SERIES PKG: fill $VM_CACHE/kernel/PKG (vmlinuz, decompressed modules with depmod data).
+# From 7.x linux-image-V is empty and depends on linux-binary-V (/usr/lib/modules/V/vmlinuz),
+# linux-modules-V and linux-base-V (config, modules.order, modules.builtin): all four are unpacked.
 vm_kernel() {
-	local pkg=$1 kd=$VM_CACHE/kernel/$1 aver t x deb V m f rel
-	aver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+	local series=$1 pkg=$2 kd=$VM_CACHE/kernel/$2 aver t x deb debs p V m f rel mods
+	aver=$(vm_apt "$series" apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
 	if [ -f "$kd/vmlinuz" ] && [ -f "$kd/version" ]; then
 		# rebuilt only when apt knows a different version of the same package
 		[ -z "$aver" ] || [ "$aver" = "$(cat "$kd/apt-version" 2>/dev/null)" ] && return 0
 	fi
+	debs=$pkg
+	case $pkg in linux-image-7.*)
+		for p in binary modules base; do debs="$debs linux-$p-${pkg#linux-image-}"; done;;
+	esac
 	t=$(mktemp -d "$VM_CACHE/kpkg.XXXXXX"); x=$t/x; mkdir -p "$x"; chmod 755 "$t"
-	deb=$(ls /var/cache/apt/archives/"${pkg}_${aver//:/%3a}"_*.deb 2>/dev/null | head -1)
-	if [ -z "$deb" ]; then
-		vm_log "downloading $pkg $aver"
-		(cd "$t" && apt-get download "$pkg" >"$t/dl.log" 2>&1) ||
-			{ vm_log "apt-get download $pkg failed: $(tail -1 "$t/dl.log")"; rm -rf "$t"; return 1; }
-		deb=$(ls "$t"/*.deb | head -1)
-	fi
-	dpkg-deb -x "$deb" "$x" || { rm -rf "$t"; return 1; }
+	for p in $debs; do
+		deb=$(ls /var/cache/apt/archives/"${p}_${aver//:/%3a}"_*.deb 2>/dev/null | head -1)
+		if [ -z "$deb" ]; then
+			vm_log "downloading $p $aver"
+			(cd "$t" && vm_apt "$series" apt-get download "$p${aver:+=$aver}" >"$t/dl.log" 2>&1) ||
+				{ vm_log "apt-get download $p failed: $(tail -1 "$t/dl.log")"; rm -rf "$t"; return 1; }
+			deb=$(ls "$t/${p}_"*.deb | head -1)
+		fi
+		dpkg-deb -x "$deb" "$x" || { rm -rf "$t"; return 1; }
+		rm -f "$t/${p}_"*.deb
+	done
+	# 7.x keeps everything under /usr/lib/modules (vmlinuz and config included)
+	[ -d "$x/usr/lib/modules" ] && [ ! -d "$x/lib/modules" ] && mkdir -p "$x/lib" && mv "$x/usr/lib/modules" "$x/lib/"
 	V=$(ls "$x/lib/modules" | head -1)
-	[ -n "$V" ] && [ -f "$x/boot/vmlinuz-$V" ] || { vm_log "no kernel in $pkg"; rm -rf "$t"; return 1; }
+	mods=$x/lib/modules/$V
+	[ -n "$V" ] && { [ -f "$x/boot/vmlinuz-$V" ] || [ -f "$mods/vmlinuz" ]; } ||
+		{ vm_log "no kernel in $debs"; rm -rf "$t"; return 1; }
 	rm -rf "$kd.new"; mkdir -p "$kd.new/root/lib/modules/$V"
-	cp "$x/boot/vmlinuz-$V" "$kd.new/vmlinuz"; cp "$x/boot/config-$V" "$kd.new/config"
+	cp "$x/boot/vmlinuz-$V" "$kd.new/vmlinuz" 2>/dev/null || cp "$mods/vmlinuz" "$kd.new/vmlinuz"
+	cp "$x/boot/config-$V" "$kd.new/config" 2>/dev/null || cp "$mods/config" "$kd.new/config"
 	depmod -b "$x" "$V"
 	for m in $VM_MODULES; do
 		modprobe -d "$x" -S "$V" --show-depends "$m" 2>/dev/null | awk '/^insmod/{print $2}'
@@ -99,7 +156,7 @@ vm_kernel() {
 		case "$f" in *.xz) xz -dc "$f";; *.zst) zstd -qdc "$f";; *.gz) gzip -dc "$f";; *) cat "$f";; esac \
 			>"$kd.new/root$rel"
 	done
-	cp "$x/lib/modules/$V/modules.order" "$x/lib/modules/$V"/modules.builtin* "$kd.new/root/lib/modules/$V/"
+	cp "$mods/modules.order" "$mods"/modules.builtin* "$kd.new/root/lib/modules/$V/"
 	depmod -b "$kd.new/root" "$V"
 	echo "$V" >"$kd.new/version"; echo "$aver" >"$kd.new/apt-version"
 	rm -rf "$t" "$kd"; mv "$kd.new" "$kd"
@@ -289,7 +346,7 @@ vm_prepare() {
 	exec {lk}>"$VM_CACHE/.lock"; flock "$lk"
 	if ! vm_packages; then rc=1
 	elif ! VM_KPKG=$(vm_kpkg "$series"); then rc=1
-	elif ! vm_kernel "$VM_KPKG"; then vm_log "kernel setup failed"; rc=1
+	elif ! vm_kernel "$series" "$VM_KPKG"; then vm_log "kernel setup failed"; rc=1
 	elif ! vm_ca; then vm_log "test CA setup failed"; rc=1
 	elif ! vm_writer; then vm_log "building vm-write failed"; rc=1
 	elif ! VM_INITRD=$(vm_initrd "$VM_KPKG"); then vm_log "initramfs build failed"; rc=1

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Helpers for the VM tier's tests (tests/vm/t*.sh): tests/t/lib.sh, plus one boot per kernel per file.
+# The VM tier tests' harness (tests/vm/t*.sh source it): tests/t/lib.sh, plus one boot per kernel
+# per file. (vm-lib.sh is the machine side: kernels, images, QEMU; vm-run sources it.)
 . "$(dirname "${BASH_SOURCE[0]}")/../t/lib.sh"
 VM=$T_ROOT/tests/vm
 VM_RUN=$T_ROOT/tests/vm/vm-run
@@ -59,3 +60,13 @@ vm_case() { awk -v id="$2" '/^@@case /{on=($2==id); next} on' "$1"; }
 # ("# parity AREA: N compared, M agree") before the plan
 vm_count() { echo "# parity $1: $2 compared, $3 agree" >>"$T_TMP/.counts"; }
 vm_done() { [ -f "$T_TMP/.counts" ] && cat "$T_TMP/.counts"; test_done; }
+
+# vm_kernels K...: the kernels of a test's loop that this run covers: all of them, or those named in
+# UDM_VM_KERNELS (space-separated, e.g. "7.2" while working on one kernel)
+vm_kernels() {
+	local k
+	for k in "$@"; do
+		[ -z "${UDM_VM_KERNELS:-}" ] || case " $UDM_VM_KERNELS " in *" $k "*) ;; *) continue;; esac
+		echo "$k"
+	done
+}

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The dmsetup family's helpers shared by cli/dmsetup.c, cli/dmsetup_local.c and cli/dm_report.c. */
-#ifndef UDM_CLI_DM_CLI_H
-#define UDM_CLI_DM_CLI_H
+/* The dmsetup personality's command line, verbs and report, shared by
+ * cli/dmsetup.c (options, verb table, single requests), cli/dmsetup_local.c
+ * (reports over several devices, local verbs), cli/dmsetup_report.c (column
+ * and tree reports) and cli/udm_verbs.c (udm's own verbs, which take the
+ * same command line). The calls go one way: dmsetup.c -> udm_verbs.c,
+ * dmsetup_local.c -> dmsetup_report.c; all of them -> cli/client.c. */
+#ifndef UDM_CLI_DMSETUP_H
+#define UDM_CLI_DMSETUP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,13 +16,13 @@
 
 /* One device as udmd's report command describes it (UDM_CMD_DM_REPORT),
  * or one splitname result. */
-#define DMR_LIVE      (1u << 0)
-#define DMR_INACTIVE  (1u << 1)
-#define DMR_SUSPENDED (1u << 2)
-#define DMR_READONLY  (1u << 3)
-struct dm_row {
+#define DMS_ROW_LIVE      (1u << 0)
+#define DMS_ROW_INACTIVE  (1u << 1)
+#define DMS_ROW_SUSPENDED (1u << 2)
+#define DMS_ROW_READONLY  (1u << 3)
+struct dms_row {
 	const char *name, *uuid;
-	unsigned major, minor, flags;       /* DMR_* */
+	unsigned major, minor, flags;       /* DMS_ROW_* */
 	int open;
 	unsigned targets, events;
 	const char *types;                  /* live target types, comma-separated */
@@ -26,7 +31,7 @@ struct dm_row {
 	const char *subsystem, *vg, *lv, *layer;   /* splitname */
 };
 
-struct dm_report_opts {
+struct dms_report_opts {
 	const char *fields;                 /* -o (NULL: defaults; "+f,..." adds) */
 	const char *separator;              /* --separator */
 	bool noheadings, nameprefixes;
@@ -34,12 +39,12 @@ struct dm_report_opts {
 
 /* Print rows as a report; all: every device (what uses what). 0 or 1 (an
  * error line was printed). */
-int dm_report_print(const char *what, const char *defaults, const struct dm_report_opts *o,
-		    const struct dm_row *rows, size_t n, const struct dm_row *all, size_t nall);
-void dm_report_help(FILE *f);
+int dms_report_print(const char *what, const char *defaults, const struct dms_report_opts *o,
+		    const struct dms_row *rows, size_t n, const struct dms_row *all, size_t nall);
+void dms_report_help(FILE *f);
 /* ls --tree: each device no other uses, with what it uses below it. */
-int dm_tree_print(const struct dm_row *rows, size_t n);
-void dm_splitname(const char *name, char *buf, size_t len, const char **vg, const char **lv,
+int dms_tree_print(const struct dms_row *rows, size_t n);
+void dms_splitname(const char *name, char *buf, size_t len, const char **vg, const char **lv,
 		  const char **layer);
 
 /* --- dmsetup.c and dmsetup_local.c: the verbs, their options, the requests --- */
@@ -65,6 +70,7 @@ struct verb {
 	const char *usage;
 	int local;                  /* L_*: handled without (or with several) requests */
 	bool devices;               /* positionals are devices (may be -u/-j -m instead; several) */
+	bool own;                   /* udm's own verb (not dmsetup's): cli/udm_verbs.c runs it */
 };
 
 /* Values of the options that take one, and the global switches. */
@@ -74,11 +80,7 @@ struct gopts {
 	bool columns, noheadings, nameprefixes, tree, showkeys, retry, version, help;
 };
 
-/* One request: 0 with the reply (malloc'd, NUL-terminated) in *reply, or 1 after printing
- * one error line. */
-int dms_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
-		const char **args, char **reply, size_t *rlen);
-void dms_print_usage(FILE *f);
+/* dmsetup_local.c: a decimal number without sign or spaces */
 bool dms_is_uint(const char *s);
 /* -u UUID or -j MAJOR -m MINOR resolved into a device name (into buf); 0 or 1. */
 int dms_select_device(const char *rt, const char *what, const struct gopts *g, char *buf, size_t len);
@@ -89,5 +91,11 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 /* The verbs done without one request of their own (L_*); -1 for the others. */
 int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, const char **p, int np,
 		   uint32_t flags);
+
+/* --- udm_verbs.c: udm's own verbs (attach, detach, watch, enforce, shutdown, ping) --- */
+/* Run one (v->own), its command line checked (cli/dmsetup.c); the exit status. */
+int uverb_run(const char *rt, const struct verb *v, const char **p, int np, uint32_t flags);
+/* status --daemon: udmd's own state */
+int uverb_daemon_status(const char *rt);
 
 #endif

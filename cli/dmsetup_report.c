@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/dm_cli.h"
+#include "cli/dmsetup.h"
 
 enum kind { STR, NUM };
 enum sect { S_NAME, S_INFO, S_DEPS, S_SPLIT };
@@ -63,7 +63,7 @@ static const struct {
 	[S_SPLIT] = { "splitname_all", "Mapped Device Name Components Fields" },
 };
 
-void dm_report_help(FILE *f)
+void dms_report_help(FILE *f)
 {
 	for (size_t s = 0; s < sizeof(sections) / sizeof(sections[0]); s++) {
 		size_t tl = strlen(sections[s].title);
@@ -80,7 +80,7 @@ void dm_report_help(FILE *f)
 }
 
 /* Comma-joined names or numbers of the udm devices among a deps list. */
-static void join_dm(const struct dm_row *rows, size_t n, const char *deps, bool names, char *out, size_t len)
+static void join_dm(const struct dms_row *rows, size_t n, const char *deps, bool names, char *out, size_t len)
 {
 	out[0] = '\0';
 	size_t used = 0;
@@ -102,11 +102,11 @@ static void join_dm(const struct dm_row *rows, size_t n, const char *deps, bool 
 }
 
 /* The value of field f for row r, into buf. */
-static const char *value(const struct field *f, const struct dm_row *r, const struct dm_row *rows, size_t n,
+static const char *value(const struct field *f, const struct dms_row *r, const struct dms_row *rows, size_t n,
 			 char *buf, size_t len)
 {
 	const char *id = f->id;
-	bool live = r->flags & DMR_LIVE, inact = r->flags & DMR_INACTIVE;
+	bool live = r->flags & DMS_ROW_LIVE, inact = r->flags & DMS_ROW_INACTIVE;
 	if (!strcmp(id, "name") || !strcmp(id, "mangled_name") || !strcmp(id, "unmangled_name"))
 		return r->name;
 	if (!strcmp(id, "uuid") || !strcmp(id, "mangled_uuid") || !strcmp(id, "unmangled_uuid"))
@@ -116,16 +116,16 @@ static const char *value(const struct field *f, const struct dm_row *r, const st
 	if (!strcmp(id, "blkdevname"))
 		return r->link && !strncmp(r->link, "/dev/", 5) ? r->link + 5 : "";
 	if (!strcmp(id, "attr")) {
-		snprintf(buf, len, "%c%c%c%c", live ? 'L' : '-', inact ? 'I' : '-', (r->flags & DMR_SUSPENDED) ? 's' : '-',
-			 (r->flags & DMR_READONLY) ? 'r' : 'w');
+		snprintf(buf, len, "%c%c%c%c", live ? 'L' : '-', inact ? 'I' : '-', (r->flags & DMS_ROW_SUSPENDED) ? 's' : '-',
+			 (r->flags & DMS_ROW_READONLY) ? 'r' : 'w');
 		return buf;
 	}
 	if (!strcmp(id, "tables_loaded"))
 		return live ? (inact ? "Both" : "Live") : inact ? "Inactive" : "None";
 	if (!strcmp(id, "suspended"))
-		return (r->flags & DMR_SUSPENDED) ? "Suspended" : "Active";
+		return (r->flags & DMS_ROW_SUSPENDED) ? "Suspended" : "Active";
 	if (!strcmp(id, "readonly"))
-		return (r->flags & DMR_READONLY) ? "Read-only" : "Writeable";
+		return (r->flags & DMS_ROW_READONLY) ? "Read-only" : "Writeable";
 	if (!strcmp(id, "devno")) {
 		snprintf(buf, len, "%u:%u", r->major, r->minor);
 		return buf;
@@ -221,7 +221,7 @@ static int parse_fields(const char *what, const char *defaults, const char *opt,
 			}
 		if (!found) {
 			if (strcmp(t, "help") == 0 || strcmp(t, "?") == 0) {
-				dm_report_help(stderr);
+				dms_report_help(stderr);
 				return 1;
 			}
 			cli_error(what, "Unrecognised field: %s", t);
@@ -232,8 +232,8 @@ static int parse_fields(const char *what, const char *defaults, const char *opt,
 	return 0;
 }
 
-int dm_report_print(const char *what, const char *defaults, const struct dm_report_opts *o,
-		    const struct dm_row *rows, size_t n, const struct dm_row *all, size_t nall)
+int dms_report_print(const char *what, const char *defaults, const struct dms_report_opts *o,
+		    const struct dms_row *rows, size_t n, const struct dms_row *all, size_t nall)
 {
 	size_t idx[128], ni;
 	int r = parse_fields(what, defaults, o->fields, idx, 128, &ni);
@@ -323,7 +323,7 @@ static char *unquote(char *c)
 }
 
 /* dm_split_lvm_name(): VG-LV-LAYER. */
-void dm_splitname(const char *name, char *buf, size_t len, const char **vg, const char **lv, const char **layer)
+void dms_splitname(const char *name, char *buf, size_t len, const char **vg, const char **lv, const char **layer)
 {
 	snprintf(buf, len, "%s", name);
 	char *l = unquote(buf), *y = unquote(l);
@@ -335,7 +335,7 @@ void dm_splitname(const char *name, char *buf, size_t len, const char **vg, cons
 
 /* ls --tree */
 static int tree_width;
-static void tree_node(const struct dm_row *rows, size_t nrows, const char *dep, int depth, bool *more, bool last, bool utf)
+static void tree_node(const struct dms_row *rows, size_t nrows, const char *dep, int depth, bool *more, bool last, bool utf)
 {
 	const char *branch = utf ? "\342\224\234\342\224\200" : "|-";
 	const char *lastb = utf ? "\342\224\224\342\224\200" : "`-";
@@ -347,7 +347,7 @@ static void tree_node(const struct dm_row *rows, size_t nrows, const char *dep, 
 	}
 	unsigned ma, mi;
 	char c;
-	const struct dm_row *r = NULL;
+	const struct dms_row *r = NULL;
 	if (sscanf(dep, "%u:%u%c", &ma, &mi, &c) == 2)
 		for (size_t k = 0; k < nrows && !r; k++)
 			if (rows[k].major == ma && rows[k].minor == mi)
@@ -369,7 +369,7 @@ static void tree_node(const struct dm_row *rows, size_t nrows, const char *dep, 
 	free(copy);
 }
 
-static bool used_by_other(const struct dm_row *rows, size_t n, const struct dm_row *r)
+static bool used_by_other(const struct dms_row *rows, size_t n, const struct dms_row *r)
 {
 	char me[32];
 	snprintf(me, sizeof(me), "%u:%u", r->major, r->minor);
@@ -387,7 +387,7 @@ static bool used_by_other(const struct dm_row *rows, size_t n, const struct dm_r
 	return false;
 }
 
-int dm_tree_print(const struct dm_row *rows, size_t n)
+int dms_tree_print(const struct dms_row *rows, size_t n)
 {
 	const char *cs = getenv("LC_ALL");
 	if (!cs || !*cs)
