@@ -15,8 +15,8 @@
 int cli_dmsetup_main(int argc, char **argv);   /* cli/dmsetup.c */
 int cli_verity_main(const char *rt, int argc, char **argv);    /* cli/verity.c  */
 int cli_policy_main(const char *rt, int argc, char **argv);    /* cli/policy.c  */
+int cli_exec_main(int argc, char **argv);                       /* cli/exec.c    */
 int cli_veritytab_main(const char *rt, int argc, char **argv); /* cli/veritytab.c */
-int cli_exec_main(int argc, char **argv);      /* cli/exec.c: needs no udmd */
 
 /* For udm help (cli/main.c): the i-th dmsetup-family verb's name and synopsis
  * ("create NAME [--uuid UUID] ..."), NULL past the last. The parser's own

@@ -176,6 +176,8 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 	}
 	udm_proto_send(c->fd, h->cmd, r, out.buf, out.len);
 	free(out.buf);
+	if (cmd->after_reply && r == 0)
+		cmd->after_reply(c->d);
 	if (cmd->hold && r == 0)
 		*hold = true;
 }

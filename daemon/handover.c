@@ -77,12 +77,19 @@ static int cmd_handover(struct udmd *d, const struct udmd_req *req, struct udmd_
 	udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
 	udmd_log("handing over to pid %ld", (long)req->pid);
 	udmd_printf(out, "%s\n", d->bpf ? "bpf" : "none");
-	udmd_request_stop(d);
 	return 0;
 }
 
+/* Only now may teardown start: it sends the objects on the same connection,
+ * and they must not overtake the reply. */
+static void handover_replied(struct udmd *d)
+{
+	udmd_request_stop(d);
+}
+
 static const struct udmd_cmd handover_cmds[] = {
-	{ .id = UDM_CMD_HANDOVER, .name = "handover", .min_args = 0, .max_args = 0, .mutating = true, .fn = cmd_handover, .weakens = udmd_weakens_always, .hold = true },
+	{ .id = UDM_CMD_HANDOVER, .name = "handover", .min_args = 0, .max_args = 0, .mutating = true, .fn = cmd_handover, .weakens = udmd_weakens_always, .hold = true,
+	  .after_reply = handover_replied },
 	{ 0 }
 };
 UDMD_COMMANDS(handover_cmds);

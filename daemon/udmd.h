@@ -122,6 +122,9 @@ struct udmd_cmd {
 	bool ipe_audited;           /* the IPE store records what the request changes (1404,
 				     * 1421, 1422, as the kernel): the gate records only refusals */
 	bool hold;                  /* on success the client's connection stays open until udmd exits */
+	/* on success, called once the reply has been sent (what must follow it on the
+	 * connection, e.g. a handover's objects, can then not overtake it) */
+	void (*after_reply)(struct udmd *d);
 };
 
 /* For the weakens field: always; while enforcement runs (control.c). */
