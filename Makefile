@@ -42,14 +42,14 @@ else
 $(error SAN must be empty, asan, tsan or fuzz)
 endif
 
-PKGS    := libcrypto fuse3
+PKGS    := libcrypto fuse3 libnbd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -pthread \
            -Iinclude -Ilib -I. $(shell pkg-config --cflags $(PKGS)) $(SANFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lm
 # What libudm itself needs; udm.pc says the same (Requires.private, Libs.private).
-LIB_PKGS := libcrypto
+LIB_PKGS := libcrypto libnbd
 LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) -pthread
 TESTLIBS := $(shell pkg-config --libs cmocka)
 # udmd alone: the BPF enforcer (libbpf), the journal and kernel audit sinks

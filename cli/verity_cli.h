@@ -62,9 +62,26 @@ int vcli_exit_code(int r);
 /* veritysetup --verbose's closing line for an exit code. */
 void vcli_report_verbose(int code);
 
+struct udm_nbd;
+/* A device argument, a path or an NBD URI (nbd://, nbd+unix://, nbds://) */
+struct vcli_dev {
+	int fd;                   /* -1 for an NBD export */
+	struct udm_nbd *nbd;
+	struct verity_io io;
+	bool open;
+};
+bool vcli_is_uri(const char *path);
+/* Open a path (veritysetup's sentence on failure) or connect to a URI (one
+ * line naming it and why); -errno. */
+int vcli_dev_open(const char *path, bool write, struct vcli_dev *d);
+void vcli_dev_close(struct vcli_dev *d);
+int vcli_dev_size(const struct vcli_dev *d, uint64_t *size);
+bool vcli_dev_same(const struct vcli_dev *a, const struct vcli_dev *b);
+int vcli_dev_sync(const struct vcli_dev *d);
+
 /* What verify and open both start from. */
 struct vcli_setup {
-	int data_fd, hash_fd;
+	struct vcli_dev data, hash;
 	struct verity_params p;
 	struct verity_geometry g;
 	uint8_t root[VERITY_MAX_DIGEST_SIZE];
@@ -75,13 +92,14 @@ struct vcli_setup {
 /* Open the hash device, load the parameters (superblock or options), read the
  * root hash, check the FEC options, open the data device, resolve its block
  * count and lay out the geometry, saying what goes wrong. Returns 0 or -errno;
- * release *s with vcli_setup_close either way. s->hash_fd < 0: the hash device
+ * release *s with vcli_setup_close either way. !s->hash.open: the hash device
  * could not be opened (the verbs return EXIT_DEVICE at once). */
 int vcli_setup_open(const struct verity_opts *o, const char *data_path, const char *hash_path,
 		    const char *root_arg, struct vcli_setup *s);
 void vcli_setup_close(struct vcli_setup *s);
-/* The parameters alone: the superblock of hash_fd, or the options with --no-superblock. */
-int vcli_load_params(const struct verity_opts *o, int hash_fd, const char *hash_path, struct verity_params *p);
+/* The parameters alone: the superblock of hash, or the options with --no-superblock. */
+int vcli_load_params(const struct verity_opts *o, const struct vcli_dev *hash, const char *hash_path,
+		     struct verity_params *p);
 
 int vcli_fd_size(int fd, uint64_t *size);
 int vcli_params_from_opts(const struct verity_opts *o, const char *hash_path, struct verity_params *p);
@@ -95,10 +113,10 @@ struct fec_info {
 	uint64_t offset;
 };
 /* --fec-roots and --fec-offset, and whether the FEC device is the hash device */
-struct fec_info vcli_fec_info(const struct verity_opts *o, int fec_fd, int hash_fd);
+struct fec_info vcli_fec_info(const struct verity_opts *o, const struct vcli_dev *fec, const struct vcli_dev *hash);
 void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
 		       const struct verity_geometry *g, const struct fec_info *fec, const uint8_t *root);
-int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path);
+int vcli_resolve_data_blocks(struct verity_params *p, const struct vcli_dev *data, const char *data_path);
 /* --- the actions; each returns the exit status --- */
 int vcli_format(struct verity_opts *o);   /* verity_format.c */
 int vcli_verify(struct verity_opts *o);   /* verity_verify.c */

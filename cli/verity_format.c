@@ -100,7 +100,8 @@ int vcli_format(struct verity_opts *o)
 	struct verity_geometry g;
 	struct fec_info fec = { 0 };
 	uint8_t root[VERITY_MAX_DIGEST_SIZE];
-	int data_fd = -1, hash_fd = -1, fec_fd = -1, r;
+	struct vcli_dev data = { .fd = -1 }, hash = { .fd = -1 };
+	int fec_fd = -1, r;
 	/* written: a created file is removed on failure once format began to write
 	 * it; a refusal before that leaves it empty, as veritysetup leaves it
 	 * (scripts, cryptsetup's own tests among them, stat it afterwards) */
@@ -120,10 +121,13 @@ int vcli_format(struct verity_opts *o)
 		r = vcli_check_fec_opts(o, &p);
 	if (r)
 		return vcli_exit_code(r);
-	data_fd = vcli_open_existing(data_path, O_RDONLY);
-	if (data_fd < 0)
+	if (o->fec_device && (vcli_is_uri(data_path) || vcli_is_uri(hash_path) || vcli_is_uri(o->fec_device))) {
+		cli_error("verity", "format: --fec-device with NBD devices is not supported (a table can use it)");
+		return EXIT_PARAMS;
+	}
+	if (vcli_dev_open(data_path, false, &data))
 		return EXIT_DEVICE;
-	r = vcli_resolve_data_blocks(&p, data_fd, data_path);
+	r = vcli_resolve_data_blocks(&p, &data, data_path);
 	if (r)
 		goto out;
 	r = verity_geometry_init(&g, &p, verity_digest_size(p.hash_name));
@@ -134,15 +138,22 @@ int vcli_format(struct verity_opts *o)
 	}
 	format_signals_catch(true);
 	sig_caught = true;
-	hash_fd = open_output(hash_path, &hash_created);
-	if (hash_created)
-		format_created[0] = hash_path;
-	if (hash_fd < 0) {
-		vcli_say("Cannot create hash image %s for writing.", hash_path);
-		r = -EINVAL;
-		goto out;
+	if (vcli_is_uri(hash_path)) {
+		/* an export to write the tree to: it must be writable and large enough */
+		if ((r = vcli_dev_open(hash_path, true, &hash)))
+			goto out;
+	} else {
+		hash.fd = open_output(hash_path, &hash_created);
+		if (hash_created)
+			format_created[0] = hash_path;
+		if (hash.fd < 0) {
+			vcli_say("Cannot create hash image %s for writing.", hash_path);
+			r = -EINVAL;
+			goto out;
+		}
+		hash.io = verity_io_fd(hash.fd);
 	}
-	if (vcli_same_file(data_fd, hash_fd) &&
+	if (vcli_dev_same(&data, &hash) &&
 	    p.data_blocks * p.data_block_size > p.hash_area_offset) {
 		vcli_say("Data area overlaps with hash area.");
 		r = -EINVAL;
@@ -157,8 +168,9 @@ int vcli_format(struct verity_opts *o)
 			r = -EINVAL;
 			goto out;
 		}
-		fec = vcli_fec_info(o, fec_fd, hash_fd);
-		if (vcli_same_file(fec_fd, data_fd) && p.data_blocks * p.data_block_size > fec.offset) {
+		struct vcli_dev fecd = { .fd = fec_fd };
+		fec = vcli_fec_info(o, &fecd, &hash);
+		if (vcli_same_file(fec_fd, data.fd) && p.data_blocks * p.data_block_size > fec.offset) {
 			vcli_say("Data area overlaps with FEC area.");
 			r = -EINVAL;
 			goto out;
@@ -174,10 +186,19 @@ int vcli_format(struct verity_opts *o)
 		    sysconf(_SC_PAGESIZE));
 
 	hash_written = true;
-	r = ensure_size(hash_fd, hash_end, hash_path);
+	if (hash.nbd) {
+		uint64_t have = 0;
+		vcli_dev_size(&hash, &have);
+		if (have < hash_end) {
+			cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed", hash_path, hash_end);
+			r = -ENOSPC;
+		}
+	} else {
+		r = ensure_size(hash.fd, hash_end, hash_path);
+	}
 	if (r)
 		goto out;
-	r = verity_tree_create(&p, data_fd, hash_fd, o->threads, root);
+	r = verity_tree_create_io(&p, &data.io, &hash.io, o->threads, root);
 	if (r) {
 		vcli_say(r == -EIO ? "Input/output error while creating hash area." : "Creation of hash area failed.");
 		goto out;
@@ -185,7 +206,7 @@ int vcli_format(struct verity_opts *o)
 	if (fec.on) {
 		struct verity_fec_params f = { .fd = fec_fd, .offset = fec.offset, .roots = fec.roots };
 		uint64_t hash_size;
-		r = vcli_fd_size(hash_fd, &hash_size);
+		r = vcli_fd_size(hash.fd, &hash_size);
 		if (!r)
 			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &f.blocks);
 		if (r) {
@@ -196,22 +217,21 @@ int vcli_format(struct verity_opts *o)
 		fec_written = true;
 		r = ensure_size(fec_fd, fec.offset + fec.rs_blocks * p.data_block_size, o->fec_device);
 		if (!r)
-			r = verity_fec_encode(&p, &g, &f, data_fd, hash_fd, o->threads);
+			r = verity_fec_encode(&p, &g, &f, data.fd, hash.fd, o->threads);
 		if (r) {
 			cli_error("verity", "%s: cannot write FEC parity: %s", o->fec_device, strerror(-r));
 			goto out;
 		}
 	}
 	if (!p.no_superblock) {
-		r = verity_sb_write(hash_fd, &p);
+		r = verity_sb_write_io(&hash.io, &p);
 		if (r) {
 			vcli_say("Error during update of verity header on device %s.", hash_path);
 			goto out;
 		}
 	}
-	if (fsync(hash_fd) || (fec_fd >= 0 && fsync(fec_fd))) {
-		r = -errno;
-		cli_error("verity", "%s: %s", hash_path, strerror(errno));
+	if ((r = vcli_dev_sync(&hash)) || (fec_fd >= 0 && fsync(fec_fd) && (r = -errno))) {
+		cli_error("verity", "%s: %s", hash_path, strerror(-r));
 		goto out;
 	}
 	/* veritysetup prints the header (crypt_dump), then writes the root hash file */
@@ -238,8 +258,7 @@ out:
 	}
 	if (fec_fd >= 0)
 		close(fec_fd);
-	if (hash_fd >= 0)
-		close(hash_fd);
-	close(data_fd);
+	vcli_dev_close(&hash);
+	vcli_dev_close(&data);
 	return vcli_exit_code(r);
 }

@@ -63,6 +63,8 @@ static int report_failure(const char *what, int r, const char *reply)
 
 static char *abs_path(const char *path)
 {
+	if (vcli_is_uri(path))   /* udmd connects to it as given */
+		return strdup(path);
 	char *p = realpath(path, NULL);
 	if (!p)
 		vcli_say("Device %s does not exist or access denied.", path);
@@ -106,7 +108,7 @@ int vcli_open(struct verity_opts *o)
 	struct vcli_setup s;
 	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1], opts[8192] = "";
 	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *sighex = NULL, *reply = NULL, *base = NULL;
-	int fec_fd = -1, r, code;
+	int r, code;
 
 	if (o->nargs != 5 && !(o->nargs == 4 && o->root_hash_file)) {
 		if (o->nargs == 4)
@@ -119,7 +121,7 @@ int vcli_open(struct verity_opts *o)
 	/* option pairs: checked with the other usage errors (cli/verity.c) */
 	const char *name = o->args[2];
 	r = vcli_setup_open(o, o->args[1], o->args[3], o->args[4], &s);
-	if (s.hash_fd < 0)
+	if (!s.hash.open)
 		return EXIT_DEVICE;
 	if (r)
 		goto out;
@@ -164,12 +166,16 @@ int vcli_open(struct verity_opts *o)
 		OPT(" try_verify_in_tasklet");
 	if (o->fec_device) {
 		uint64_t fec_blocks;
-		fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
-		if (fec_fd < 0 || !(fec_abs = abs_path(o->fec_device))) {
+		struct vcli_dev fecd;
+		if ((r = vcli_dev_open(o->fec_device, false, &fecd)))
+			goto out;
+		bool on_hash = vcli_dev_same(&fecd, &s.hash);
+		vcli_dev_close(&fecd);
+		if (!(fec_abs = abs_path(o->fec_device))) {
 			r = -ENODEV;
 			goto out;
 		}
-		if (verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash_fd), o->fec_offset,
+		if (verity_fec_blocks(&s.p, &s.g, s.hash_size, on_hash, o->fec_offset,
 				      &fec_blocks)) {
 			vcli_say("Invalid FEC segment length.");
 			r = -EINVAL;
@@ -210,8 +216,6 @@ release:
 	free(data_abs);
 	free(hash_abs);
 	free(fec_abs);
-	if (fec_fd >= 0)
-		close(fec_fd);
 	vcli_setup_close(&s);
 	return code;
 }

@@ -23,6 +23,7 @@
 #include "udm/target.h"   /* udm_parse_u64 */
 #include "udm/udm.h"      /* UDM_LIB_VERSION */
 #include "verity/verity.h"
+#include "nbd/nbd.h"
 
 
 /* popt's short usage, as veritysetup prints it before a command-line error
@@ -178,10 +179,79 @@ int vcli_check_fec_opts(const struct verity_opts *o, const struct verity_params 
 
 
 /* hash_name: as the user spelled it for format (veritysetup echoes it), else from the superblock */
-struct fec_info vcli_fec_info(const struct verity_opts *o, int fec_fd, int hash_fd)
+struct fec_info vcli_fec_info(const struct verity_opts *o, const struct vcli_dev *fec, const struct vcli_dev *hash)
 {
 	return (struct fec_info){ .on = true, .roots = (unsigned)o->fec_roots, .offset = o->fec_offset,
-				  .on_hash_dev = vcli_same_file(fec_fd, hash_fd) };
+				  .on_hash_dev = vcli_dev_same(fec, hash) };
+}
+
+/* --- a device argument: a path (opened) or an NBD URI (connected, lib/nbd) --- */
+static int dev_pread(void *dev, void *buf, size_t len, uint64_t off)
+{
+	return udm_nbd_pread(dev, buf, len, off);
+}
+
+static int dev_pwrite(void *dev, const void *buf, size_t len, uint64_t off)
+{
+	return udm_nbd_pwrite(dev, buf, len, off);
+}
+
+bool vcli_is_uri(const char *path)
+{
+	return path && udm_nbd_is_uri(path);
+}
+
+int vcli_dev_open(const char *path, bool write, struct vcli_dev *d)
+{
+	*d = (struct vcli_dev){ .fd = -1, .io = { .fd = -1 } };
+	if (!vcli_is_uri(path)) {
+		d->fd = vcli_open_existing(path, write ? O_RDWR : O_RDONLY);
+		if (d->fd < 0)
+			return -ENODEV;
+		d->io = verity_io_fd(d->fd);
+		d->open = true;
+		return 0;
+	}
+	char err[512];
+	int r = udm_nbd_open(path, write, &d->nbd, err, sizeof(err));
+	if (r) {
+		cli_error("verity", "%s", err);
+		return r == -EROFS ? r : -ENODEV;
+	}
+	d->io = (struct verity_io){ .fd = -1, .dev = d->nbd, .pread = dev_pread, .pwrite = write ? dev_pwrite : NULL };
+	d->open = true;
+	return 0;
+}
+
+void vcli_dev_close(struct vcli_dev *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	udm_nbd_close(d->nbd);
+	*d = (struct vcli_dev){ .fd = -1, .io = { .fd = -1 } };
+}
+
+int vcli_dev_size(const struct vcli_dev *d, uint64_t *size)
+{
+	if (d->nbd) {
+		*size = udm_nbd_size(d->nbd);
+		return 0;
+	}
+	return vcli_fd_size(d->fd, size);
+}
+
+bool vcli_dev_same(const struct vcli_dev *a, const struct vcli_dev *b)
+{
+	if (a->nbd || b->nbd)
+		return a->nbd == b->nbd;   /* one export object per URI */
+	return vcli_same_file(a->fd, b->fd);
+}
+
+int vcli_dev_sync(const struct vcli_dev *d)
+{
+	if (d->nbd)
+		return udm_nbd_flush(d->nbd);
+	return fsync(d->fd) ? -errno : 0;
 }
 
 void vcli_print_header(const char *hash_path, const char *hash_name, const struct verity_params *p,
@@ -224,10 +294,10 @@ void vcli_print_header(const char *hash_path, const char *hash_name, const struc
 /* Data blocks from the option or the device size; checks the device holds them.
  * The messages are veritysetup's: no complete block leaves an empty tree
  * ("Hash area overflow."), and too few blocks fail when reading the data. */
-int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *data_path)
+int vcli_resolve_data_blocks(struct verity_params *p, const struct vcli_dev *data, const char *data_path)
 {
 	uint64_t size;
-	int r = vcli_fd_size(data_fd, &size);
+	int r = vcli_dev_size(data, &size);
 
 	if (r) {
 		cli_error("verity", "%s: %s", data_path, strerror(-r));
@@ -240,7 +310,11 @@ int vcli_resolve_data_blocks(struct verity_params *p, int data_fd, const char *d
 		return -EINVAL;
 	}
 	if (p->data_blocks > size / p->data_block_size) {
-		vcli_say("Input/output error while creating hash area.");
+		if (data->nbd)   /* a URI: say which export and by how much */
+			cli_error("verity", "%s: export too small: %" PRIu64 " bytes, %" PRIu64 " needed", data_path,
+				  size, p->data_blocks * p->data_block_size);
+		else
+			vcli_say("Input/output error while creating hash area.");
 		return -EIO;
 	}
 	return 0;
@@ -283,7 +357,8 @@ static int read_root_hash(const struct verity_opts *o, const char *arg, unsigned
 }
 
 /* Load the parameters from the superblock, or from the options with --no-superblock. */
-int vcli_load_params(const struct verity_opts *o, int hash_fd, const char *hash_path, struct verity_params *p)
+int vcli_load_params(const struct verity_opts *o, const struct vcli_dev *hash, const char *hash_path,
+		     struct verity_params *p)
 {
 	const char *why;
 	int r;
@@ -293,7 +368,10 @@ int vcli_load_params(const struct verity_opts *o, int hash_fd, const char *hash_
 		oo.salt = o->salt ? o->salt : "-";
 		return vcli_params_from_opts(&oo, hash_path, p);
 	}
-	r = verity_sb_read(hash_fd, o->hash_offset, p, &why);
+	uint64_t size = 0;
+	r = vcli_dev_size(hash, &size);
+	if (!r)
+		r = verity_sb_read_io(&hash->io, size, o->hash_offset, p, &why);
 	if (r == 0)
 		return 0;
 	if (why && strcmp(why, "not a valid VERITY device") != 0)
@@ -307,21 +385,21 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 {
 	int r;
 
-	s->data_fd = -1;
-	s->hash_fd = vcli_open_existing(hash_path, O_RDONLY);
-	if (s->hash_fd < 0)
-		return -ENODEV;
-	r = vcli_load_params(o, s->hash_fd, hash_path, &s->p);
+	s->data = (struct vcli_dev){ .fd = -1 };
+	r = vcli_dev_open(hash_path, false, &s->hash);
+	if (r)
+		return r;
+	r = vcli_load_params(o, &s->hash, hash_path, &s->p);
 	if (!r)
 		r = read_root_hash(o, root_arg, verity_digest_size(s->p.hash_name), s->root);
 	if (!r)
 		r = vcli_check_fec_opts(o, &s->p);
 	if (r)
 		return r;
-	s->data_fd = vcli_open_existing(data_path, O_RDONLY);
-	if (s->data_fd < 0)
-		return -ENODEV;
-	r = vcli_resolve_data_blocks(&s->p, s->data_fd, data_path);
+	r = vcli_dev_open(data_path, false, &s->data);
+	if (r)
+		return r;
+	r = vcli_resolve_data_blocks(&s->p, &s->data, data_path);
 	if (r)
 		return r;
 	if (verity_geometry_init(&s->g, &s->p, verity_digest_size(s->p.hash_name)) ||
@@ -329,15 +407,13 @@ int vcli_setup_open(const struct verity_opts *o, const char *data_path, const ch
 		vcli_say("Hash area overflow.");
 		return -EINVAL;
 	}
-	return vcli_fd_size(s->hash_fd, &s->hash_size);
+	return vcli_dev_size(&s->hash, &s->hash_size);
 }
 
 void vcli_setup_close(struct vcli_setup *s)
 {
-	if (s->data_fd >= 0)
-		close(s->data_fd);
-	if (s->hash_fd >= 0)
-		close(s->hash_fd);
+	vcli_dev_close(&s->data);
+	vcli_dev_close(&s->hash);
 }
 
 void vcli_report_verbose(int code)

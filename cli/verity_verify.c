@@ -35,7 +35,7 @@ int vcli_verify(struct verity_opts *o)
 		return EXIT_PARAMS;
 	}
 	r = vcli_setup_open(o, o->args[1], o->args[2], o->args[3], &s);
-	if (s.hash_fd < 0)
+	if (!s.hash.open)
 		return EXIT_DEVICE;
 	if (!r && s.hash_size < s.hash_end) {
 		cli_error("verity", "%s: device too small: %" PRIu64 " bytes needed, %" PRIu64 " available",
@@ -45,13 +45,18 @@ int vcli_verify(struct verity_opts *o)
 	if (r)
 		goto out;
 	if (o->fec_device) {
+		if (s.data.nbd || s.hash.nbd || vcli_is_uri(o->fec_device)) {
+			cli_error("verity", "verify: --fec-device with NBD devices is not supported (a table can use it)");
+			r = -EINVAL;
+			goto out;
+		}
 		fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
 		if (fec_fd < 0) {
 			r = -ENODEV;
 			goto out;
 		}
 	}
-	r = verity_tree_check(&s.p, s.data_fd, s.hash_fd, o->threads, s.root, &rep);
+	r = verity_tree_check_io(&s.p, &s.data.io, &s.hash.io, o->threads, s.root, &rep);
 	if (r == -EFAULT) {
 		vcli_say("%s", rep.message);
 		goto out;
@@ -64,10 +69,10 @@ int vcli_verify(struct verity_opts *o)
 	if (r == -EPERM && fec_fd >= 0) {
 		struct verity_fec_params f = { .fd = fec_fd, .offset = o->fec_offset, .roots = (unsigned)o->fec_roots };
 		struct verity_fec_report fecrep = { 0 };
-		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash_fd), o->fec_offset,
+		int fr = verity_fec_blocks(&s.p, &s.g, s.hash_size, vcli_same_file(fec_fd, s.hash.fd), o->fec_offset,
 					   &f.blocks);
 		if (!fr)
-			fr = verity_fec_check(&s.p, &s.g, &f, s.data_fd, s.hash_fd, o->threads, &fecrep);
+			fr = verity_fec_check(&s.p, &s.g, &f, s.data.fd, s.hash.fd, o->threads, &fecrep);
 		if (fr == 0) {
 			vcli_say("Found %" PRIu64 " repairable errors with FEC device.", fecrep.corrected);
 			r = 0;
@@ -89,18 +94,18 @@ int vcli_dump(struct verity_opts *o)
 	struct verity_params p;
 	struct verity_geometry g;
 	struct fec_info fec = { 0 };
-	int hash_fd, r;
+	struct vcli_dev hash;
+	int r;
 
 	if (o->nargs != 2) {
 		vcli_usage_error("veritysetup", "dump: requires <hash_device> as arguments");
 		return EXIT_PARAMS;
 	}
-	hash_fd = vcli_open_existing(o->args[1], O_RDONLY);
-	if (hash_fd < 0)
+	if (vcli_dev_open(o->args[1], false, &hash))
 		return EXIT_DEVICE;
 	/* like veritysetup, dump always reads the superblock */
 	o->no_superblock = false;
-	r = vcli_load_params(o, hash_fd, o->args[1], &p);
+	r = vcli_load_params(o, &hash, o->args[1], &p);
 	if (r)
 		goto out;
 	if (verity_geometry_init(&g, &p, verity_digest_size(p.hash_name))) {
@@ -109,15 +114,13 @@ int vcli_dump(struct verity_opts *o)
 		goto out;
 	}
 	if (o->fec_device) {
-		int fec_fd = vcli_open_existing(o->fec_device, O_RDONLY);
+		struct vcli_dev fecd;
 		uint64_t hash_size, blocks;
-		if (fec_fd < 0) {
-			r = -ENODEV;
+		if ((r = vcli_dev_open(o->fec_device, false, &fecd)))
 			goto out;
-		}
-		fec = vcli_fec_info(o, fec_fd, hash_fd);
-		close(fec_fd);
-		r = vcli_fd_size(hash_fd, &hash_size);
+		fec = vcli_fec_info(o, &fecd, &hash);
+		vcli_dev_close(&fecd);
+		r = vcli_dev_size(&hash, &hash_size);
 		if (!r)
 			r = verity_fec_blocks(&p, &g, hash_size, fec.on_hash_dev, fec.offset, &blocks);
 		if (r) {
@@ -128,6 +131,6 @@ int vcli_dump(struct verity_opts *o)
 	}
 	vcli_print_header(o->args[1], p.hash_name, &p, &g, &fec, NULL);
 out:
-	close(hash_fd);
+	vcli_dev_close(&hash);
 	return vcli_exit_code(r);
 }

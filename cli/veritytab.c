@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "nbd/nbd.h"
 #include "cli/cli.h"
 #include "udm/target.h"   /* udm_parse_u64 */
 #include "util/proto.h"
@@ -58,8 +59,9 @@ static int bad(const struct vt_file *f, unsigned line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A device field: an absolute path, or UUID=, PARTUUID=, LABEL=, PARTLABEL=
- * as in systemd's veritytab (the /dev/disk/by-* link). *out is malloc'd. */
+/* A device field: an absolute path, an NBD URI (docs/nbd.md), or UUID=,
+ * PARTUUID=, LABEL=, PARTLABEL= as in systemd's veritytab (the
+ * /dev/disk/by-* link). *out is malloc'd. */
 static int device_spec(const struct vt_file *f, unsigned line, const char *what, const char *s, char **out)
 {
 	static const struct { const char *tag, *dir; } specs[] = {
@@ -77,8 +79,8 @@ static int device_spec(const struct vt_file *f, unsigned line, const char *what,
 			return 0;
 		}
 	}
-	if (s[0] != '/')
-		return bad(f, line, "%s device '%s': an absolute path or UUID=, PARTUUID=, LABEL=, PARTLABEL= expected",
+	if (s[0] != '/' && !udm_nbd_is_uri(s))
+		return bad(f, line, "%s device '%s': an absolute path or UUID=, PARTUUID=, LABEL=, PARTLABEL= expected (or an NBD URI)",
 			   what, s);
 	return (*out = strdup(s)) ? 0 : -ENOMEM;
 }

@@ -10,12 +10,13 @@
 #     a file may include the public headers (udm/...), its own layer's and
 #     those of the layers it stands on:
 #        util     -                      small shared helpers
-#        core     util                   the device-mapper core: names no
+#        nbd      util                   NBD exports through libnbd
+#        core     nbd util               the device-mapper core: names no
 #                                        target, no verity type
 #        verity   util                   hash trees, signatures: no devices
 #        ipe      util                   the policy language
-#        targets  core verity util       one file per target
-#        libudm   targets core verity util   entry points needing every layer
+#        targets  core nbd verity util   one file per target
+#        libudm   targets core nbd verity util   entry points needing every layer
 #     lib/ includes nothing of cli/ or daemon/; cli/ and daemon/ include
 #     nothing of each other.
 #  2. the same between lib/ objects: a symbol one layer uses and another
@@ -54,11 +55,12 @@ bad() { echo "check-arch: $*"; fail=1; }
 # may LAYER include (or use) OTHER?
 declare -A below=(
 	[util]=" util "
-	[core]=" core util "
+	[nbd]=" nbd util "
+	[core]=" core nbd util "
 	[verity]=" verity util "
 	[ipe]=" ipe util "
-	[targets]=" targets core verity util "
-	[libudm]=" libudm targets core verity util "
+	[targets]=" targets core nbd verity util "
+	[libudm]=" libudm targets core nbd verity util "
 )
 
 # --- 1 and 3: the #include lines ---------------------------------------------

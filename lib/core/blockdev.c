@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Backing devices of a table (the kernel's dm_get_device): a regular file, a
- * block device, or another udm device of the same context (stacking). */
+ * block device, another udm device of the same context (stacking), or a
+ * device behind ops (blockdev_nbd.c: an NBD URI). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -164,7 +165,10 @@ int udm_get_device(struct udm_target *ti, const char *path, struct udm_blockdev 
 	int r;
 	struct udm_dev *lower = NULL;
 
-	if (parse_majmin(path, &maj, &min)) {
+	t->dev_error[0] = '\0';
+	if ((r = udm_blockdev_nbd_open(ti, path, bd)) != -ENOENT) {
+		/* an NBD URI: never a path */
+	} else if (parse_majmin(path, &maj, &min)) {
 		if (maj == UDM_MAJOR) {
 			lower = udm_dev_lookup_devt(ctx, makedev(maj, min));
 			r = lower ? open_lower(ti, lower, bd) : -ENXIO;
@@ -220,6 +224,8 @@ void udm_put_device(struct udm_target *ti, struct udm_blockdev *dev)
 
 void udm_blockdev_close(struct udm_blockdev *bd)
 {
+	if (bd->ops)
+		bd->ops->close(bd);
 	if (bd->fd >= 0)
 		close(bd->fd);
 	if (bd->lower)
@@ -272,6 +278,8 @@ int udm_blockdev_read(struct udm_blockdev *dev, void *buf, uint64_t sector, uint
 		return udm_dev_io(dev->lower, UDM_IO_READ, 0, sector, nr, buf);
 	if (sector + nr > dev->sectors || sector + nr < sector)
 		return -EIO;
+	if (dev->ops)
+		return dev->ops->read(dev, buf, (size_t)nr << UDM_SECTOR_SHIFT, sector << UDM_SECTOR_SHIFT);
 	return full_pio(dev->fd, buf, (size_t)nr << UDM_SECTOR_SHIFT, sector << UDM_SECTOR_SHIFT, false);
 }
 
@@ -281,6 +289,8 @@ int udm_blockdev_write(struct udm_blockdev *dev, const void *buf, uint64_t secto
 		return udm_dev_io(dev->lower, UDM_IO_WRITE, 0, sector, nr, (void *)buf);
 	if (sector + nr > dev->sectors || sector + nr < sector)
 		return -EIO;
+	if (dev->ops)
+		return dev->ops->write(dev, buf, (size_t)nr << UDM_SECTOR_SHIFT, sector << UDM_SECTOR_SHIFT);
 	return full_pio(dev->fd, (void *)buf, (size_t)nr << UDM_SECTOR_SHIFT, sector << UDM_SECTOR_SHIFT, true);
 }
 
@@ -300,8 +310,10 @@ int udm_blockdev_pread(struct udm_blockdev *dev, void *buf, size_t len, uint64_t
 		free(tmp);
 		return r;
 	}
-	if (offset + len > (dev->sectors << UDM_SECTOR_SHIFT) && dev->devt)
+	if (offset + len > (dev->sectors << UDM_SECTOR_SHIFT) && (dev->devt || dev->ops))
 		return -EIO;
+	if (dev->ops)
+		return dev->ops->read(dev, buf, len, offset);
 	return full_pio(dev->fd, buf, len, offset, false);
 }
 
@@ -309,6 +321,8 @@ int udm_blockdev_flush(struct udm_blockdev *dev)
 {
 	if (dev->lower)
 		return udm_dev_io(dev->lower, UDM_IO_FLUSH, 0, 0, 0, NULL);
+	if (dev->ops)
+		return dev->ops->flush(dev);
 	return fdatasync(dev->fd) < 0 ? -errno : 0;
 }
 
@@ -316,6 +330,8 @@ int udm_blockdev_discard(struct udm_blockdev *dev, uint64_t sector, uint64_t nr)
 {
 	if (dev->lower)
 		return udm_dev_io(dev->lower, UDM_IO_DISCARD, 0, sector, (uint32_t)nr, NULL);
+	if (dev->ops)
+		return dev->ops->discard(dev, sector << UDM_SECTOR_SHIFT, nr << UDM_SECTOR_SHIFT);
 	if (dev->devt) {
 		uint64_t range[2] = { sector << UDM_SECTOR_SHIFT, nr << UDM_SECTOR_SHIFT };
 		return ioctl(dev->fd, BLKDISCARD, range) < 0 ? -errno : 0;

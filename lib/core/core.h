@@ -8,17 +8,31 @@
 #include <stdatomic.h>
 #include "udm/udm.h"
 
+/* A backing device reached through a library rather than a file descriptor
+ * (blockdev_nbd.c): byte offsets and lengths, already checked against the
+ * device's size; 0 or -errno. */
+struct udm_blockdev_ops {
+	int (*read)(struct udm_blockdev *bd, void *buf, size_t len, uint64_t off);
+	int (*write)(struct udm_blockdev *bd, const void *buf, size_t len, uint64_t off);
+	int (*flush)(struct udm_blockdev *bd);
+	int (*discard)(struct udm_blockdev *bd, uint64_t off, uint64_t len);
+	void (*close)(struct udm_blockdev *bd);
+};
+
 /* A backing device opened by a table (dm_dev analog). Either a file
- * descriptor (regular file or block device) or another udm device. */
+ * descriptor (regular file or block device), another udm device, or a
+ * device behind ops (an NBD export). */
 struct udm_blockdev {
 	struct udm_blockdev *next;   /* table's list, most recently acquired first */
 	int refs;                    /* udm_get_device calls within the table */
 	int fd;                      /* -1 for a stacked udm device */
 	struct udm_dev *lower;       /* stacked udm device (opened), or NULL */
+	const struct udm_blockdev_ops *ops;   /* NULL for a file descriptor or udm device */
+	void *priv;                  /* the ops' device */
 	dev_t devt;                  /* 0 for a regular file */
 	uint64_t sectors;
 	unsigned lbs;                /* logical block size, bytes (BLKSSZGET; 512 for a file) */
-	char name[4096];             /* "MAJ:MIN" or the absolute path of a regular file */
+	char name[4096];             /* "MAJ:MIN", the absolute path of a regular file, or the URI */
 };
 
 struct udm_table {
@@ -32,6 +46,7 @@ struct udm_table {
 	bool has_wildcard;
 	const struct udm_target_type *immutable_type;
 	struct udm_blockdev *devices;
+	char dev_error[512];         /* why the last udm_get_device failed, when it knows more than an errno */
 	bool bound;                  /* has been live: table events reach the device */
 	int readers;                 /* under md->io_lock: I/O, status, message in progress */
 };
@@ -128,6 +143,11 @@ void *udm_ctx_slot_get(struct udm_ctx *ctx, const struct udm_ctx_slot *slot);
 
 /* blockdev.c */
 void udm_blockdev_close(struct udm_blockdev *bd);
+
+/* blockdev_nbd.c: an NBD URI (nbd://, nbds://, nbd+unix://) as a backing
+ * device; -ENOENT if path is not one (then it is a path). On another failure
+ * t->dev_error says which URI and why. */
+int udm_blockdev_nbd_open(struct udm_target *ti, const char *path, struct udm_blockdev *bd);
 
 /* device.c */
 struct udm_dev *udm_dev_lookup_devt(struct udm_ctx *ctx, dev_t dev);  /* pinned */

@@ -95,7 +95,14 @@ int udm_table_add_target(struct udm_table *t, const struct udm_target_spec *spec
 	free(argv);
 	if (r) {
 		/* The failing target gets no dtr; release any device it left behind. */
-		return add_error(errbuf, errlen, tn, ti->error ? ti->error : "constructor failed", r);
+		const char *msg = ti->error ? ti->error : "constructor failed";
+		if (t->dev_error[0] && errbuf && errlen) {
+			/* the device knows more (an NBD URI and why): one line with both */
+			snprintf(errbuf, errlen, "%s: %s: %s", tn, msg, t->dev_error);
+			t->dev_error[0] = '\0';
+			return r;
+		}
+		return add_error(errbuf, errlen, tn, msg, r);
 	}
 	t->num_targets++;
 	if (type->features & UDM_TARGET_SINGLETON)

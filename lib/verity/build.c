@@ -25,11 +25,11 @@ struct level_job {
 	const struct verity_params *p;
 	const struct verity_geometry *g;
 	const struct verity_hasher *h;
-	int in_fd;
+	const struct verity_io *in;
 	uint64_t in_offset;        /* byte offset of input block 0 */
 	size_t in_bs;
 	uint64_t count;            /* input blocks */
-	int out_fd;
+	const struct verity_io *out;
 	unsigned level;            /* the level these digests belong to */
 	bool verify;
 	bool map_input;            /* hash the input through a mapping instead of pread copies */
@@ -156,8 +156,8 @@ static void *level_worker(void *arg)
 		uint64_t b = a + j->chunk_blocks < j->count ? a + j->chunk_blocks : j->count;
 		size_t in_len = (size_t)(b - a) * j->in_bs;
 		uint64_t ahead = c + PREFETCH_CHUNKS;
-		if (ahead < j->nchunks)
-			posix_fadvise(j->in_fd, (off_t)(j->in_offset + ahead * j->chunk_blocks * j->in_bs),
+		if (ahead < j->nchunks && j->in->fd >= 0)
+			posix_fadvise(j->in->fd, (off_t)(j->in_offset + ahead * j->chunk_blocks * j->in_bs),
 				      (off_t)in_cap, POSIX_FADV_WILLNEED);
 		uint64_t in_off = j->in_offset + a * j->in_bs;
 		uint64_t start = verity_geometry_digest_offset(g, j->p, j->level, a);
@@ -169,12 +169,12 @@ static void *level_worker(void *arg)
 		struct verity_map map;
 		int r;
 		memset(want, 0, out_len);
-		if (j->map_input && verity_map_open(j->in_fd, in_off, in_len, &map) == 0) {
+		if (j->map_input && verity_map_open(j->in->fd, in_off, in_len, &map) == 0) {
 			ch.in = map.data;
 			r = verity_map_guarded(&map, hash_chunk, &ch);
 			verity_map_close(&map);
 		} else {
-			r = verity_pread_full(j->in_fd, in, in_len, in_off);
+			r = verity_io_read(j->in, in, in_len, in_off);
 			if (!r)
 				r = hash_chunk(&ch);
 		}
@@ -186,14 +186,14 @@ static void *level_worker(void *arg)
 			continue;
 		}
 		if (!j->verify) {
-			r = verity_pwrite_full(j->out_fd, want, out_len, start);
+			r = verity_io_write(j->out, want, out_len, start);
 			if (r)
 				job_fail(j, c, r, "Cannot write hash device at position %" PRIu64 ".", start);
-			else	/* start writeback now so the caller's final fsync has little left to wait for */
-				sync_file_range(j->out_fd, (off_t)start, (off_t)out_len, SYNC_FILE_RANGE_WRITE);
+			else if (j->out->fd >= 0)   /* start writeback now so the caller's final fsync has little left */
+				sync_file_range(j->out->fd, (off_t)start, (off_t)out_len, SYNC_FILE_RANGE_WRITE);
 			continue;
 		}
-		r = verity_pread_full(j->out_fd, have, out_len, start);
+		r = verity_io_read(j->out, have, out_len, start);
 		if (r) {
 			job_fail(j, c, r, "Cannot read hash device at position %" PRIu64 ".", start);
 			continue;
@@ -247,9 +247,10 @@ static int run_level(struct level_job *j, unsigned threads, struct verity_report
 }
 
 static int compute_root(const struct verity_params *p, const struct verity_geometry *g,
-			const struct verity_hasher *h, int data_fd, int hash_fd, uint8_t *root)
+			const struct verity_hasher *h, const struct verity_io *data, const struct verity_io *hash,
+			uint8_t *root)
 {
-	int fd = g->levels ? hash_fd : data_fd;
+	const struct verity_io *dev = g->levels ? hash : data;
 	size_t len = g->levels ? p->hash_block_size : p->data_block_size;
 	uint64_t off = g->levels ? g->level_block[g->levels - 1] * p->hash_block_size : 0;
 	uint8_t *buf = malloc(len);
@@ -257,7 +258,7 @@ static int compute_root(const struct verity_params *p, const struct verity_geome
 	int r = -ENOMEM;
 
 	if (buf && ctx) {
-		r = verity_pread_full(fd, buf, len, off);
+		r = verity_io_read(dev, buf, len, off);
 		if (!r)
 			r = verity_hash_block(h, ctx, buf, len, root);
 	}
@@ -266,7 +267,8 @@ static int compute_root(const struct verity_params *p, const struct verity_geome
 	return r;
 }
 
-static int create_or_check(const struct verity_params *p, int data_fd, int hash_fd, unsigned threads,
+static int create_or_check(const struct verity_params *p, const struct verity_io *data,
+			   const struct verity_io *hash, unsigned threads,
 			   bool verify, uint8_t *root, struct verity_report *rep)
 {
 	struct verity_hasher *h;
@@ -283,18 +285,19 @@ static int create_or_check(const struct verity_params *p, int data_fd, int hash_
 	if (r)
 		goto out;
 	threads = verity_default_threads(threads);
-	posix_fadvise(data_fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (data->fd >= 0)
+		posix_fadvise(data->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	/* the data (almost all the work) is hashed through a mapping where the fd allows it;
 	 * UDM_VERITY_PREAD=1 forces pread copies, so benchmarks can compare both in one run */
 	struct stat st;
 	const char *force_pread = getenv("UDM_VERITY_PREAD");
-	bool map_data = fstat(data_fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
+	bool map_data = data->fd >= 0 && fstat(data->fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
 			!(force_pread && *force_pread && strcmp(force_pread, "0") != 0);
 
 	for (unsigned i = 0; i < g.levels; i++) {
 		struct level_job j = {
-			.p = p, .g = &g, .h = h, .out_fd = hash_fd, .level = i, .verify = verify,
-			.in_fd = i ? hash_fd : data_fd,
+			.p = p, .g = &g, .h = h, .out = hash, .level = i, .verify = verify,
+			.in = i ? hash : data,
 			.in_offset = i ? g.level_block[i - 1] * p->hash_block_size : 0,
 			.in_bs = i ? p->hash_block_size : p->data_block_size,
 			.count = i ? g.level_size[i - 1] : p->data_blocks,
@@ -304,7 +307,7 @@ static int create_or_check(const struct verity_params *p, int data_fd, int hash_
 		if (r)
 			goto out;
 	}
-	r = compute_root(p, &g, h, data_fd, hash_fd, calc);
+	r = compute_root(p, &g, h, data, hash, calc);
 	if (r)
 		goto out;
 	if (verify) {
@@ -321,14 +324,29 @@ out:
 	return r;
 }
 
+int verity_tree_create_io(const struct verity_params *p, const struct verity_io *data,
+			  const struct verity_io *hash, unsigned threads, uint8_t *root)
+{
+	return create_or_check(p, data, hash, threads, false, root, NULL);
+}
+
+int verity_tree_check_io(const struct verity_params *p, const struct verity_io *data,
+			 const struct verity_io *hash, unsigned threads, const uint8_t *root,
+			 struct verity_report *rep)
+{
+	return create_or_check(p, data, hash, threads, true, (uint8_t *)root, rep);
+}
+
 int verity_tree_create(const struct verity_params *p, int data_fd, int hash_fd,
 		       unsigned threads, uint8_t *root)
 {
-	return create_or_check(p, data_fd, hash_fd, threads, false, root, NULL);
+	struct verity_io d = verity_io_fd(data_fd), h = verity_io_fd(hash_fd);
+	return create_or_check(p, &d, &h, threads, false, root, NULL);
 }
 
 int verity_tree_check(const struct verity_params *p, int data_fd, int hash_fd,
 		      unsigned threads, const uint8_t *root, struct verity_report *rep)
 {
-	return create_or_check(p, data_fd, hash_fd, threads, true, (uint8_t *)root, rep);
+	struct verity_io d = verity_io_fd(data_fd), h = verity_io_fd(hash_fd);
+	return create_or_check(p, &d, &h, threads, true, (uint8_t *)root, rep);
 }

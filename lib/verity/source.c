@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* verity_source: reads by byte offset from a file descriptor or a caller's device. */
+/* verity_source and verity_io: reads (and writes) by byte offset on a file
+ * descriptor or a caller's device. */
 #include <stdint.h>
 #include "verity/io.h"
 #include "verity/verity.h"
@@ -17,4 +18,23 @@ struct verity_source verity_source_fd(int fd)
 int verity_source_read(const struct verity_source *s, void *buf, size_t len, uint64_t off)
 {
 	return s->pread(s->dev, buf, len, off);
+}
+
+struct verity_io verity_io_fd(int fd)
+{
+	return (struct verity_io){ .fd = fd };
+}
+
+int verity_io_read(const struct verity_io *d, void *buf, size_t len, uint64_t off)
+{
+	if (d->fd >= 0)
+		return verity_pread_full(d->fd, buf, len, off);
+	return d->pread(d->dev, buf, len, off);
+}
+
+int verity_io_write(const struct verity_io *d, const void *buf, size_t len, uint64_t off)
+{
+	if (d->fd >= 0)
+		return verity_pwrite_full(d->fd, buf, len, off);
+	return d->pwrite ? d->pwrite(d->dev, buf, len, off) : -EROFS;
 }

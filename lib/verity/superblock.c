@@ -139,6 +139,44 @@ int verity_sb_read(int fd, uint64_t offset, struct verity_params *p, const char 
 	return r;
 }
 
+int verity_sb_read_io(const struct verity_io *d, uint64_t size, uint64_t offset, struct verity_params *p,
+		      const char **why)
+{
+	uint8_t buf[VERITY_SB_SIZE];
+	int r;
+
+	if (d->fd >= 0)
+		return verity_sb_read(d->fd, offset, p, why);
+	*why = NULL;
+	if (offset % 512 || offset > INT64_MAX) {
+		*why = "Unsupported VERITY hash offset.";
+		return -EINVAL;
+	}
+	if (offset > size || size - offset < sizeof(buf)) {
+		*why = "not a valid VERITY device";
+		return -EINVAL;
+	}
+	r = verity_io_read(d, buf, sizeof(buf), offset);
+	if (r)
+		return r;
+	r = verity_sb_decode(buf, p, why);
+	if (r == 0)
+		p->hash_area_offset = offset;
+	return r;
+}
+
+int verity_sb_write_io(const struct verity_io *d, const struct verity_params *p)
+{
+	uint8_t buf[VERITY_SB_SIZE];
+
+	if (d->fd >= 0)
+		return verity_sb_write(d->fd, p);
+	if (p->hash_area_offset % 512 || p->hash_area_offset > INT64_MAX - VERITY_SB_SIZE)
+		return -EINVAL;
+	verity_sb_encode(p, buf);
+	return verity_io_write(d, buf, sizeof(buf), p->hash_area_offset);
+}
+
 int verity_sb_write(int fd, const struct verity_params *p)
 {
 	uint8_t buf[VERITY_SB_SIZE];

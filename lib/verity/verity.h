@@ -43,6 +43,18 @@ struct verity_source {
 };
 struct verity_source verity_source_fd(int fd);
 int verity_source_read(const struct verity_source *s, void *buf, size_t len, uint64_t off);
+/* A device format and verify read and write: a file descriptor, or (fd < 0) a
+ * caller's device (an NBD export) through pread/pwrite, each of which must
+ * transfer all len bytes or fail. */
+struct verity_io {
+	int fd;
+	void *dev;
+	int (*pread)(void *dev, void *buf, size_t len, uint64_t off);
+	int (*pwrite)(void *dev, const void *buf, size_t len, uint64_t off);   /* NULL: read-only */
+};
+struct verity_io verity_io_fd(int fd);
+int verity_io_read(const struct verity_io *d, void *buf, size_t len, uint64_t off);
+int verity_io_write(const struct verity_io *d, const void *buf, size_t len, uint64_t off);
 
 /* --- superblock.c: the 512-byte header ------------------------------------ */
 bool verity_block_size_ok(uint32_t bs);
@@ -52,6 +64,11 @@ void verity_sb_encode(const struct verity_params *p, uint8_t out[VERITY_SB_SIZE]
 int verity_sb_decode(const uint8_t in[VERITY_SB_SIZE], struct verity_params *p, const char **why);
 int verity_sb_read(int fd, uint64_t offset, struct verity_params *p, const char **why);
 int verity_sb_write(int fd, const struct verity_params *p);
+/* The same on a verity_io; size: the device's size in bytes (a superblock past
+ * it is "not a valid VERITY device", as a short read is for a file). */
+int verity_sb_read_io(const struct verity_io *d, uint64_t size, uint64_t offset, struct verity_params *p,
+		      const char **why);
+int verity_sb_write_io(const struct verity_io *d, const struct verity_params *p);
 int verity_uuid_parse(const char *s, uint8_t out[16]);
 void verity_uuid_unparse(const uint8_t uuid[16], char out[37]);
 int verity_uuid_generate(uint8_t out[16]);
@@ -193,6 +210,12 @@ int verity_tree_create(const struct verity_params *p, int data_fd, int hash_fd,
  * tree or spare area, -EFAULT on a root mismatch, -EIO on read errors. */
 int verity_tree_check(const struct verity_params *p, int data_fd, int hash_fd,
 		      unsigned threads, const uint8_t *root, struct verity_report *rep);
+/* The same on devices that need not be file descriptors. */
+int verity_tree_create_io(const struct verity_params *p, const struct verity_io *data,
+			  const struct verity_io *hash, unsigned threads, uint8_t *root);
+int verity_tree_check_io(const struct verity_params *p, const struct verity_io *data,
+			 const struct verity_io *hash, unsigned threads, const uint8_t *root,
+			 struct verity_report *rep);
 
 /* --- fec.c + rs.c: Reed-Solomon parity (veritysetup --fec-device) -------- */
 struct verity_fec_params {
