@@ -580,8 +580,17 @@ int main(int argc, char **argv)
 		close(nul);
 	}
 	udmd_log("ready: %s", d->cfg.runtime_dir);
+	/* A successor started by `systemctl reload udmd` (ExecReload, udmd.service)
+	 * is the unit's new main process: systemd learns it before the reload
+	 * command (this process's parent, waiting for report()) ends. */
+	if (d->cfg.takeover) {
+		char msg[64];
+		snprintf(msg, sizeof(msg), "MAINPID=%ld\nREADY=1", (long)getpid());
+		sd_notify_msg(msg);
+	} else {
+		sd_notify_msg("READY=1");
+	}
 	report("");
-	sd_notify_msg("READY=1");
 
 	udmd_control_run(d);
 

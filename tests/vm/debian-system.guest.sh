@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Guest side of t4600-debian-system.sh, run by tests/vm/vm-debian as a systemd service on a real
+# Debian system (bash, root). Boot 1 installs udm's packages and configures them as an administrator
+# would (a policy, a veritytab volume mounted from /etc/fstab, audit to the journal and the kernel),
+# then reboots. Boot 2 checks what the boot did (enforcement before the first service after sysinit,
+# the volume mounted, the policy kept, the denial in the journal and in auditd's log, the timings),
+# then reinstalls the package under two exec loops. One line per case: "case NAME rc=N OUTPUT".
+# Inputs in /vm/files: udm-probe, img (an erofs image of the probe), hashA, hashB, roots ("A B").
+set -u
+F=/vm/files
+c() { local n=$1; shift; "$@" >/tmp/c.out 2>&1; local rc=$? o; o=$(</tmp/c.out); o=${o:0:1500}; echo "case $n rc=$rc ${o//$'\n'/ | }"; }
+read -r A B <$F/roots
+# a copy of a program on a tmpfs (/run): not on the root file system, in no verity volume
+unverified() { mkdir -p /run/unv && cp /usr/bin/true /run/unv/true; }
+
+if [ "$VM_BOOT" = 1 ]; then
+	c os sh -c '. /etc/os-release; echo "$PRETTY_NAME"; uname -r'
+	c install dpkg -i /vm/debs/libudm0_*.deb /vm/debs/udm_*.deb
+	c version sh -c 'dpkg-query -W udm; udmd --version'
+	c active-after-install systemctl is-active udmd.service
+	c enabled systemctl is-enabled udmd.service udm-veritytab.service
+	# an administrator's configuration: audit to the journal and to the kernel's audit log
+	echo 'UDMD_OPTS="--enforcer=bpf --audit=log,journal,kernel"' >/etc/default/udm
+	# a verity volume opened at boot and mounted by /etc/fstab
+	cp $F/img /srv/app.img && cp $F/hashA /srv/app.hash && mkdir -p /opt/app
+	echo "app /srv/app.img /srv/app.hash $A" >>/etc/udm/veritytab
+	echo "/dev/mapper/app /opt/app erofs ro,x-systemd.requires=udmd.service 0 0" >>/etc/fstab
+	c veritytab-check udm veritytab check
+	# the first service after sysinit: it tries an unverified program, then a verified one
+	cat >/etc/systemd/system/udm-vm-early.service <<'EOF'
+[Unit]
+Description=udm VM tier: the first service after sysinit.target
+DefaultDependencies=no
+After=sysinit.target
+[Service]
+Type=oneshot
+ExecStart=/bin/bash -c 'mkdir -p /run/unv; cp /usr/bin/true /run/unv/early; /run/unv/early; echo "unverified rc=$?"; /usr/bin/true; echo "rootfs rc=$?"; cat /proc/uptime' 
+StandardOutput=append:/var/log/udm-vm-early.log
+StandardError=append:/var/log/udm-vm-early.log
+[Install]
+WantedBy=multi-user.target
+EOF
+	c early-enable systemctl enable udm-vm-early.service
+	c restart systemctl restart udmd.service
+	{ echo "policy_name=deb policy_version=0.0.1"; echo "DEFAULT action=ALLOW"
+	  echo "DEFAULT op=EXECUTE action=DENY"; echo "op=EXECUTE boot_verified=TRUE action=ALLOW"
+	  echo "op=EXECUTE dmverity_roothash=sha256:$A action=ALLOW"
+	  echo "op=EXECUTE dmverity_roothash=sha256:$B action=ALLOW"; } >/root/deb.pol
+	c policy sh -c 'udm policy load /root/deb.pol && udm policy activate deb'
+	unverified
+	c deny-now /run/unv/true
+	c verify-analyze systemd-analyze verify udmd.service udm-veritytab.service
+	touch /run/vm-reboot
+	exit 0
+fi
+
+# ---- boot 2: what the boot did
+c os sh -c '. /etc/os-release; echo "$VERSION_CODENAME"; uname -r'
+c early cat /var/log/udm-vm-early.log
+c active systemctl is-active udmd.service udm-veritytab.service
+c enforce udm enforce status
+c policies udm policy list
+c mounted findmnt -n -o SOURCE,FSTYPE /opt/app
+c exec-volume /opt/app/dprog
+unverified
+c deny /run/unv/true
+c exec-rootfs /usr/bin/true
+sleep 1
+c journal journalctl -b -u udmd UDM_DECISION=deny -o verbose --no-pager
+c ausearch ausearch -m USER_AVC --input-logs -ts boot
+c auditd systemctl is-active auditd.service
+# the window from the kernel's start to enforcement: journal timestamps are seconds since the kernel
+# started (monotonic); udmd logs "enforcer: bpf (attached ...)" once its programs are attached
+c timing sh -c 'journalctl -b -o short-monotonic --no-pager |
+	grep -E "systemd\[1\]: (systemd [0-9]+ running|Reached target sysinit.target|Reached target basic.target|Reached target multi-user.target)|enforcer: bpf|Starting udm-vm-early|Finished udm-vm-early|Started udmd.service|udmd.service: |Starting udmd" | head -20'
+c blame sh -c 'systemd-analyze critical-chain udmd.service --no-pager 2>&1 | tail -5'
+
+# ---- reinstall under load: verified code runs from a kernel dm-verity volume (Debian's veritysetup;
+# it does not depend on udmd, which carries no devices over a handover), unverified code from /run
+c kv-open veritysetup open $F/img kv $F/hashB "$B"
+mkdir -p /opt/kv
+c kv-mount mount -t erofs -o ro /dev/mapper/kv /opt/kv
+c kv-exec /opt/kv/dprog
+old=$(systemctl show -p MainPID --value udmd.service)
+c old-pid sh -c "echo $old; readlink /proc/$old/exe"
+cp $F/udm-probe /run/unv/probe
+# the loops run from the verified volume; they execute their targets for 60 s
+/opt/kv/dprog exec-loop /opt/kv/dprog 60 >/tmp/loop-v 2>&1 &
+lv=$!
+/opt/kv/dprog exec-loop /run/unv/true 60 >/tmp/loop-u 2>&1 &
+lu=$!
+sleep 5
+c reinstall dpkg -i /vm/debs/udm_*.deb
+new=$(systemctl show -p MainPID --value udmd.service)
+c new-pid sh -c "echo $new; readlink /proc/$new/exe; test \"$new\" != \"$old\""
+wait $lv; echo "case loop-verified rc=$? $(cat /tmp/loop-v)"
+wait $lu; echo "case loop-unverified rc=$? $(cat /tmp/loop-u)"
+c active-after systemctl is-active udmd.service
+c enforce-after udm enforce status
+c deny-after /run/unv/true
+c handover-log sh -c 'journalctl -b -u udmd --no-pager | grep -E "handing over|handed over|enforcer: bpf \(" | tail -4'
+c volume-after sh -c 'udm ls; findmnt -n -o SOURCE /opt/app; /opt/app/dprog'
+c status-after systemctl status --no-pager -n 0 udmd.service
+umount /opt/kv; veritysetup close kv
+exit 0

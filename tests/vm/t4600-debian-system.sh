@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# udm on real Debian systems: Debian 12 (bookworm, kernel 6.1) and Debian 13 (trixie, kernel 6.12),
+# debootstrap'd from Debian's packages and booted with systemd (tests/vm/vm-debian), with udm's .debs
+# built from this checkout for each. One boot sequence per system: install the packages and configure
+# them (a policy, a veritytab volume in /etc/fstab, audit to the journal and the kernel), reboot; then
+# enforcement is active at the first service after sysinit.target (its unverified program denied), the
+# volume is mounted from fstab, the policy survived the reboot, the denial is in the journal
+# (UDM_DECISION=deny) and in auditd's log (ausearch); the window from the kernel's start to enforcement
+# is measured; then `dpkg -i` of the package again under two exec loops: no allow of unverified code,
+# verified code (a kernel dm-verity volume) runs throughout, and udmd is active and enforcing with the
+# new binary (handed over by `systemctl reload udmd`, the postinst's).
+. "$(dirname "$0")/vm-harness.sh"
+vm_require_probe
+command -v debootstrap >/dev/null || test_have_prereq ROOT ||
+	test_skip_all "no debootstrap and not root to install it"
+W=$T_TMP/w
+
+test_expect_success 'setup: the probe image, two hash trees' '
+	vm_probe_image "$W"
+'
+
+# result NAME: the output of case NAME; rc NAME: its exit status
+result() { sed -n "s/^case $1 rc=[0-9]* //p" "$OUT"; }
+rc() { sed -n "s/^case $1 rc=\([0-9]*\).*/\1/p" "$OUT"; }
+
+for S in $(vm_kernels bookworm trixie); do
+OUT=$W/out-$S
+test_expect_success "$S: install, reboot, checks, reinstall under load (one boot sequence)" '
+	"$VM/vm-debian" run "$S" --file "$UDM_BUILD/tests/vm/udm-probe" --file "$W/img" --file "$W/hashA" \
+		--file "$W/hashB" --file "$W/roots" "$VM/debian-system.guest.sh" >"$OUT" 2>"$OUT.err" ||
+	{ tail -20 "$OUT.err"; cat "$OUT"; false; }
+'
+test_expect_success "$S: the packages install, udmd runs and is enabled, its units verify clean" '
+	test "$(rc install)" = 0 && test "$(rc active-after-install)" = 0 &&
+	result enabled | grep -q "^enabled | enabled" &&
+	test "$(rc verify-analyze)" = 0 && test -z "$(result verify-analyze)" &&
+	test "$(rc policy)" = 0 && test "$(rc deny-now)" = 126
+'
+test_expect_success "$S: the first service after sysinit.target is already denied unverified code" '
+	result early | grep -q "unverified rc=126" && result early | grep -q "rootfs rc=0"
+'
+test_expect_success "$S: the policy survived the reboot, enforced by the BPF LSM" '
+	test "$(rc active)" = 0 && result enforce | grep -qi "bpf" &&
+	result policies | grep -q "deb" && test "$(rc deny)" = 126 && test "$(rc exec-rootfs)" = 0
+'
+test_expect_success "$S: the veritytab volume is mounted from /etc/fstab, its program runs" '
+	result mounted | grep -q "^/dev/.* erofs" && test "$(rc exec-volume)" = 0
+'
+test_expect_success "$S: the denial is in the journal (UDM_DECISION=deny) and in auditd'"'"'s log (ausearch)" '
+	result journal | grep -q "UDM_DECISION=deny" && result journal | grep -q "/run/unv/" &&
+	test "$(rc auditd)" = 0 && test "$(rc ausearch)" = 0 && result ausearch | grep -q "USER_AVC" &&
+	result ausearch | grep -q "action=DENY"
+'
+test_expect_success "$S: the window from kernel start to enforcement is measured" '
+	result timing | grep -q "enforcer: bpf" &&
+	echo "# $S: $(result timing | tr "|" "\n" | grep -E "enforcer: bpf \(|sysinit.target|running in system" |
+		sed -n "s/^ *\[ *\([0-9.]*\)\].*\(enforcer: bpf\|sysinit.target\|running in system\).*/\2 at \1 s/p" | tr "\n" ";")"
+'
+test_expect_success "$S: reinstall under exec loops: 0 allows of unverified code, verified code throughout" '
+	test "$(rc kv-mount)" = 0 && test "$(rc kv-exec)" = 0 && test "$(rc reinstall)" = 0 &&
+	result loop-unverified | grep -q "^ok 0 denied [1-9][0-9]* other 0$" &&
+	result loop-verified | grep -q "^ok [1-9][0-9]* denied 0 other 0$"
+'
+test_expect_success "$S: afterwards udmd is active and enforcing with the new binary" '
+	test "$(rc new-pid)" = 0 && result new-pid | grep -q "| /usr/sbin/udmd$" &&
+	test "$(rc active-after)" = 0 && result enforce-after | grep -qi "bpf" && test "$(rc deny-after)" = 126 &&
+	result handover-log | grep -q "handed over"
+'
+done
+
+test_done
