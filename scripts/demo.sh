@@ -109,5 +109,13 @@ cat <<'EOF'
   cp cert.pem /etc/udm/certs/                   # trusted signer; systemctl restart udmd
   echo "app /srv/app.img /srv/app.hash ROOT root-hash-signature=/etc/udm/app.p7s" >>/etc/udm/veritytab
   echo "/dev/mapper/app /opt/app erofs ro,x-systemd.requires=udmd.service 0 0" >>/etc/fstab
+  echo 'UDMD_OPTS="--enforcer=bpf --audit=log,journal,kernel"' >/etc/default/udm
+  systemctl restart udmd && udm policy load policy.p7s && udm policy activate NAME
+  reboot                                        # enforced before the first service after sysinit
+  udm enforce status; systemctl status udmd     # the policy kept, /opt/app mounted from fstab
+  journalctl -u udmd UDM_DECISION=deny          # denials in the journal (structured fields)
+  ausearch -m USER_AVC -i                       # and in the kernel's audit log (auditd)
+  apt install ../udm_*.deb                      # an upgrade: the new udmd takes over, no gap
   man udm udmd udm-policy udm-veritytab
 EOF
+echo "tests/vm/t4600-debian-system.sh runs this flow on Debian 12 and 13 (QEMU, a boot sequence each)."
