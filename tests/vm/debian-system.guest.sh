@@ -67,7 +67,7 @@ c deny /run/unv/true
 c exec-rootfs /usr/bin/true
 sleep 1
 c journal journalctl -b -u udmd UDM_DECISION=deny -o verbose --no-pager
-c ausearch ausearch -m USER_AVC --input-logs -ts boot
+c ausearch ausearch -m USER_AVC --input-logs
 c auditd systemctl is-active auditd.service
 # the window from the kernel's start to enforcement: journal timestamps are seconds since the kernel
 # started (monotonic); udmd logs "enforcer: bpf (attached ...)" once its programs are attached
