@@ -5,7 +5,8 @@
 # then reboots. Boot 2 checks what the boot did (enforcement before the first service after sysinit,
 # the volume mounted, the policy kept, the denial in the journal and in auditd's log, the timings),
 # then reinstalls the package under two exec loops. One line per case: "case NAME rc=N OUTPUT".
-# Inputs in /vm/files: udm-probe, img (an erofs image of the probe), hashA, hashB, roots ("A B").
+# Inputs in /vm/files: udm-probe, img (an erofs image of the probe), hashA, hashB, roots ("A B"),
+# cert.pem (the signer), deb.p7s (the policy, signed), A.p7s (a signature of root hash A).
 set -u
 F=/vm/files
 c() { local n=$1; shift; "$@" >/tmp/c.out 2>&1; local rc=$? o; o=$(</tmp/c.out); o=${o:0:1500}; echo "case $n rc=$rc ${o//$'\n'/ | }"; }
@@ -21,9 +22,11 @@ if [ "$VM_BOOT" = 1 ]; then
 	c enabled systemctl is-enabled udmd.service udm-veritytab.service
 	# an administrator's configuration: audit to the journal and to the kernel's audit log
 	echo 'UDMD_OPTS="--enforcer=bpf --audit=log,journal,kernel"' >/etc/default/udm
-	# a verity volume opened at boot and mounted by /etc/fstab
-	cp $F/img /srv/app.img && cp $F/hashA /srv/app.hash && mkdir -p /opt/app
-	echo "app /srv/app.img /srv/app.hash $A" >>/etc/udm/veritytab
+	# the signer of policies and root hashes
+	cp $F/cert.pem /etc/udm/certs/vm-ca.pem
+	# a verity volume, its root hash signed, opened at boot and mounted by /etc/fstab
+	cp $F/img /srv/app.img && cp $F/hashA /srv/app.hash && cp $F/A.p7s /etc/udm/app.p7s && mkdir -p /opt/app
+	echo "app /srv/app.img /srv/app.hash $A root-hash-signature=/etc/udm/app.p7s" >>/etc/udm/veritytab
 	echo "/dev/mapper/app /opt/app erofs ro,x-systemd.requires=udmd.service 0 0" >>/etc/fstab
 	c veritytab-check udm veritytab check
 	# the first service after sysinit: it tries an unverified program, then a verified one
@@ -42,14 +45,10 @@ WantedBy=multi-user.target
 EOF
 	c early-enable systemctl enable udm-vm-early.service
 	c restart systemctl restart udmd.service
-	{ echo "policy_name=deb policy_version=0.0.1"; echo "DEFAULT action=ALLOW"
-	  echo "DEFAULT op=EXECUTE action=DENY"; echo "op=EXECUTE boot_verified=TRUE action=ALLOW"
-	  echo "op=EXECUTE dmverity_roothash=sha256:$A action=ALLOW"
-	  echo "op=EXECUTE dmverity_roothash=sha256:$B action=ALLOW"; } >/root/deb.pol
-	c policy sh -c 'udm policy load /root/deb.pol && udm policy activate deb'
+	c policy sh -c 'udm policy load /vm/files/deb.p7s && udm policy activate deb'
 	unverified
 	c deny-now /run/unv/true
-	c verify-analyze systemd-analyze verify udmd.service udm-veritytab.service
+	c verify-analyze systemd-analyze verify --man=no udmd.service udm-veritytab.service
 	touch /run/vm-reboot
 	exit 0
 fi
@@ -73,7 +72,8 @@ c auditd systemctl is-active auditd.service
 # started (monotonic); udmd logs "enforcer: bpf (attached ...)" once its programs are attached
 c timing sh -c 'journalctl -b -o short-monotonic --no-pager |
 	grep -E "systemd\[1\]: (systemd [0-9]+ running|Reached target sysinit.target|Reached target basic.target|Reached target multi-user.target)|enforcer: bpf|Starting udm-vm-early|Finished udm-vm-early|Started udmd.service|udmd.service: |Starting udmd" | head -20'
-c blame sh -c 'systemd-analyze critical-chain udmd.service --no-pager 2>&1 | tail -5'
+# when systemd (userspace) started, microseconds after the kernel's start
+c userspace systemctl show -p InitRDTimestampMonotonic -p UserspaceTimestampMonotonic
 
 # ---- reinstall under load: verified code runs from a kernel dm-verity volume (Debian's veritysetup;
 # it does not depend on udmd, which carries no devices over a handover), unverified code from /run
@@ -82,7 +82,7 @@ mkdir -p /opt/kv
 c kv-mount mount -t erofs -o ro /dev/mapper/kv /opt/kv
 c kv-exec /opt/kv/dprog
 old=$(systemctl show -p MainPID --value udmd.service)
-c old-pid sh -c "echo $old; readlink /proc/$old/exe"
+c old-pid echo "$old"
 cp $F/udm-probe /run/unv/probe
 # the loops run from the verified volume; they execute their targets for 60 s
 /opt/kv/dprog exec-loop /opt/kv/dprog 60 >/tmp/loop-v 2>&1 &
@@ -92,7 +92,10 @@ lu=$!
 sleep 5
 c reinstall dpkg -i /vm/debs/udm_*.deb
 new=$(systemctl show -p MainPID --value udmd.service)
-c new-pid sh -c "echo $new; readlink /proc/$new/exe; test \"$new\" != \"$old\""
+# udmd's /proc/PID/exe is not readable (its ptrace guard): the new main process is the new binary if
+# it started after dpkg put /usr/sbin/udmd in place (and it is not the old process)
+c new-pid sh -c "echo $new; test \"$new\" != \"$old\" &&
+	test \$(date -d \"\$(ps -o lstart= -p $new)\" +%s) -ge \$(stat -c %Z /usr/sbin/udmd) && echo started-after-install"
 wait $lv; echo "case loop-verified rc=$? $(cat /tmp/loop-v)"
 wait $lu; echo "case loop-unverified rc=$? $(cat /tmp/loop-u)"
 c active-after systemctl is-active udmd.service

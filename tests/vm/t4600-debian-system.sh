@@ -16,8 +16,14 @@ command -v debootstrap >/dev/null || test_have_prereq ROOT ||
 	test_skip_all "no debootstrap and not root to install it"
 W=$T_TMP/w
 
-test_expect_success 'setup: the probe image, two hash trees' '
-	vm_probe_image "$W"
+test_expect_success 'setup: the probe image, two hash trees, a signed policy and root hash' '
+	vm_probe_image "$W" &&
+	{ echo "policy_name=deb policy_version=0.0.1"; echo "DEFAULT action=ALLOW"
+	  echo "DEFAULT op=EXECUTE action=DENY"; echo "op=EXECUTE boot_verified=TRUE action=ALLOW"
+	  echo "op=EXECUTE dmverity_signature=TRUE action=ALLOW"
+	  echo "op=EXECUTE dmverity_roothash=sha256:$B action=ALLOW"; } >"$W/deb.pol" &&
+	"$VM_SIGN" policy "$W/deb.pol" "$W/deb.p7s" && "$VM_SIGN" roothash "$A" "$W/A.p7s" &&
+	cp "$("$VM_SIGN" cert)" "$W/cert.pem"
 '
 
 # result NAME: the output of case NAME; rc NAME: its exit status
@@ -28,7 +34,8 @@ for S in $(vm_kernels bookworm trixie); do
 OUT=$W/out-$S
 test_expect_success "$S: install, reboot, checks, reinstall under load (one boot sequence)" '
 	"$VM/vm-debian" run "$S" --file "$UDM_BUILD/tests/vm/udm-probe" --file "$W/img" --file "$W/hashA" \
-		--file "$W/hashB" --file "$W/roots" "$VM/debian-system.guest.sh" >"$OUT" 2>"$OUT.err" ||
+		--file "$W/hashB" --file "$W/roots" --file "$W/cert.pem" --file "$W/deb.p7s" --file "$W/A.p7s" \
+		"$VM/debian-system.guest.sh" >"$OUT" 2>"$OUT.err" ||
 	{ tail -20 "$OUT.err"; cat "$OUT"; false; }
 '
 test_expect_success "$S: the packages install, udmd runs and is enabled, its units verify clean" '
@@ -63,7 +70,7 @@ test_expect_success "$S: reinstall under exec loops: 0 allows of unverified code
 	result loop-verified | grep -q "^ok [1-9][0-9]* denied 0 other 0$"
 '
 test_expect_success "$S: afterwards udmd is active and enforcing with the new binary" '
-	test "$(rc new-pid)" = 0 && result new-pid | grep -q "| /usr/sbin/udmd$" &&
+	test "$(rc new-pid)" = 0 && result new-pid | grep -q "| started-after-install$" &&
 	test "$(rc active-after)" = 0 && result enforce-after | grep -qi "bpf" && test "$(rc deny-after)" = 126 &&
 	result handover-log | grep -q "handed over"
 '
