@@ -65,13 +65,17 @@ unverified
 c deny /run/unv/true
 c exec-rootfs /usr/bin/true
 sleep 1
-c journal journalctl -b -u udmd UDM_DECISION=deny -o verbose --no-pager
-c ausearch ausearch -m USER_AVC --input-logs
+c journal sh -c 'journalctl -b -u udmd UDM_DECISION=deny UDM_PATH=/run/unv/early -o verbose --no-pager |
+	grep -E "^ *(UDM_|MESSAGE=|_SYSTEMD_UNIT=)"' 
+c ausearch sh -c 'ausearch -m USER_AVC --input-logs | grep "ipe_op=EXECUTE" | grep "/run/unv/early" | head -2' 
 c auditd systemctl is-active auditd.service
 # the window from the kernel's start to enforcement: journal timestamps are seconds since the kernel
 # started (monotonic); udmd logs "enforcer: bpf (attached ...)" once its programs are attached
 c timing sh -c 'journalctl -b -o short-monotonic --no-pager |
 	grep -E "systemd\[1\]: (systemd [0-9]+ running|Reached target sysinit.target|Reached target basic.target|Reached target multi-user.target)|enforcer: bpf|Starting udm-vm-early|Finished udm-vm-early|Started udmd.service|udmd.service: |Starting udmd" | head -20'
+# what ran before udmd (for docs/packaging.md)
+c before-udmd sh -c 'journalctl -b -o short-monotonic --no-pager | sed -n "1,/enforcer: bpf (/p" |
+	grep -E "systemd\[1\]: (Finished|Started|Mounted|Reached)|Run /init|Freeing unused kernel|Mounting root|EXT4-fs \(vda\): mounted" | cut -c1-110'
 # when systemd (userspace) started, microseconds after the kernel's start
 c userspace systemctl show -p InitRDTimestampMonotonic -p UserspaceTimestampMonotonic
 
@@ -83,26 +87,41 @@ c kv-mount mount -t erofs -o ro /dev/mapper/kv /opt/kv
 c kv-exec /opt/kv/dprog
 old=$(systemctl show -p MainPID --value udmd.service)
 c old-pid echo "$old"
-cp $F/udm-probe /run/unv/probe
-# the loops run from the verified volume; they execute their targets for 60 s
-/opt/kv/dprog exec-loop /opt/kv/dprog 60 >/tmp/loop-v 2>&1 &
+# loop PROGRAM: execute it until /run/loop-stop exists; count the outcomes (126: refused)
+loop() {
+	local ok=0 den=0 oth=0
+	while [ ! -e /run/loop-stop ]; do
+		"$1" >/dev/null 2>&1
+		case $? in 0) ok=$((ok + 1));; 126) den=$((den + 1));; *) oth=$((oth + 1));; esac
+	done
+	echo "ok $ok denied $den other $oth"
+}
+rm -f /run/loop-stop
+loop /opt/kv/dprog >/tmp/loop-v 2>&1 &
 lv=$!
-/opt/kv/dprog exec-loop /run/unv/true 60 >/tmp/loop-u 2>&1 &
+loop /run/unv/true >/tmp/loop-u 2>&1 &
 lu=$!
-sleep 5
+sleep 3
 c reinstall dpkg -i /vm/debs/udm_*.deb
-new=$(systemctl show -p MainPID --value udmd.service)
-# udmd's /proc/PID/exe is not readable (its ptrace guard): the new main process is the new binary if
-# it started after dpkg put /usr/sbin/udmd in place (and it is not the old process)
-c new-pid sh -c "echo $new; test \"$new\" != \"$old\" &&
-	test \$(date -d \"\$(ps -o lstart= -p $new)\" +%s) -ge \$(stat -c %Z /usr/sbin/udmd) && echo started-after-install"
+sleep 3
+touch /run/loop-stop
 wait $lv; echo "case loop-verified rc=$? $(cat /tmp/loop-v)"
 wait $lu; echo "case loop-unverified rc=$? $(cat /tmp/loop-u)"
+new=$(systemctl show -p MainPID --value udmd.service)
+# udmd's /proc/PID/exe is not readable (its ptrace guard): the new main process runs the new binary if
+# it started after dpkg put /usr/sbin/udmd in place (and it is not the old process)
+started() { echo $(( $(sed -n 's/^btime //p' /proc/stat) + $(cut -d')' -f2 /proc/$1/stat | awk '{print $20}') / $(getconf CLK_TCK) )); }
+c new-pid sh -c "echo $new; test '$new' != '$old' && test $(started $new) -ge $(stat -c %Z /usr/sbin/udmd) &&
+	echo started-after-install"
 c active-after systemctl is-active udmd.service
 c enforce-after udm enforce status
 c deny-after /run/unv/true
 c handover-log sh -c 'journalctl -b -u udmd --no-pager | grep -E "handing over|handed over|enforcer: bpf \(" | tail -4'
-c volume-after sh -c 'udm ls; findmnt -n -o SOURCE /opt/app; /opt/app/dprog'
+# udm's devices are not carried over the handover: the reload opened the veritytab volume again, and
+# the file system mounted on the old device must be mounted again (its files have no properties)
+c volume-after sh -c 'udm ls | cut -f1'
+c volume-old-mount /opt/app/dprog
+c volume-remount sh -c 'umount /opt/app && mount /opt/app && /opt/app/dprog'
 c status-after systemctl status --no-pager -n 0 udmd.service
 umount /opt/kv; veritysetup close kv
 exit 0

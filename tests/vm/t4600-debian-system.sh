@@ -9,7 +9,8 @@
 # (UDM_DECISION=deny) and in auditd's log (ausearch); the window from the kernel's start to enforcement
 # is measured; then `dpkg -i` of the package again under two exec loops: no allow of unverified code,
 # verified code (a kernel dm-verity volume) runs throughout, and udmd is active and enforcing with the
-# new binary (handed over by `systemctl reload udmd`, the postinst's).
+# new binary (handed over by `systemctl reload udmd`, the postinst's); udm's devices are not carried
+# over: the veritytab volume is open again, and its old mount refuses to execute until remounted.
 . "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 command -v debootstrap >/dev/null || test_have_prereq ROOT ||
@@ -54,10 +55,10 @@ test_expect_success "$S: the policy survived the reboot, enforced by the BPF LSM
 test_expect_success "$S: the veritytab volume is mounted from /etc/fstab, its program runs" '
 	result mounted | grep -q "^/dev/.* erofs" && test "$(rc exec-volume)" = 0
 '
-test_expect_success "$S: the denial is in the journal (UDM_DECISION=deny) and in auditd'"'"'s log (ausearch)" '
-	result journal | grep -q "UDM_DECISION=deny" && result journal | grep -q "/run/unv/" &&
-	test "$(rc auditd)" = 0 && test "$(rc ausearch)" = 0 && result ausearch | grep -q "USER_AVC" &&
-	result ausearch | grep -q "action=DENY"
+test_expect_success "$S: the denial is in the journal (UDM_DECISION=deny) and in auditd's log (ausearch)" '
+	result journal | grep -q "UDM_DECISION=deny" && result journal | grep -q "UDM_PATH=/run/unv/early" &&
+	result journal | grep -q "_SYSTEMD_UNIT=udmd.service" &&
+	test "$(rc auditd)" = 0 && result ausearch | grep -q "^type=USER_AVC .*ipe_op=EXECUTE .*path=\"/run/unv/early\".*action=DENY"
 '
 test_expect_success "$S: the window from kernel start to enforcement is measured" '
 	result timing | grep -q "enforcer: bpf" &&
@@ -72,7 +73,11 @@ test_expect_success "$S: reinstall under exec loops: 0 allows of unverified code
 test_expect_success "$S: afterwards udmd is active and enforcing with the new binary" '
 	test "$(rc new-pid)" = 0 && result new-pid | grep -q "| started-after-install$" &&
 	test "$(rc active-after)" = 0 && result enforce-after | grep -qi "bpf" && test "$(rc deny-after)" = 126 &&
-	result handover-log | grep -q "handed over"
+	result handover-log | grep -q "handed over by the previous udmd"
+'
+test_expect_success "$S: the reload opened the veritytab volume again; its old mount fails closed until remounted" '
+	result volume-after | grep -qx "app" && test "$(rc volume-old-mount)" = 126 &&
+	test "$(rc volume-remount)" = 0
 '
 done
 
