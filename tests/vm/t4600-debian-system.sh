@@ -34,10 +34,11 @@ rc() { sed -n "s/^case $1 rc=\([0-9]*\).*/\1/p" "$OUT"; }
 for S in $(vm_kernels bookworm trixie); do
 OUT=$W/out-$S
 test_expect_success "$S: install, reboot, checks, reinstall under load (one boot sequence)" '
-	"$VM/vm-debian" run "$S" --file "$UDM_BUILD/tests/vm/udm-probe" --file "$W/img" --file "$W/hashA" \
-		--file "$W/hashB" --file "$W/roots" --file "$W/cert.pem" --file "$W/deb.p7s" --file "$W/A.p7s" \
-		"$VM/debian-system.guest.sh" >"$OUT" 2>"$OUT.err" ||
-	{ tail -20 "$OUT.err"; cat "$OUT"; false; }
+	files=() && for f in "$UDM_BUILD/tests/vm/udm-probe" "$W/img" "$W/hashA" "$W/hashB" "$W/roots" \
+		"$W/cert.pem" "$W/deb.p7s" "$W/A.p7s"; do files+=(--file "$f"); done &&
+	{ "$VM/vm-debian" run "$S" "${files[@]}" "$VM/debian-system.guest.sh" >"$OUT" 2>"$OUT.err" ||
+	  { tail -20 "$OUT.err"; cat "$OUT"; false; }; } &&
+	test -s "$OUT"
 '
 test_expect_success "$S: the packages install, udmd runs and is enabled, its units verify clean" '
 	test "$(rc install)" = 0 && test "$(rc active-after-install)" = 0 &&
