@@ -314,7 +314,9 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 		if (r == 0) {
 			d->enforcer_kind = UDMD_ENFORCER_BPF;
 			udmd_binding_observe(d, binding_observed, d);
-			udmd_enforce_sync(d);
+			/* the kernel dm-verity devices are known before the first generation is
+			 * written: a successor's (or an adopter's) generation then carries their
+			 * entries, and their files never lose their properties at the switch */
 			bool setint = false;
 			if (!bpf_enforcer_kverity(d->bpf, &setint))
 				udmd_log("enforcer: bpf: dm-mod's dm_swap_table not found (dm-mod not loaded?): "
@@ -324,6 +326,7 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 			else
 				udmd_log("enforcer: bpf: kernel dm-verity devices followed (table swaps%s)",
 					 setint ? ", bdev_setintegrity" : "");
+			udmd_enforce_sync(d);
 			/* the ring is read only now that the restored policy is in the maps: what
 			 * was decided while udmd was down is audited with that policy's rules */
 			r = d->bpf_synced_valid ? bpf_enforcer_audit_start(d->bpf) : -EOPNOTSUPP;

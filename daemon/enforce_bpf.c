@@ -296,6 +296,7 @@ int bpf_enforcer_set_policy(struct bpf_enforcer *e, struct ipe_policy *pol, bool
 	e->cfg.enforcing = enforcing;
 	e->cfg.success_audit = success_audit;
 	bpf_put_config(e);
+	e->policy_set = true;
 	clear_slot(e, (next + 1) & 1);
 	if (old)
 		ipe_policy_put(old);
@@ -506,8 +507,11 @@ int bpf_enforcer_kdev_set(struct bpf_enforcer *e, dev_t dev, __u64 seq, const st
 			struct ipe_eval_ctx c;
 			props_of(e, k, &ke->blob, &c);
 			/* seq was read before the table: if a swap began since, the
-			 * entry is dead on arrival (the program compares kseq) */
-			for (__u32 slot = 0; slot < 2; slot++)
+			 * entry is dead on arrival (the program compares kseq). Before
+			 * this process wrote its first generation (a successor, an
+			 * adopter: the live one is its predecessor's) the device is
+			 * only recorded; that generation writes its entries */
+			for (__u32 slot = 0; e->policy_set && slot < 2; slot++)
 				if ((r = put_entry(e, k, slot, &c, seq)))
 					break;
 			if (r) {

@@ -40,6 +40,7 @@ struct bpf_enforcer {
 	bool fsv_kfunc;             /* the programs read fs-verity digests (bpf_get_fsverity_digest) */
 	int fsv_mprotect;           /* how file_mprotect reads one: 0 not, 1 i_verity_info, 2 the kfunc */
 	bool execve_check;          /* bprm_creds_for_exec decides AT_EXECVE_CHECK (6.14+) */
+	bool policy_set;            /* this process wrote a generation (bpf_enforcer_set_policy) */
 
 	pthread_mutex_t lock;       /* everything below; leaf lock (called under device locks) */
 	struct udm_bpf_config cfg;
