@@ -38,6 +38,7 @@ test_expect_success "$S: install, reboot, checks, reinstall under load (one boot
 		"$W/cert.pem" "$W/deb.p7s" "$W/A.p7s"; do files+=(--file "$f"); done &&
 	{ "$VM/vm-debian" run "$S" "${files[@]}" "$VM/debian-system.guest.sh" >"$OUT" 2>"$OUT.err" ||
 	  { tail -20 "$OUT.err"; cat "$OUT"; false; }; } &&
+	{ [ -z "${UDM_VM_KEEP:-}" ] || { mkdir -p "$UDM_VM_KEEP" && cp "$OUT" "$UDM_VM_KEEP/"; }; } &&
 	test -s "$OUT"
 '
 test_expect_success "$S: the packages install, udmd runs and is enabled, its units verify clean" '
