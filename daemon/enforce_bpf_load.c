@@ -347,28 +347,36 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 		snprintf(err, errlen, "/proc/self/exe: %s", strerror(-r));
 		goto fail;
 	}
-	/* the restarted udmd knows no device yet: entries of the dead one go */
+	/* The restarted udmd knows none of the dead one's loop devices yet: their
+	 * entries go (a reused minor must inherit nothing). Every other entry stays
+	 * until the first generation this process writes replaces the live one:
+	 * the kernel dm-verity devices' (each bound to its table's kseq, which the
+	 * programs compare) and the boot superblock's. Deleting those too left
+	 * their files without properties until then, so a handover, which
+	 * leaves no loop device behind, denied verified code for a moment. */
 	if (reused) {
-		__u32 live = e->cfg.gen & 1;
-		struct udm_bpf_key k, next, *prev = NULL, del[512];
-		int n = 0;
-		while (n < 512 && bpf_map_get_next_key(e->fd_decisions, prev, &next) == 0) {
-			if (next.dev != UDM_BPF_DEV_NOPROPS && next.dev != UDM_BPF_DEV_NOFILE)
-				del[n++] = next;
-			k = next;
-			prev = &k;
-		}
-		(void)live;
-		for (int i = 0; i < n; i++)
-			bpf_map_delete_elem(e->fd_decisions, &del[i]);
-		__u32 lk, lnext, *lprev = NULL, ldel[1024];
-		n = 0;
-		while (n < 1024 && bpf_map_get_next_key(e->fd_loops, lprev, &lnext) == 0) {
-			ldel[n++] = lnext;
+		__u32 lk, lnext, *lprev = NULL;
+		static __u32 ldel[1024];
+		int nl = 0;
+		while (nl < 1024 && bpf_map_get_next_key(e->fd_loops, lprev, &lnext) == 0) {
+			ldel[nl++] = lnext;
 			lk = lnext;
 			lprev = &lk;
 		}
+		struct udm_bpf_key k, next, *prev = NULL, del[512];
+		int n = 0;
+		while (n < 512 && bpf_map_get_next_key(e->fd_decisions, prev, &next) == 0) {
+			for (int i = 0; i < nl; i++)
+				if (next.dev == ldel[i]) {
+					del[n++] = next;
+					break;
+				}
+			k = next;
+			prev = &k;
+		}
 		for (int i = 0; i < n; i++)
+			bpf_map_delete_elem(e->fd_decisions, &del[i]);
+		for (int i = 0; i < nl; i++)
 			bpf_map_delete_elem(e->fd_loops, &ldel[i]);
 		bpf_clear_fsv(e, 0, true);
 	}
