@@ -198,7 +198,7 @@ static const char *protect_what(__u32 what)
 
 /* udm's own records of its self-protection (docs/enforcement.md
  * "Self-protection"): AUDIT_USER_AVC, as a user-space MAC's denial. */
-static void bpf_audit_protect(struct udmd *d, const struct udm_bpf_event *ev)
+static void audit_protect(struct udmd *d, const struct udm_bpf_event *ev)
 {
 	char comm[sizeof(ev->comm) + 1], rec[512];
 	snprintf(comm, sizeof(comm), "%.*s", (int)sizeof(ev->comm), ev->comm);
@@ -213,11 +213,11 @@ static void bpf_audit_protect(struct udmd *d, const struct udm_bpf_event *ev)
 	udmd_audit(d, UDMD_AUDIT_PROTECT, rec);
 }
 
-static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol)
+static void audit_bpf_event(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol)
 {
 	struct udmd *d = arg;
 	if (ev->kind != UDM_BPF_EV_ACCESS) {
-		bpf_audit_protect(d, ev);
+		audit_protect(d, ev);
 		return;
 	}
 	struct ipe_compiled c;
@@ -260,15 +260,15 @@ static void bpf_audit(void *arg, const struct udm_bpf_event *ev, const struct ip
 	udmd_audit_access(d, rec, &dec, ev->hook, ev->enforcing, have_path ? path : NULL, (int)ev->tgid);
 }
 
-static int bpf_start(struct udmd *d, bool *adopted_out, char *err, size_t errlen)
+static int start_bpf(struct udmd *d, bool *adopted_out, char *err, size_t errlen)
 {
 	bool adopted = false;
-	struct bpf_enforcer_opts o = {
+	struct udmd_bpf_opts o = {
 		.pin_dir = d->cfg.bpf_pin_dir ? d->cfg.bpf_pin_dir : UDMD_BPF_PIN_DIR,
 		.adopt_never = d->cfg.adopt_never, .lock = d->cfg.lock, .handover = d->handover,
 	};
 	const char *pins = o.pin_dir;
-	int r = bpf_enforcer_open(&d->bpf, &o, &adopted, bpf_audit, d, err, errlen);
+	int r = udmd_bpf_open(&d->bpf, &o, &adopted, audit_bpf_event, d, err, errlen);
 	if (r)
 		return r;
 	if (adopted) {
@@ -277,7 +277,7 @@ static int bpf_start(struct udmd *d, bool *adopted_out, char *err, size_t errlen
 			 d->handover ? "handover_receive" : "adopt_after_exit", pins, (long)getpid(), d->cfg.lock);
 		udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
 	}
-	bpf_enforcer_set_boot_dev(d->bpf, d->boot_dev);
+	udmd_bpf_set_boot_dev(d->bpf, d->boot_dev);
 	*adopted_out = adopted;
 	udmd_log("enforcer: bpf (%s, %s%s)", !adopted ? "attached" : d->handover ? "handed over by the previous udmd" :
 		 "re-adopted the pinned programs", pins, d->cfg.lock ? ", locked" : "");
@@ -294,12 +294,12 @@ static void binding_observed(void *arg, const struct udmd_binding *b, bool added
 	struct udmd *d = arg;
 	pthread_mutex_lock(&d->enforce_lock);
 	if (d->bpf && added) {
-		int r = bpf_enforcer_loop_attach(d->bpf, b->udm, b->loop, b->diskseq);
+		int r = udmd_bpf_loop_attach(d->bpf, b->udm, b->loop, b->diskseq);
 		if (r)
 			udmd_log("enforcer: bpf: /dev/loop%d: %s (its files have no properties)", b->loop_nr,
 				 strerror(-r));
 	} else if (d->bpf) {
-		bpf_enforcer_loop_detach(d->bpf, b->udm);
+		udmd_bpf_loop_detach(d->bpf, b->udm);
 	}
 	pthread_mutex_unlock(&d->enforce_lock);
 }
@@ -307,16 +307,16 @@ static void binding_observed(void *arg, const struct udmd_binding *b, bool added
 int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 {
 	int want = d->cfg.enforcer;
-	if (want == UDMD_ENFORCER_BPF || (want == UDMD_ENFORCER_AUTO && bpf_lsm_active())) {
+	if (want == UDMD_ENFORCER_BPF || (want == UDMD_ENFORCER_AUTO && udmd_bpf_lsm_active())) {
 		char why[512] = "";
 		bool adopted = false;
-		int r = bpf_start(d, &adopted, why, sizeof(why));
+		int r = start_bpf(d, &adopted, why, sizeof(why));
 		if (r == 0) {
 			d->enforcer_kind = UDMD_ENFORCER_BPF;
 			udmd_binding_observe(d, binding_observed, d);
 			udmd_enforce_sync(d);
 			bool setint = false;
-			if (!bpf_enforcer_kverity(d->bpf, &setint))
+			if (!udmd_bpf_kverity(d->bpf, &setint))
 				udmd_log("enforcer: bpf: dm-mod's dm_swap_table not found (dm-mod not loaded?): "
 					 "kernel dm-verity devices have no properties");
 			else if ((r = udmd_kverity_start(d)))
@@ -326,7 +326,7 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 					 setint ? ", bdev_setintegrity" : "");
 			/* the ring is read only now that the restored policy is in the maps: what
 			 * was decided while udmd was down is audited with that policy's rules */
-			r = d->bpf_synced_valid ? bpf_enforcer_audit_start(d->bpf) : -EOPNOTSUPP;
+			r = d->bpf_synced_valid ? udmd_bpf_audit_start(d->bpf) : -EOPNOTSUPP;
 			if (r == 0)
 				return 0;
 			/* the maps could not carry the active policy (or nothing would read the
@@ -375,7 +375,7 @@ int udmd_enforce_check_policy(struct udmd *d, const struct ipe_policy *pol, char
 {
 	if (d->enforcer_kind != UDMD_ENFORCER_BPF)
 		return 0;
-	return bpf_enforcer_check_policy(pol, reason, rsize);
+	return udmd_bpf_check_policy(pol, reason, rsize);
 }
 
 void udmd_enforce_sync(struct udmd *d)
@@ -392,7 +392,7 @@ void udmd_enforce_sync(struct udmd *d)
 	bool sa = d->ipe && ipe_store_success_audit(d->ipe);
 	if (!d->bpf_synced_valid || pol != d->bpf_synced || enf != d->bpf_synced_enf || sa != d->bpf_synced_sa) {
 		char reason[512] = "";
-		int r = bpf_enforcer_set_policy(d->bpf, pol, enf, sa, reason, sizeof(reason));
+		int r = udmd_bpf_set_policy(d->bpf, pol, enf, sa, reason, sizeof(reason));
 		if (r) {
 			/* the previous decisions stay in force */
 			udmd_log("enforcer: bpf: policy '%s' not applied: %s", pol ? pol->name : "", reason);
@@ -416,7 +416,7 @@ void udmd_enforce_integrity(void *arg, dev_t udm_dev, const struct udm_integrity
 	struct udmd *d = arg;
 	pthread_mutex_lock(&d->enforce_lock);
 	if (d->bpf)
-		bpf_enforcer_integrity(d->bpf, udm_dev, blob);
+		udmd_bpf_integrity(d->bpf, udm_dev, blob);
 	pthread_mutex_unlock(&d->enforce_lock);
 }
 
@@ -489,7 +489,7 @@ void udmd_enforce_stop(struct udmd *d)
 	enforcer_stop(d->enforcer);   /* fanotify: executions are no longer checked from here on */
 	d->enforcer = NULL;
 	/* BPF: the pinned programs keep deciding; only `udm enforce stop` ends them */
-	bpf_enforcer_close(d->bpf);
+	udmd_bpf_close(d->bpf);
 	d->bpf = NULL;
 	if (d->bpf_synced)
 		ipe_policy_put(d->bpf_synced);
@@ -505,7 +505,7 @@ int udmd_enforce_handover(struct udmd *d, pid_t successor, int sock)
 	pthread_mutex_lock(&d->enforce_lock);
 	int r = 0;
 	if (d->bpf) {
-		r = bpf_enforcer_handover(d->bpf, successor, sock);
+		r = udmd_bpf_handover(d->bpf, successor, sock);
 		d->bpf = NULL;
 		if (d->bpf_synced)
 			ipe_policy_put(d->bpf_synced);
@@ -535,7 +535,7 @@ int udmd_enforce_detach(struct udmd *d, struct udmd_out *out)
 	pthread_mutex_lock(&d->enforce_lock);
 	int r = 0;
 	if (d->bpf) {
-		r = bpf_enforcer_detach(d->bpf);
+		r = udmd_bpf_detach(d->bpf);
 		d->bpf = NULL;
 		if (d->bpf_synced)
 			ipe_policy_put(d->bpf_synced);
@@ -561,7 +561,7 @@ void udmd_enforce_status(struct udmd *d, struct udmd_out *out)
 	pthread_mutex_lock(&d->enforce_lock);
 	if (d->bpf) {
 		char buf[4096];
-		bpf_enforcer_describe(d->bpf, buf, sizeof(buf));
+		udmd_bpf_describe(d->bpf, buf, sizeof(buf));
 		udmd_printf(out, "%s", buf);
 		pthread_mutex_unlock(&d->enforce_lock);
 		udmd_kverity_status(d, out);   /* takes enforce_lock itself */

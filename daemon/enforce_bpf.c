@@ -14,7 +14,7 @@
 
 bool bpf_fsv_kfunc_loaded;
 
-bool bpf_lsm_active(void)
+bool udmd_bpf_lsm_active(void)
 {
 	char buf[512] = "";
 	int fd = open("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
@@ -33,13 +33,13 @@ bool bpf_lsm_active(void)
 
 /* ---- map writes (lock held) ---- */
 
-void bpf_put_config(struct bpf_enforcer *e)
+void udmd_bpf_put_config(struct udmd_bpf *e)
 {
 	__u32 zero = 0;
 	bpf_map_update_elem(e->fd_config, &zero, &e->cfg, BPF_ANY);
 }
 
-static void props_of(const struct bpf_enforcer *e, __u32 kdev, const struct udm_integrity *blob,
+static void props_of(const struct udmd_bpf *e, __u32 kdev, const struct udm_integrity *blob,
 		     struct ipe_eval_ctx *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -94,7 +94,7 @@ static void decision_of(const struct ipe_policy *pol, const struct ipe_eval_ctx 
 /* Every fsv entry of (dev, slot): one per digest the policy names, the
  * decision for a file with that digest and the superblock's properties
  * (props NULL: delete them). */
-static int put_fsv(struct bpf_enforcer *e, __u32 dev, __u32 slot, const struct ipe_eval_ctx *props,
+static int put_fsv(struct udmd_bpf *e, __u32 dev, __u32 slot, const struct ipe_eval_ctx *props,
 		   __u64 kseq)
 {
 	const struct ipe_policy *pol = e->pol;
@@ -130,7 +130,7 @@ static int put_fsv(struct bpf_enforcer *e, __u32 dev, __u32 slot, const struct i
 	return 0;
 }
 
-static int put_entry(struct bpf_enforcer *e, __u32 dev, __u32 slot, const struct ipe_eval_ctx *props,
+static int put_entry(struct udmd_bpf *e, __u32 dev, __u32 slot, const struct ipe_eval_ctx *props,
 		     __u64 kseq)
 {
 	struct udm_bpf_decision v;
@@ -143,7 +143,7 @@ static int put_entry(struct bpf_enforcer *e, __u32 dev, __u32 slot, const struct
 	return bpf_map_update_elem(e->fd_decisions, &k, &v, BPF_ANY) ? -errno : 0;
 }
 
-static void del_entry(struct bpf_enforcer *e, __u32 dev, __u32 slot)
+static void del_entry(struct udmd_bpf *e, __u32 dev, __u32 slot)
 {
 	struct udm_bpf_key k = { .dev = dev, .slot = slot };
 	bpf_map_delete_elem(e->fd_decisions, &k);
@@ -152,7 +152,7 @@ static void del_entry(struct bpf_enforcer *e, __u32 dev, __u32 slot)
 
 /* Remove the fsv entries of a slot (all = false) or of every device but
  * NOPROPS (all = true: a restarted udmd knows no device yet). */
-void bpf_clear_fsv(struct bpf_enforcer *e, __u32 slot, bool devices)
+void udmd_bpf_clear_fsv(struct udmd_bpf *e, __u32 slot, bool devices)
 {
 	struct udm_bpf_fsv_key k, next, *prev = NULL;
 	static struct udm_bpf_fsv_key del[1024];
@@ -173,7 +173,7 @@ void bpf_clear_fsv(struct bpf_enforcer *e, __u32 slot, bool devices)
 }
 
 /* Every entry of one slot for the current policy. */
-static int fill_slot(struct bpf_enforcer *e, __u32 slot)
+static int fill_slot(struct udmd_bpf *e, __u32 slot)
 {
 	struct ipe_eval_ctx c;
 	int r;
@@ -211,7 +211,7 @@ static int fill_slot(struct bpf_enforcer *e, __u32 slot)
 }
 
 /* Remove every entry of a slot (stale devices included). */
-static void clear_slot(struct bpf_enforcer *e, __u32 slot)
+static void clear_slot(struct udmd_bpf *e, __u32 slot)
 {
 	struct udm_bpf_key k, next, *prev = NULL;
 	struct udm_bpf_key del[512];
@@ -224,7 +224,7 @@ static void clear_slot(struct bpf_enforcer *e, __u32 slot)
 	}
 	for (int i = 0; i < n; i++)
 		bpf_map_delete_elem(e->fd_decisions, &del[i]);
-	bpf_clear_fsv(e, slot, false);
+	udmd_bpf_clear_fsv(e, slot, false);
 }
 
 /* FNV-1a of the policy text (0: no policy). */
@@ -238,7 +238,7 @@ static __u64 policy_tag(const struct ipe_policy *pol)
 	return h | 1;
 }
 
-static void remember_policy(struct bpf_enforcer *e, __u32 gen, struct ipe_policy *pol)
+static void remember_policy(struct udmd_bpf *e, __u32 gen, struct ipe_policy *pol)
 {
 	int slot = (int)(gen % POLICY_HISTORY);
 	if (e->hist[slot].pol)
@@ -249,7 +249,7 @@ static void remember_policy(struct bpf_enforcer *e, __u32 gen, struct ipe_policy
 	e->hist[slot].pol = pol;
 }
 
-int bpf_enforcer_check_policy(const struct ipe_policy *pol, char *reason, size_t rsize)
+int udmd_bpf_check_policy(const struct ipe_policy *pol, char *reason, size_t rsize)
 {
 	/* fsverity_digest through bpf_get_fsverity_digest (6.8+) where the
 	 * programs were loaded with it; the built-in signature state has no kfunc:
@@ -257,10 +257,10 @@ int bpf_enforcer_check_policy(const struct ipe_policy *pol, char *reason, size_t
 	return ipe_policy_check_compilable_fsv(pol, bpf_fsv_kfunc_loaded, reason, rsize);
 }
 
-int bpf_enforcer_set_policy(struct bpf_enforcer *e, struct ipe_policy *pol, bool enforcing,
+int udmd_bpf_set_policy(struct udmd_bpf *e, struct ipe_policy *pol, bool enforcing,
 			    bool success_audit, char *reason, size_t rsize)
 {
-	int r = bpf_enforcer_check_policy(pol, reason, rsize);
+	int r = udmd_bpf_check_policy(pol, reason, rsize);
 	if (r)
 		return r;
 	struct timespec t0, t1;
@@ -295,7 +295,7 @@ int bpf_enforcer_set_policy(struct bpf_enforcer *e, struct ipe_policy *pol, bool
 	e->cfg.policy = pol != NULL;
 	e->cfg.enforcing = enforcing;
 	e->cfg.success_audit = success_audit;
-	bpf_put_config(e);
+	udmd_bpf_put_config(e);
 	clear_slot(e, (next + 1) & 1);
 	if (old)
 		ipe_policy_put(old);
@@ -305,14 +305,14 @@ int bpf_enforcer_set_policy(struct bpf_enforcer *e, struct ipe_policy *pol, bool
 	return 0;
 }
 
-void bpf_enforcer_set_boot_dev(struct bpf_enforcer *e, dev_t st_dev)
+void udmd_bpf_set_boot_dev(struct udmd_bpf *e, dev_t st_dev)
 {
 	pthread_mutex_lock(&e->lock);
 	e->boot_kdev = st_dev ? kdev_of(st_dev) : 0;
 	pthread_mutex_unlock(&e->lock);
 }
 
-static struct dev_entry *find_dev(struct bpf_enforcer *e, dev_t udm_dev, bool create)
+static struct dev_entry *find_dev(struct udmd_bpf *e, dev_t udm_dev, bool create)
 {
 	struct dev_entry *free_slot = NULL;
 	for (int i = 0; i < MAX_DEVS; i++) {
@@ -329,7 +329,7 @@ static struct dev_entry *find_dev(struct bpf_enforcer *e, dev_t udm_dev, bool cr
 }
 
 /* Both slots: the live one and the spare one (set_policy refills the spare). */
-static void write_dev(struct bpf_enforcer *e, struct dev_entry *d)
+static void write_dev(struct udmd_bpf *e, struct dev_entry *d)
 {
 	struct ipe_eval_ctx c;
 	props_of(e, d->kdev, &d->blob, &c);
@@ -340,7 +340,7 @@ static void write_dev(struct bpf_enforcer *e, struct dev_entry *d)
 		}
 }
 
-int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_st_dev, __u64 diskseq)
+int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, __u64 diskseq)
 {
 	pthread_mutex_lock(&e->lock);
 	struct dev_entry *d = find_dev(e, udm_dev, true);
@@ -357,7 +357,7 @@ int bpf_enforcer_loop_attach(struct bpf_enforcer *e, dev_t udm_dev, dev_t loop_s
 	return r;
 }
 
-void bpf_enforcer_loop_detach(struct bpf_enforcer *e, dev_t udm_dev)
+void udmd_bpf_loop_detach(struct udmd_bpf *e, dev_t udm_dev)
 {
 	pthread_mutex_lock(&e->lock);
 	struct dev_entry *d = find_dev(e, udm_dev, false);
@@ -380,7 +380,7 @@ void bpf_enforcer_loop_detach(struct bpf_enforcer *e, dev_t udm_dev)
 	pthread_mutex_unlock(&e->lock);
 }
 
-void bpf_enforcer_integrity(struct bpf_enforcer *e, dev_t udm_dev, const struct udm_integrity *blob)
+void udmd_bpf_integrity(struct udmd_bpf *e, dev_t udm_dev, const struct udm_integrity *blob)
 {
 	pthread_mutex_lock(&e->lock);
 	struct dev_entry *d = find_dev(e, udm_dev, blob->has_roothash);
@@ -396,7 +396,7 @@ void bpf_enforcer_integrity(struct bpf_enforcer *e, dev_t udm_dev, const struct 
 
 /* ---- kernel dm devices (docs/kernel-verity.md) ---- */
 
-bool bpf_enforcer_kverity(struct bpf_enforcer *e, bool *setintegrity)
+bool udmd_bpf_kverity(struct udmd_bpf *e, bool *setintegrity)
 {
 	pthread_mutex_lock(&e->lock);
 	bool ok = e->kswap;
@@ -408,7 +408,7 @@ bool bpf_enforcer_kverity(struct bpf_enforcer *e, bool *setintegrity)
 
 /* A value no program and no earlier call ever wrote: even, top bit set
  * (the programs' values have it clear), from the monotonic clock. */
-static __u64 kseq_made_up(struct bpf_enforcer *e)
+static __u64 kseq_made_up(struct udmd_bpf *e)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_BOOTTIME, &t);
@@ -419,7 +419,7 @@ static __u64 kseq_made_up(struct bpf_enforcer *e)
 	return v | UDM_KSEQ_UDMD;
 }
 
-int bpf_enforcer_kseq(struct bpf_enforcer *e, dev_t dev, __u64 *seq, bool init)
+int udmd_bpf_kseq(struct udmd_bpf *e, dev_t dev, __u64 *seq, bool init)
 {
 	__u32 k = kdev_of(dev);
 	if (bpf_map_lookup_elem(e->fd_kseq, &k, seq) == 0)
@@ -434,7 +434,7 @@ int bpf_enforcer_kseq(struct bpf_enforcer *e, dev_t dev, __u64 *seq, bool init)
 	return bpf_map_lookup_elem(e->fd_kseq, &k, seq) ? -errno : 0;
 }
 
-int bpf_enforcer_kprops(struct bpf_enforcer *e, dev_t dev, __u64 seq, struct udm_integrity *out)
+int udmd_bpf_kprops(struct udmd_bpf *e, dev_t dev, __u64 seq, struct udm_integrity *out)
 {
 	struct udm_bpf_kprops p;
 	__u32 k = kdev_of(dev);
@@ -451,7 +451,7 @@ int bpf_enforcer_kprops(struct bpf_enforcer *e, dev_t dev, __u64 seq, struct udm
 	return 0;
 }
 
-static struct kdev_entry *find_kdev(struct bpf_enforcer *e, __u32 kdev, bool create)
+static struct kdev_entry *find_kdev(struct udmd_bpf *e, __u32 kdev, bool create)
 {
 	struct kdev_entry *free_slot = NULL;
 	for (int i = 0; i < MAX_DEVS; i++) {
@@ -469,7 +469,7 @@ static struct kdev_entry *find_kdev(struct bpf_enforcer *e, __u32 kdev, bool cre
 
 /* The entry the device has when it has no entry of its own: none, or the
  * boot superblock's. */
-static void kdev_clear(struct bpf_enforcer *e, __u32 kdev)
+static void kdev_clear(struct udmd_bpf *e, __u32 kdev)
 {
 	if (kdev == e->boot_kdev) {
 		struct ipe_eval_ctx c;
@@ -483,7 +483,7 @@ static void kdev_clear(struct bpf_enforcer *e, __u32 kdev)
 	}
 }
 
-int bpf_enforcer_kdev_set(struct bpf_enforcer *e, dev_t dev, __u64 seq, const struct udm_integrity *blob)
+int udmd_bpf_kdev_set(struct udmd_bpf *e, dev_t dev, __u64 seq, const struct udm_integrity *blob)
 {
 	__u32 k = kdev_of(dev);
 	int r = 0;
@@ -520,7 +520,7 @@ int bpf_enforcer_kdev_set(struct bpf_enforcer *e, dev_t dev, __u64 seq, const st
 	return r;
 }
 
-int bpf_enforcer_kdev_get(struct bpf_enforcer *e, dev_t dev, struct udm_integrity *out)
+int udmd_bpf_kdev_get(struct udmd_bpf *e, dev_t dev, struct udm_integrity *out)
 {
 	__u32 k = kdev_of(dev);
 	__u64 now;
@@ -536,7 +536,7 @@ int bpf_enforcer_kdev_get(struct bpf_enforcer *e, dev_t dev, struct udm_integrit
 	return r;
 }
 
-void bpf_enforcer_kdev_drop(struct bpf_enforcer *e, dev_t dev, bool removed)
+void udmd_bpf_kdev_drop(struct udmd_bpf *e, dev_t dev, bool removed)
 {
 	__u32 k = kdev_of(dev);
 	pthread_mutex_lock(&e->lock);
@@ -552,30 +552,30 @@ void bpf_enforcer_kdev_drop(struct bpf_enforcer *e, dev_t dev, bool removed)
 	pthread_mutex_unlock(&e->lock);
 }
 
-int bpf_enforcer_scope_add(struct bpf_enforcer *e, dev_t st_dev)
+int udmd_bpf_scope_add(struct udmd_bpf *e, dev_t st_dev)
 {
 	__u32 k = kdev_of(st_dev), one = 1;
 	pthread_mutex_lock(&e->lock);
 	int r = bpf_map_update_elem(e->fd_scope, &k, &one, BPF_NOEXIST) ? -errno : 0;
 	if (!r && !e->cfg.scoped) {
 		e->cfg.scoped = 1;
-		bpf_put_config(e);
+		udmd_bpf_put_config(e);
 	}
 	pthread_mutex_unlock(&e->lock);
 	return r;
 }
 
-void bpf_enforcer_scope_on(struct bpf_enforcer *e)
+void udmd_bpf_scope_on(struct udmd_bpf *e)
 {
 	pthread_mutex_lock(&e->lock);
 	if (!e->cfg.scoped) {
 		e->cfg.scoped = 1;
-		bpf_put_config(e);
+		udmd_bpf_put_config(e);
 	}
 	pthread_mutex_unlock(&e->lock);
 }
 
-int bpf_enforcer_scope_remove(struct bpf_enforcer *e, dev_t st_dev)
+int udmd_bpf_scope_remove(struct udmd_bpf *e, dev_t st_dev)
 {
 	__u32 k = kdev_of(st_dev);
 	pthread_mutex_lock(&e->lock);
@@ -584,7 +584,7 @@ int bpf_enforcer_scope_remove(struct bpf_enforcer *e, dev_t st_dev)
 	return r;
 }
 
-void bpf_enforcer_describe(struct bpf_enforcer *e, char *buf, size_t len)
+void udmd_bpf_describe(struct udmd_bpf *e, char *buf, size_t len)
 {
 	struct udm_bpf_stats st;
 	__u32 zero = 0;

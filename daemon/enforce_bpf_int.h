@@ -28,7 +28,7 @@ struct kdev_entry {
 	struct udm_integrity blob;
 };
 
-struct bpf_enforcer {
+struct udmd_bpf {
 	struct udm_enforce *skel;
 	char pin_dir[256];
 	int link_fds[48];
@@ -54,7 +54,7 @@ struct bpf_enforcer {
 	long last_update_us;        /* the last policy compile + map update + switch */
 
 	struct ring_buffer *rb;
-	bpf_audit_fn audit;
+	udmd_bpf_audit_fn audit;
 	void *audit_arg;
 	pthread_t thread;
 	int stop_fd;
@@ -71,6 +71,6 @@ static inline __u32 kdev_of(dev_t st_dev)
 extern bool bpf_fsv_kfunc_loaded;
 
 /* map writes, lock held (enforce_bpf.c) */
-void bpf_put_config(struct bpf_enforcer *e);
-void bpf_clear_fsv(struct bpf_enforcer *e, __u32 slot, bool devices);
+void udmd_bpf_put_config(struct udmd_bpf *e);
+void udmd_bpf_clear_fsv(struct udmd_bpf *e, __u32 slot, bool devices);
 #endif

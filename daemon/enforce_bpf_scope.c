@@ -82,7 +82,7 @@ static int refresh(struct udmd *d, struct scope_watch *w)
 		} else {
 			/* EEXIST: already in scope (another watch, or the pinned maps of a
 			 * udmd before a restart) */
-			r = bpf_enforcer_scope_add(d->bpf, dev);
+			r = udmd_bpf_scope_add(d->bpf, dev);
 			if (r == -EEXIST)
 				r = 0;
 			if (!r)
@@ -199,7 +199,7 @@ int udmd_scope_add(struct udmd *d, const char *path, bool wait)
 	snprintf(w->path, sizeof(w->path), "%s", abs);
 	/* mount-scoped from the first watch on, even one that waits: never the
 	 * whole system because a watched mount is late */
-	bpf_enforcer_scope_on(d->bpf);
+	udmd_bpf_scope_on(d->bpf);
 	r = refresh(d, w);
 	if (r && !wait) {
 		w->path[0] = '\0';
@@ -222,7 +222,7 @@ int udmd_scope_remove(struct udmd *d, const char *path)
 	*w = s->w[--s->n];
 	for (int j = 0; d->bpf && j < gone.ndevs; j++)
 		if (!dev_refs(s, gone.devs[j]))
-			bpf_enforcer_scope_remove(d->bpf, gone.devs[j]);
+			udmd_bpf_scope_remove(d->bpf, gone.devs[j]);
 	return 0;
 }
 

@@ -140,8 +140,8 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 	bool bpf = !r && payload && h.len >= 3 && memcmp(payload, "bpf", 3) == 0;
 	free(payload);
 	if (!r && bpf) {
-		struct bpf_handover *ho = calloc(1, sizeof(*ho));
-		if (!ho || (r = bpf_handover_recv(fd, ho))) {
+		struct udmd_bpf_handover *ho = calloc(1, sizeof(*ho));
+		if (!ho || (r = udmd_bpf_handover_recv(fd, ho))) {
 			r = ho ? r : -ENOMEM;
 			snprintf(err, errlen, "--takeover: the objects did not arrive: %s", strerror(-r));
 			free(ho);
@@ -162,7 +162,7 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 void udmd_takeover_free(struct udmd *d)
 {
 	if (d->handover) {
-		bpf_handover_free(d->handover);
+		udmd_bpf_handover_free(d->handover);
 		free(d->handover);
 		d->handover = NULL;
 	}

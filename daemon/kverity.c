@@ -34,7 +34,7 @@ struct udmd_kverity {
 
 /* One device-mapper ioctl on /dev/mapper/control with a result buffer that
  * grows while the kernel says it is full. io is freed by the caller. */
-static int dm_ioctl_run(unsigned long cmd, uint64_t dev, uint32_t flags, struct dm_ioctl **out)
+static int kdm_ioctl(unsigned long cmd, uint64_t dev, uint32_t flags, struct dm_ioctl **out)
 {
 	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -111,7 +111,7 @@ int udmd_kverity_read(dev_t dev, struct udm_integrity *b, char *name, size_t nam
 {
 	struct dm_ioctl *io = NULL;
 	memset(b, 0, sizeof(*b));
-	int r = dm_ioctl_run(DM_TABLE_STATUS, (uint64_t)dev, DM_STATUS_TABLE_FLAG, &io);
+	int r = kdm_ioctl(DM_TABLE_STATUS, (uint64_t)dev, DM_STATUS_TABLE_FLAG, &io);
 	if (r)
 		return r;
 	if (name)
@@ -140,7 +140,7 @@ bool udmd_kverity_props(struct udmd *d, dev_t dev, struct udm_integrity *b)
 	bool ok = false;
 	pthread_mutex_lock(&d->enforce_lock);
 	if (d->bpf)
-		ok = bpf_enforcer_kdev_get(d->bpf, dev, b) == 0;
+		ok = udmd_bpf_kdev_get(d->bpf, dev, b) == 0;
 	pthread_mutex_unlock(&d->enforce_lock);
 	return ok;
 }
@@ -150,16 +150,16 @@ bool udmd_kverity_props(struct udmd *d, dev_t dev, struct udm_integrity *b)
  * read is tried again. Under enforce_lock. */
 static void refresh(struct udmd *d, dev_t dev)
 {
-	struct bpf_enforcer *e = d->bpf;
+	struct udmd_bpf *e = d->bpf;
 	if (!e)
 		return;
 	bool setint = false;
-	if (!bpf_enforcer_kverity(e, &setint))
+	if (!udmd_bpf_kverity(e, &setint))
 		return;
 	for (int attempt = 0; attempt < 50; attempt++) {
 		__u64 s1, s2;
 		struct udm_integrity b;
-		if (bpf_enforcer_kseq(e, dev, &s1, true))
+		if (udmd_bpf_kseq(e, dev, &s1, true))
 			break;
 		if (s1 & UDM_KSEQ_BUSY) {
 			/* a table is being bound right now */
@@ -173,25 +173,25 @@ static void refresh(struct udmd *d, dev_t dev)
 		}
 		/* 6.12+: what dm-verity told the LSMs for this table, as IPE has it;
 		 * else (non-verity table, or bound before udm's programs) the table */
-		if (!(setint && bpf_enforcer_kprops(e, dev, s1, &b) == 0)) {
+		if (!(setint && udmd_bpf_kprops(e, dev, s1, &b) == 0)) {
 			int r = udmd_kverity_read(dev, &b, NULL, 0);
 			if (r == -ENXIO || r == -ENODEV) {
-				bpf_enforcer_kdev_drop(e, dev, false);
+				udmd_bpf_kdev_drop(e, dev, false);
 				return;
 			}
 			if (r)
 				break;
 		}
-		if (bpf_enforcer_kseq(e, dev, &s2, false) || s2 != s1)
+		if (udmd_bpf_kseq(e, dev, &s2, false) || s2 != s1)
 			continue;
-		int r = bpf_enforcer_kdev_set(e, dev, s1, &b);
+		int r = udmd_bpf_kdev_set(e, dev, s1, &b);
 		if (r)
 			udmd_log("kernel dm device %u:%u: %s (its files have no properties)", major(dev),
 				 minor(dev), strerror(-r));
 		return;
 	}
 	/* fails closed: no entry, no properties */
-	bpf_enforcer_kdev_drop(e, dev, false);
+	udmd_bpf_kdev_drop(e, dev, false);
 	udmd_log("kernel dm device %u:%u: its table kept changing, no properties for now", major(dev),
 		 minor(dev));
 }
@@ -214,7 +214,7 @@ static struct dm_name_list *name_list_next(struct dm_ioctl *io, struct dm_name_l
 static void scan(struct udmd *d)
 {
 	struct dm_ioctl *io = NULL;
-	if (dm_ioctl_run(DM_LIST_DEVICES, 0, 0, &io))
+	if (kdm_ioctl(DM_LIST_DEVICES, 0, 0, &io))
 		return;
 	dev_t devs[1024];
 	size_t n = 0;
@@ -255,7 +255,7 @@ static void on_uevent(struct udmd *d, char *buf, size_t len)
 	pthread_mutex_lock(&d->enforce_lock);
 	if (d->bpf) {
 		if (strcmp(action, "remove") == 0)
-			bpf_enforcer_kdev_drop(d->bpf, dev, true);
+			udmd_bpf_kdev_drop(d->bpf, dev, true);
 		else
 			refresh(d, dev);   /* add, change (resume, rename): the live table decides */
 	}
@@ -345,7 +345,7 @@ void udmd_kverity_stop(struct udmd *d)
 void udmd_kverity_status(struct udmd *d, struct udmd_out *out)
 {
 	struct dm_ioctl *io = NULL;
-	if (dm_ioctl_run(DM_LIST_DEVICES, 0, 0, &io))
+	if (kdm_ioctl(DM_LIST_DEVICES, 0, 0, &io))
 		return;
 	for (struct dm_name_list *nl = name_list_next(io, NULL); nl; nl = name_list_next(io, nl)) {
 		struct udm_integrity b;

@@ -47,7 +47,7 @@ enum udmd_enforcer_kind { UDMD_ENFORCER_AUTO = 0, UDMD_ENFORCER_FANOTIFY, UDMD_E
 
 struct udmd_fuse;
 struct udmd_loops;
-struct bpf_enforcer;
+struct udmd_bpf;
 struct udmd_identity;
 struct ipe_store;
 struct ipe_policy;
@@ -70,7 +70,7 @@ struct udmd {
 	struct udmd_ipe_fuse *ipe_fuse;   /* RUNTIME/ipe (fuse_ipe.c) */
 	struct enforcer *enforcer;  /* exec enforcement (fanotify), started at the first watch */
 	enum udmd_enforcer_kind enforcer_kind;   /* the backend chosen at start */
-	struct bpf_enforcer *bpf;   /* BPF LSM backend (pinned; survives udmd) */
+	struct udmd_bpf *bpf;   /* BPF LSM backend (pinned; survives udmd) */
 	struct udmd_scope *scope;   /* mount-scoped BPF mode: the watched mounts (enforce_bpf_scope.c) */
 	struct ipe_policy *bpf_synced;   /* what the BPF maps were last compiled from */
 	bool bpf_synced_enf, bpf_synced_sa, bpf_synced_valid;
@@ -78,7 +78,7 @@ struct udmd {
 	dev_t boot_dev;             /* the superblock pinned at start for boot_verified */
 	struct udmd_kverity *kverity;   /* kernel dm-verity devices (kverity.c), BPF backend only */
 	struct udmd_devlinks *links;      /* NULL unless --dev-links (devlinks.c) */
-	struct bpf_handover *handover;    /* --takeover: what the predecessor handed over */
+	struct udmd_bpf_handover *handover;    /* --takeover: what the predecessor handed over */
 	pid_t successor;            /* a handover was granted to this process (handover.c) */
 	int successor_fd;           /* ... which waits on this connection for the objects */
 	int lock_fd;                /* STATE_DIR, flock()ed for udmd's life */
