@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include "util/hex.h"
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 
@@ -30,9 +31,8 @@ static int cmd_daemon_status(struct udmd *d, const struct udmd_req *req, struct 
 	if (pol)
 		ipe_policy_put(pol);
 	unsigned long long denied, allowed;
-	udmd_enforce_counts(&denied, &allowed);
-	udmd_printf(out, "decisions: %llu denied, %llu allowed%s\n", denied, allowed,
-		    d->enforcer_kind == UDMD_ENFORCER_BPF ? " (bpf: allows counted with success_audit only)" : "");
+	const char *note = udmd_enforce_counts(d, &denied, &allowed);
+	udmd_printf(out, "decisions: %llu denied, %llu allowed%s\n", denied, allowed, note);
 	udmd_audit_status(out);
 	udmd_ipe_trust_status(out);
 	/* "enforcer: bpf|fanotify" and that backend's state */

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The BPF LSM enforcer's loader (daemon/bpf/enforce.bpf.c): load or re-adopt
- * the pinned programs, fill their decision maps from the active policy and
- * each udm device's published integrity, and read their audit ring buffer. */
+/* The BPF LSM backend of udmd's enforcement (daemon/bpf/enforce.bpf.c's
+ * programs). Its files: enforce_bpf.c (the backend behind struct enforcer_ops,
+ * its state below), enforce_bpf_load.c (load or re-adopt the pinned programs,
+ * the audit ring buffer), enforce_bpf_maps.c (the decision maps from the active
+ * policy and each udm device's published integrity), enforce_bpf_audit.c (the
+ * audit records of what the programs decided), enforce_bpf_scope.c (the watched
+ * mounts), kverity.c (the kernel's own dm-verity devices). Private to them. */
 #ifndef UDMD_ENFORCE_BPF_H
 #define UDMD_ENFORCE_BPF_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include "udm/udm.h"
@@ -64,8 +69,10 @@ void udmd_bpf_set_boot_dev(struct udmd_bpf *e, dev_t st_dev);
  * policy needs properties the maps cannot carry; nothing changes then. */
 int udmd_bpf_set_policy(struct udmd_bpf *e, struct ipe_policy *pol, bool enforcing,
 			    bool success_audit, char *reason, size_t rsize);
-/* Check only: would set_policy accept pol? */
-int udmd_bpf_check_policy(const struct ipe_policy *pol, char *reason, size_t rsize);
+/* Check only: would set_policy accept pol? fsv_kfunc: the programs read
+ * fs-verity digests (udmd_bpf_fsv_kfunc of the loaded ones). */
+int udmd_bpf_check_policy(const struct ipe_policy *pol, bool fsv_kfunc, char *reason, size_t rsize);
+bool udmd_bpf_fsv_kfunc(const struct udmd_bpf *e);
 
 /* udm device dev is served by loop device st_dev (attach) / no longer (detach:
  * its entry goes before the loop device is cleared). */
@@ -105,4 +112,49 @@ void udmd_bpf_describe(struct udmd_bpf *e, char *buf, size_t len);
 
 /* Is BPF LSM active on this kernel (/sys/kernel/security/lsm lists bpf)? */
 bool udmd_bpf_lsm_active(void);
+
+/* ---- the backend's state (enforce_bpf.c), shared with its helpers ---- */
+struct udmd;
+struct udmd_out;
+struct udmd_scope;
+struct udmd_kverity;
+struct udmd_bpf_backend {
+	struct udmd *d;
+	/* guards maps against `udm enforce stop`; also held by the scope's thread
+	 * and kverity's refreshes; taken under the identity lock and device locks */
+	pthread_mutex_t lock;
+	struct udmd_bpf *maps;          /* NULL once detached, handed over or stopped */
+	bool fsv_kfunc;                 /* as loaded: what check_policy checks against */
+	struct udmd_scope *scope;       /* mount-scoped mode: the watched mounts */
+	struct udmd_kverity *kverity;   /* kernel dm-verity devices followed */
+	struct ipe_policy *synced;      /* what the maps were last compiled from */
+	bool synced_enf, synced_sa, synced_valid;
+	/* decisions the audit ring brought (every denial, allows with success_audit) */
+	_Atomic unsigned long long denied, allowed;
+};
+
+/* enforce_bpf_audit.c: the audit ring's callback (arg: the backend): each
+ * decision of the programs as IPE's record, their self-protection as udm's. */
+void udmd_bpf_audit_event(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol);
+
+/* enforce_bpf_scope.c: the watches (mount-scoped mode), as udmd_watch_add/
+ * remove/list; called with b->lock held, but stop. */
+int udmd_scope_add(struct udmd_bpf_backend *b, const char *path, bool wait);
+int udmd_scope_remove(struct udmd_bpf_backend *b, const char *path);
+char *udmd_scope_list(struct udmd_bpf_backend *b);
+void udmd_scope_clear(struct udmd_bpf_backend *b);   /* udm enforce stop: every watch forgotten */
+void udmd_scope_stop(struct udmd_bpf_backend *b);    /* without b->lock: the thread ends, all freed */
+
+/* kverity.c: the kernel's own dm-verity devices (docs/kernel-verity.md):
+ * found with DM_LIST_DEVICES, followed through uevents, each live table's
+ * properties written to the maps. start: 0 or -errno. */
+int udmd_kverity_start(struct udmd_bpf_backend *b);
+void udmd_kverity_stop(struct udmd_bpf_backend *b);
+/* The live table of kernel dm device dev: its properties (zeroed unless it
+ * is one verity target), its name. 0 or -errno (-ENXIO: no such device). */
+int udmd_kverity_read(dev_t dev, struct udm_integrity *blob, char *name, size_t namelen);
+/* The properties a BPF decision uses for a file on dev now (false: none). */
+bool udmd_kverity_props(struct udmd_bpf_backend *b, dev_t dev, struct udm_integrity *blob);
+/* One line per kernel dm-verity device with properties (udm enforce status). */
+void udmd_kverity_status(struct udmd_bpf_backend *b, struct udmd_out *out);
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The BPF enforcer's state, shared by its two halves: enforce_bpf.c (what goes into the
+/* The BPF enforcer's state, shared by its two halves: enforce_bpf_maps.c (what goes into the
  * maps: policies, devices, kernel dm devices) and enforce_bpf_load.c (load, attach, pins,
  * adoption after a restart, the audit ring buffer). Private to udmd. */
 #ifndef UDMD_ENFORCE_BPF_INT_H
@@ -66,11 +66,7 @@ static inline __u32 kdev_of(dev_t st_dev)
 	return (__u32)((major(st_dev) << 20) | minor(st_dev));
 }
 
-/* Whether the loaded programs can read a file's fs-verity digest: policies with
- * fsverity_digest are refused in BPF mode otherwise. */
-extern bool bpf_fsv_kfunc_loaded;
-
-/* map writes, lock held (enforce_bpf.c) */
+/* map writes, lock held (enforce_bpf_maps.c) */
 void udmd_bpf_put_config(struct udmd_bpf *e);
 void udmd_bpf_clear_fsv(struct udmd_bpf *e, __u32 slot, bool devices);
 #endif

@@ -321,7 +321,6 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 		}
 		break;
 	}
-	bpf_fsv_kfunc_loaded = e->fsv_kfunc;
 	e->fd_decisions = bpf_map__fd(e->skel->maps.udm_decisions);
 	e->fd_config = bpf_map__fd(e->skel->maps.udm_config);
 	e->fd_stats = bpf_map__fd(e->skel->maps.udm_stats);

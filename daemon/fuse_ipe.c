@@ -15,6 +15,7 @@
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <fuse.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/fuse_mount.h"
 #include <errno.h>
 #include <fcntl.h>

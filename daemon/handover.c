@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
 #include "daemon/enforce_bpf.h"
@@ -76,7 +77,7 @@ static int cmd_handover(struct udmd *d, const struct udmd_req *req, struct udmd_
 	snprintf(rec, sizeof(rec), "lsm=udm op=handover successor=%ld pid=%ld res=1", (long)req->pid, (long)getpid());
 	udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
 	udmd_log("handing over to pid %ld", (long)req->pid);
-	udmd_printf(out, "%s\n", d->bpf ? "bpf" : "none");
+	udmd_printf(out, "%s\n", udmd_enforce_handed_over(d));
 	return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -45,24 +46,6 @@ static void usage(FILE *f)
 		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
 		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n"
 		   "       udmd --help | --version\n");
-}
-
-/* mkdir -p */
-int udmd_mkdirs(const char *path, mode_t mode)
-{
-	char p[4096];
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int parse_id(const char *s, bool group, unsigned *out)
@@ -430,6 +413,7 @@ static void teardown(struct udmd *d)
 	if (d->ctx)
 		udm_ctx_free(d->ctx);
 	d->ctx = NULL;
+	udmd_enforce_free(d);   /* no integrity callback can come any more */
 	if (pidfile_written) {
 		char pidfile[600];
 		snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
@@ -484,7 +468,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
 	udm_set_log_fn(library_log, NULL);
-	pthread_mutex_init(&d->enforce_lock, NULL);
 
 	int r;
 	if ((r = udmd_mkdirs(d->cfg.runtime_dir, 0755))) {
