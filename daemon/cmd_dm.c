@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/events.h"
 #include "daemon/udmd.h"
 
 #define ARG(i) (req->argc > (i) ? req->argv[i] : NULL)
@@ -171,12 +172,16 @@ static int remove_dev(struct udmd *d, const char *name, unsigned flags, struct u
 
 static int cmd_remove(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	return remove_dev(d, ARG(0), req->flags, out);
+	/* what holds it for udmd's sake lets go first (--force detaches by itself) */
+	int r = req->flags & UDM_PROTO_F_FORCE ? 0 : udmd_dev_removing(d, ARG(0), req->flags & UDM_F_DEFERRED_REMOVE, out);
+	return r ? r : remove_dev(d, ARG(0), req->flags, out);
 }
 
 static int cmd_remove_all(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
 	(void)out;
+	if (udmd_dev_removing(d, NULL, req->flags & UDM_PROTO_F_FORCE, NULL) == -ENOMEM)
+		return -ENOMEM;
 	if (req->flags & UDM_PROTO_F_FORCE)
 		udmd_loop_detach_all(d);
 	int left = 0;

@@ -137,14 +137,7 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 		return;
 	}
 	struct udmd_out out = { 0 };
-	/* device links (devlinks.c) follow what the command makes live or removes */
-	r = udmd_devlinks_before(c->d, &req, &out);
-	if (!r)
-		r = cmd->fn(c->d, &req, &out);
-	udmd_devlinks_after(c->d, &req, r);
-	/* a policy command may have changed the active policy or a switch */
-	if (cmd->mutating && (h->cmd & 0xff00) == UDM_CMD_POLICY_FIRST)
-		udmd_enforce_sync(c->d);
+	r = cmd->fn(c->d, &req, &out);
 	if (out.oom) {
 		r = -ENOMEM;
 		out.len = 0;

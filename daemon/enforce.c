@@ -6,12 +6,22 @@
 #include <stdio.h>
 #include <string.h>
 #include "daemon/enforce.h"
+#include "daemon/events.h"
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 
 /* --enforcer=auto tries them in this order; the last one is the fallback. */
 static const struct enforcer_ops *const backends[] = { &udmd_enforcer_bpf, &udmd_enforcer_fanotify };
 #define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
+
+/* The enforcer follows the policy (events.h): whatever changed it, a
+ * control command or a write to RUNTIME/ipe. */
+static int policy_event(struct udmd *d, const struct udmd_event *ev)
+{
+	if (ev->kind == UDMD_EV_POLICY_CHANGED)
+		udmd_enforce_sync(d);
+	return 0;
+}
 
 static void observed(void *arg, const struct udmd_binding *b, bool added)
 {
@@ -22,6 +32,10 @@ static void observed(void *arg, const struct udmd_binding *b, bool added)
 int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 {
 	int want = d->cfg.enforcer;
+	if (udmd_subscribe(policy_event)) {
+		snprintf(err, errlen, "too many event subscribers");
+		return -ENOSPC;
+	}
 	for (size_t i = 0; i < N_BACKENDS; i++) {
 		const struct enforcer_ops *o = backends[i];
 		bool last = i + 1 == N_BACKENDS;

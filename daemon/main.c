@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "daemon/audit.h"
 #include "daemon/enforce.h"
+#include "daemon/events.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -372,11 +373,6 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
-static void swap_cb(void *arg, const char *name, dev_t dev)
-{
-	udmd_fuse_swap(arg, name, dev);
-}
-
 static bool pidfile_written;
 
 static void teardown(struct udmd *d)
@@ -496,7 +492,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	udm_ctx_set_mapper_dir(d->ctx, d->mapper_dir);
-	udm_ctx_set_swap_callback(d->ctx, swap_cb, d);
+	udm_ctx_set_event_callback(d->ctx, udmd_events_core, d);
 	udm_ctx_set_integrity_callback(d->ctx, udmd_enforce_integrity, d);
 	if (udmd_verity_init(d, err, sizeof(err)))
 		goto fail;

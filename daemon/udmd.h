@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udmd internals: configuration, daemon state, the control-command table and
  * the services each part offers the others (FUSE export, loop attach).
- * Enforcement: enforce.h; audit: audit.h. */
+ * Enforcement: enforce.h; device events: events.h; audit: audit.h. */
 #ifndef UDMD_H
 #define UDMD_H
 
@@ -142,7 +142,6 @@ void udmd_control_close(struct udmd *d);
 /* fuse.c: RUNTIME/mapper */
 int udmd_fuse_start(struct udmd *d, char *err, size_t errlen);
 void udmd_fuse_stop(struct udmd *d);
-void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev);
 /* Open RUNTIME/mapper/NAME (flags as for open(2)) and learn which device
  * object the open landed on (*obj: its dev_t), from the FUSE open itself, so a
  * rename between looking NAME up and opening it cannot go unnoticed. The file
@@ -172,8 +171,6 @@ int udmd_loop_find(struct udmd *d, dev_t dev);   /* loop minor or -1 */
 /* The loop device attached to dev is claimed (mounted, or held O_EXCL). */
 bool udmd_loop_claimed(struct udmd *d, dev_t dev);
 void udmd_loop_detach_all(struct udmd *d);
-/* After a table swap: resize the attached loop device and drop its page cache. */
-void udmd_loop_table_swapped(struct udmd *d, dev_t dev);
 void udmd_loop_free(struct udmd *d);
 void udmd_loop_clean_stale(const char *mapper_dir);
 /* The one reader of a loop device's backing file name (sysfs loop/backing_file)
@@ -224,10 +221,6 @@ int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *
 
 /* cmd_verity.c: trusted certificates, require_signatures, restart/panic action */
 int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
-/* The logical block size of a live device from its targets' I/O hints (a
- * verity device's data block size, as verity_io_hints sets it) when above
- * 512 bytes, else 0 (the loop device keeps its default). */
-unsigned udmd_verity_block_size(struct udmd *d, dev_t dev);
 
 /* cmd_policy.c: the IPE store on --state-dir with --trusted-certs, the
  * --boot-policy and the RUNTIME/ipe mount. start: 0 or -errno with err set;
@@ -274,8 +267,5 @@ bool udmd_devlinks_owns(struct udmd *d, dev_t dev);
 /* Take name's link and loop device away before it is removed: -EBUSY (with a
  * detail in out) if the loop device is in use and !force. */
 int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct udmd_out *out);
-/* Around each control command (control.c): before may refuse it (-errno). */
-int udmd_devlinks_before(struct udmd *d, const struct udmd_req *req, struct udmd_out *out);
-void udmd_devlinks_after(struct udmd *d, const struct udmd_req *req, int r);
 
 #endif
