@@ -16,7 +16,7 @@
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 
-static bool bpf_available(char *why, size_t len)
+static bool enf_bpf_available(char *why, size_t len)
 {
 	if (udmd_bpf_lsm_active())
 		return true;
@@ -25,7 +25,7 @@ static bool bpf_available(char *why, size_t len)
 }
 
 /* The maps follow the active policy and switches: recompiled when they changed. */
-static void bpf_policy_changed(void *state)
+static void enf_bpf_policy_changed(void *state)
 {
 	struct udmd_bpf_backend *b = state;
 	struct udmd *d = b->d;
@@ -68,7 +68,7 @@ static void forget_maps(struct udmd_bpf_backend *b)
 	b->synced_valid = false;
 }
 
-static int bpf_detach(void *state, struct udmd_out *out)
+static int enf_bpf_detach(void *state, struct udmd_out *out)
 {
 	struct udmd_bpf_backend *b = state;
 	udmd_kverity_stop(b);
@@ -87,7 +87,7 @@ static int bpf_detach(void *state, struct udmd_out *out)
 	return r;
 }
 
-static void bpf_free(void *state)
+static void enf_bpf_free(void *state)
 {
 	struct udmd_bpf_backend *b = state;
 	if (!b)
@@ -96,7 +96,7 @@ static void bpf_free(void *state)
 	free(b);
 }
 
-static int bpf_start(struct udmd *d, void **state, struct enforcer_refusal *ref)
+static int enf_bpf_start(struct udmd *d, void **state, struct enforcer_refusal *ref)
 {
 	struct udmd_bpf_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
@@ -123,7 +123,7 @@ static int bpf_start(struct udmd *d, void **state, struct enforcer_refusal *ref)
 			ref->final = true;
 		}
 		snprintf(ref->err, sizeof(ref->err), "--enforcer=bpf: %s", ref->why);
-		bpf_free(b);
+		enf_bpf_free(b);
 		return r;
 	}
 	b->fsv_kfunc = udmd_bpf_fsv_kfunc(b->maps);
@@ -136,7 +136,7 @@ static int bpf_start(struct udmd *d, void **state, struct enforcer_refusal *ref)
 	udmd_bpf_set_boot_dev(b->maps, d->boot_dev);
 	udmd_log("enforcer: bpf (%s, %s%s)", !adopted ? "attached" : d->handover ? "handed over by the previous udmd" :
 		 "re-adopted the pinned programs", pins, d->cfg.lock ? ", locked" : "");
-	bpf_policy_changed(b);
+	enf_bpf_policy_changed(b);
 	bool setint = false;
 	if (!udmd_bpf_kverity(b->maps, &setint))
 		udmd_log("enforcer: bpf: dm-mod's dm_swap_table not found (dm-mod not loaded?): "
@@ -159,7 +159,7 @@ static int bpf_start(struct udmd *d, void **state, struct enforcer_refusal *ref)
 	 * decisions they carried (the last policy udmd could enforce) */
 	if (!adopted) {
 		struct udmd_out out = { 0 };
-		bpf_detach(b, &out);
+		enf_bpf_detach(b, &out);
 		free(out.buf);
 	}
 	udmd_kverity_stop(b);
@@ -173,13 +173,13 @@ static int bpf_start(struct udmd *d, void **state, struct enforcer_refusal *ref)
 		snprintf(ref->err, sizeof(ref->err), "--enforcer=bpf: the active policy cannot be enforced in BPF mode");
 	else
 		snprintf(ref->err, sizeof(ref->err), "--enforcer=bpf: audit ring buffer: %s", strerror(-r));
-	bpf_free(b);
+	enf_bpf_free(b);
 	return r;
 }
 
 /* udmd is going away: the pinned programs keep deciding; only `udm enforce
  * stop` ends them. */
-static void bpf_stop(void *state)
+static void enf_bpf_stop(void *state)
 {
 	struct udmd_bpf_backend *b = state;
 	udmd_kverity_stop(b);
@@ -191,7 +191,7 @@ static void bpf_stop(void *state)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static int bpf_handover(void *state, pid_t successor, int sock)
+static int enf_bpf_handover(void *state, pid_t successor, int sock)
 {
 	struct udmd_bpf_backend *b = state;
 	udmd_kverity_stop(b);
@@ -206,7 +206,7 @@ static int bpf_handover(void *state, pid_t successor, int sock)
 	return r;
 }
 
-static int bpf_check_policy(void *state, const struct ipe_policy *pol, char *reason, size_t rsize)
+static int enf_bpf_check_policy(void *state, const struct ipe_policy *pol, char *reason, size_t rsize)
 {
 	struct udmd_bpf_backend *b = state;
 	return udmd_bpf_check_policy(pol, b->fsv_kfunc, reason, rsize);
@@ -214,7 +214,7 @@ static int bpf_check_policy(void *state, const struct ipe_policy *pol, char *rea
 
 /* Under a device's lock; the backend's lock only guards the maps against
  * `udm enforce stop` (nothing holding it takes a device's lock). */
-static void bpf_integrity(void *state, dev_t udm_dev, const struct udm_integrity *blob)
+static void enf_bpf_integrity(void *state, dev_t udm_dev, const struct udm_integrity *blob)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -226,7 +226,7 @@ static void bpf_integrity(void *state, dev_t udm_dev, const struct udm_integrity
 /* Under the identity lock. A binding is published after udmd attached its
  * loop device and withdrawn before it clears it (identity.c), so properties
  * go to that loop only and a reused minor inherits nothing. */
-static void bpf_device(void *state, const struct udmd_binding *bd, bool published)
+static void enf_bpf_device(void *state, const struct udmd_binding *bd, bool published)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -241,12 +241,12 @@ static void bpf_device(void *state, const struct udmd_binding *bd, bool publishe
 	pthread_mutex_unlock(&b->lock);
 }
 
-static bool bpf_props(void *state, dev_t st_dev, struct udm_integrity *blob)
+static bool enf_bpf_props(void *state, dev_t st_dev, struct udm_integrity *blob)
 {
 	return udmd_kverity_props(state, st_dev, blob);
 }
 
-static int bpf_watch_add(void *state, const char *path, bool wait)
+static int enf_bpf_watch_add(void *state, const char *path, bool wait)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -255,7 +255,7 @@ static int bpf_watch_add(void *state, const char *path, bool wait)
 	return r;
 }
 
-static int bpf_watch_remove(void *state, const char *path)
+static int enf_bpf_watch_remove(void *state, const char *path)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -264,7 +264,7 @@ static int bpf_watch_remove(void *state, const char *path)
 	return r;
 }
 
-static char *bpf_watch_list(void *state)
+static char *enf_bpf_watch_list(void *state)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -273,7 +273,7 @@ static char *bpf_watch_list(void *state)
 	return list;
 }
 
-static void bpf_status(void *state, struct udmd_out *out)
+static void enf_bpf_status(void *state, struct udmd_out *out)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -289,7 +289,7 @@ static void bpf_status(void *state, struct udmd_out *out)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static bool bpf_running(void *state)
+static bool enf_bpf_running(void *state)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
@@ -298,7 +298,7 @@ static bool bpf_running(void *state)
 	return on;
 }
 
-static void bpf_counts(void *state, unsigned long long *denied, unsigned long long *allowed)
+static void enf_bpf_counts(void *state, unsigned long long *denied, unsigned long long *allowed)
 {
 	struct udmd_bpf_backend *b = state;
 	*denied = b->denied;
@@ -309,21 +309,21 @@ const struct enforcer_ops udmd_enforcer_bpf = {
 	.name = "bpf",
 	.kind = UDMD_ENFORCER_BPF,
 	.counts_note = " (bpf: allows counted with success_audit only)",
-	.available = bpf_available,
-	.start = bpf_start,
-	.stop = bpf_stop,
-	.free = bpf_free,
-	.detach = bpf_detach,
-	.handover = bpf_handover,
-	.policy_changed = bpf_policy_changed,
-	.check_policy = bpf_check_policy,
-	.integrity = bpf_integrity,
-	.device = bpf_device,
-	.props = bpf_props,
-	.watch_add = bpf_watch_add,
-	.watch_remove = bpf_watch_remove,
-	.watch_list = bpf_watch_list,
-	.status = bpf_status,
-	.running = bpf_running,
-	.counts = bpf_counts,
+	.available = enf_bpf_available,
+	.start = enf_bpf_start,
+	.stop = enf_bpf_stop,
+	.free = enf_bpf_free,
+	.detach = enf_bpf_detach,
+	.handover = enf_bpf_handover,
+	.policy_changed = enf_bpf_policy_changed,
+	.check_policy = enf_bpf_check_policy,
+	.integrity = enf_bpf_integrity,
+	.device = enf_bpf_device,
+	.props = enf_bpf_props,
+	.watch_add = enf_bpf_watch_add,
+	.watch_remove = enf_bpf_watch_remove,
+	.watch_list = enf_bpf_watch_list,
+	.status = enf_bpf_status,
+	.running = enf_bpf_running,
+	.counts = enf_bpf_counts,
 };
