@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "daemon/audit.h"
 #include "daemon/enforce.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 
@@ -54,8 +55,8 @@ static int busy_devices(struct udmd *d, struct udmd_out *out, bool list)
 		struct udm_info info;
 		if (udm_dev_info(d->ctx, UDM_BY_NAME(e[i].name), 0, &info))
 			continue;
-		int lo = udmd_loop_find(d, info.dev);
-		bool claimed = lo >= 0 && udmd_loop_claimed(d, info.dev);
+		int lo = udmd_export_find(d, info.dev);
+		bool claimed = lo >= 0 && udmd_export_claimed(d, info.dev);
 		int others = info.open_count - (lo >= 0 ? 1 : 0);
 		if (!claimed && others <= 0)
 			continue;

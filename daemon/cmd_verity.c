@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "util/hex.h"
 #include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 #include "targets/verity_keys.h"
 #include "verity/verity.h"
@@ -266,7 +267,7 @@ static int cmd_close(struct udmd *d, const struct udmd_req *req, struct udmd_out
 		return r;
 	}
 	bool deferred = req->flags & UDM_F_DEFERRED_REMOVE;
-	int lo = udmd_loop_find(d, info.dev);
+	int lo = udmd_export_find(d, info.dev);
 	if (lo >= 0 && !deferred) {
 		udmd_printf(out, "Device %s is still in use (attached to /dev/loop%d).", name, lo);
 		return -EBUSY;

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 
 struct link {
@@ -158,7 +159,7 @@ static void prune_locked(struct udmd *d)
 		bool alive = false;
 		for (size_t i = 0; i < n && !alive; i++)
 			alive = e[i].dev == k->dev && strcmp(e[i].name, k->name) == 0;
-		if (alive && udmd_loop_find(d, k->dev) == k->minor) {
+		if (alive && udmd_export_find(d, k->dev) == k->minor) {
 			pp = &k->next;
 			continue;
 		}
@@ -186,13 +187,13 @@ static void ensure_locked(struct udmd *d, const char *name)
 	if (info.flags & UDM_F_DEFERRED_REMOVE)
 		return;
 	struct link *k = find_name(L, info.name);
-	if (k && k->dev == info.dev && udmd_loop_find(d, info.dev) == k->minor) {
+	if (k && k->dev == info.dev && udmd_export_find(d, info.dev) == k->minor) {
 		if (!points_at(L, k->name, k->minor))   /* removed by hand: mknodes */
 			make_link(L, k->name, k->minor);
 		return;
 	}
 	int lo = -1;
-	int r = udmd_loop_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
+	int r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
 	if (r && r != -EEXIST) {
 		udmd_log("dev-links: attach %s: %s", info.name, strerror(-r));
 		return;
@@ -282,7 +283,7 @@ int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct u
 			udmd_printf(out, "%s is in use by another device", name);
 		goto out;
 	}
-	r = udmd_loop_detach(d, k->dev, force);
+	r = udmd_export_detach(d, k->dev, force);
 	if (r == -EBUSY) {
 		if (out)
 			udmd_printf(out, "%s/%s (/dev/loop%d) is in use", L->dir, name, k->minor);

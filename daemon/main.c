@@ -25,6 +25,7 @@
 #include "daemon/audit.h"
 #include "daemon/enforce.h"
 #include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -43,7 +44,7 @@ static void usage(FILE *f)
 		   "            [--boot-policy FILE] [--audit-log FILE] [--audit=file,log,journal,kernel]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
-		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
+		   "            [--export=fuse] [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
 		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
 		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n"
 		   "       udmd --help | --version\n");
@@ -107,7 +108,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
 	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_CERTSDIR, O_ADOPT, O_LOCK, O_TAKEOVER,
-	       O_SINKS, O_VERSION };
+	       O_SINKS, O_VERSION, O_EXPORT };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -133,6 +134,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		{ "takeover", no_argument, NULL, O_TAKEOVER },
 		{ "audit", required_argument, NULL, O_SINKS },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "export", required_argument, NULL, O_EXPORT },
 		{ 0 }
 	};
 	const char *rt = getenv("UDM_RUNTIME_DIR");
@@ -184,6 +186,13 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 				fprintf(stderr, "udmd: --enforcer: expected bpf, fanotify or auto, not '%s'\n", optarg);
 				return -1;
 			}
+			break;
+		case O_EXPORT:
+			if (!udmd_export_known(optarg)) {
+				fprintf(stderr, "udmd: --export: expected fuse, not '%s'\n", optarg);
+				return -1;
+			}
+			cfg->export = optarg;
 			break;
 		case O_FANSCOPE: {
 			int k = one_of("--fanotify-scope", optarg, "system", "mounts");
@@ -384,8 +393,7 @@ static void teardown(struct udmd *d)
 	if (!d->successor)
 		udmd_enforce_stop(d);
 	udmd_devlinks_stop(d);
-	if (d->loops)
-		udmd_loop_detach_all(d);
+	udmd_export_detach_all(d);
 	if (d->ctx) {
 		/* Openers released by the detach above arrive asynchronously. */
 		int left = 0;
@@ -401,10 +409,10 @@ static void teardown(struct udmd *d)
 	}
 	udmd_handover_finish(d);
 	udmd_enforce_stop(d);
-	udmd_fuse_stop(d);
+	udmd_export_stop(d);
 	udmd_ipe_stop(d);
 	udmd_audit_stop();
-	udmd_loop_free(d);
+	udmd_export_free(d);
 	udmd_identity_free(d);
 	if (d->ctx)
 		udm_ctx_free(d->ctx);
@@ -487,7 +495,7 @@ int main(int argc, char **argv)
 	strcpy(d->cfg.runtime_dir, real);
 	snprintf(d->mapper_dir, sizeof(d->mapper_dir), "%s/mapper", d->cfg.runtime_dir);
 
-	if (!(d->ctx = udm_ctx_new()) || udmd_identity_init(d) || udmd_loop_init(d)) {
+	if (!(d->ctx = udm_ctx_new()) || udmd_identity_init(d) || udmd_export_init(d)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
@@ -514,9 +522,8 @@ int main(int argc, char **argv)
 	if (udmd_enforce_select(d, err, sizeof(err)))
 		goto fail;
 	/* Only now, holding the socket, is it safe to call leftovers stale. */
-	udmd_loop_clean_stale(d->mapper_dir);
-	udmd_fuse_clean_stale(d->mapper_dir);
-	if (udmd_fuse_start(d, err, sizeof(err)))
+	udmd_export_clean_stale(d);
+	if (udmd_export_start(d, err, sizeof(err)))
 		goto fail;
 	if (udmd_devlinks_start(d, err, sizeof(err)))
 		goto fail;

@@ -34,6 +34,7 @@ struct udmd_config {
 	size_t n_allow_uid;
 	gid_t allow_gid[16];
 	size_t n_allow_gid;
+	const char *export;         /* --export (export.c); NULL: the first backend, fuse */
 	bool dev_links;             /* DEV_DIR/NAME -> /dev/loopN (devlinks.c) */
 	char dev_dir[4096];
 	const char **log_dest;      /* --log: "stderr", "syslog" or a file (log.c) */
@@ -139,7 +140,8 @@ void udmd_request_stop(struct udmd *d);
 bool udmd_stop_requested(void);
 void udmd_control_close(struct udmd *d);
 
-/* fuse.c: RUNTIME/mapper */
+/* fuse.c: RUNTIME/mapper; with loop.c the FUSE export (export_fuse.c):
+ * the rest of udmd reaches both through export.h */
 int udmd_fuse_start(struct udmd *d, char *err, size_t errlen);
 void udmd_fuse_stop(struct udmd *d);
 /* Open RUNTIME/mapper/NAME (flags as for open(2)) and learn which device
