@@ -14,6 +14,7 @@
 #include "udm/udm.h"
 #include "ipe/ipe.h"
 #include "daemon/bpf/enforce_maps.h"
+#include "daemon/handover_objs.h"
 
 #define UDMD_BPF_PIN_DIR "/sys/fs/bpf/udm"
 
@@ -23,20 +24,12 @@ struct udmd_bpf;
  * (NULL if it is no longer known), valid during the call. */
 typedef void (*udmd_bpf_audit_fn)(void *arg, const struct udm_bpf_event *ev, const struct ipe_policy *pol);
 
-/* The objects a running udmd hands to its successor (SCM_RIGHTS), by name:
- * maps by their names, links by their pin names ("link_PROG"). */
-#define UDMD_BPF_HANDOVER_MAX 64
-struct udmd_bpf_handover {
-	int n;
-	int fds[UDMD_BPF_HANDOVER_MAX];
-	char names[UDMD_BPF_HANDOVER_MAX][40];
-};
 
 struct udmd_bpf_opts {
 	const char *pin_dir;
 	bool adopt_never;           /* --adopt=never: pinned objects are only taken by a handover */
 	bool lock;                  /* --lock: once this udmd has exited nobody may adopt them */
-	const struct udmd_bpf_handover *handover;   /* from the predecessor (--takeover), or NULL */
+	const struct udmd_handover_objs *handover;   /* from the predecessor (--takeover), or NULL */
 };
 
 /* Load the programs and attach them, or take over the links and maps of an
@@ -50,9 +43,6 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 /* Hand everything to process successor over sock: from then on it is the owner
  * the programs trust, not this process. Frees e (nothing is detached). */
 int udmd_bpf_handover(struct udmd_bpf *e, pid_t successor, int sock);
-int udmd_bpf_handover_send(int sock, const struct udmd_bpf_handover *h);
-int udmd_bpf_handover_recv(int sock, struct udmd_bpf_handover *h);
-void udmd_bpf_handover_free(struct udmd_bpf_handover *h);
 /* Start reading the audit ring. Not done by open: events the dead udmd's generation
  * decided wait in the ring until the restored policy is set (udmd_bpf_set_policy
  * remembers it for that generation), so that their records name its rules. 0 or -errno. */

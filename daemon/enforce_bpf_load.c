@@ -191,7 +191,7 @@ static int ensure_config_defaults(struct udmd_bpf *e, bool lock)
 }
 
 /* The fd of name in a handover (map "udm_config", link "link_udm_bprm_check"), or -1. */
-static int handed(const struct udmd_bpf_handover *h, const char *name)
+static int handed(const struct udmd_handover_objs *h, const char *name)
 {
 	for (int i = 0; h && i < h->n; i++)
 		if (strcmp(h->names[i], name) == 0)
@@ -203,7 +203,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 		      udmd_bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
 {
 	const char *pin_dir = o->pin_dir;
-	const struct udmd_bpf_handover *h = o->handover;
+	const struct udmd_handover_objs *h = o->handover;
 	struct udmd_bpf *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -519,12 +519,12 @@ int udmd_bpf_detach(struct udmd_bpf *e)
 
 int udmd_bpf_handover(struct udmd_bpf *e, pid_t successor, int sock)
 {
-	struct udmd_bpf_handover h = { .n = 0 };
+	struct udmd_handover_objs h = { .n = 0 };
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		snprintf(h.names[h.n], sizeof(h.names[0]), "%s", map_names[i]);
 		h.fds[h.n++] = bpf_map__fd(skel_map(e->skel, map_names[i]));
 	}
-	for (int i = 0; i < e->nlinks && h.n < UDMD_BPF_HANDOVER_MAX; i++) {
+	for (int i = 0; i < e->nlinks && h.n < UDMD_HANDOVER_MAX; i++) {
 		snprintf(h.names[h.n], sizeof(h.names[0]), "%s", e->link_names[i]);
 		h.fds[h.n++] = e->link_fds[i];
 	}
@@ -534,63 +534,7 @@ int udmd_bpf_handover(struct udmd_bpf *e, pid_t successor, int sock)
 	e->cfg.owner_start = 0;
 	udmd_bpf_put_config(e);
 	pthread_mutex_unlock(&e->lock);
-	int r = udmd_bpf_handover_send(sock, &h);
+	int r = udmd_handover_send(sock, &h);
 	free_enforcer(e);
 	return r;
-}
-
-int udmd_bpf_handover_send(int sock, const struct udmd_bpf_handover *h)
-{
-	char text[UDMD_BPF_HANDOVER_MAX * 40];
-	size_t len = 0;
-	for (int i = 0; i < h->n; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", h->names[i]);
-	char cbuf[CMSG_SPACE(sizeof(int) * UDMD_BPF_HANDOVER_MAX)];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { .iov_base = text, .iov_len = len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)h->n) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)h->n);
-	memcpy(CMSG_DATA(c), h->fds, sizeof(int) * (size_t)h->n);
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
-int udmd_bpf_handover_recv(int sock, struct udmd_bpf_handover *h)
-{
-	char text[UDMD_BPF_HANDOVER_MAX * 40 + 1];
-	char cbuf[CMSG_SPACE(sizeof(int) * UDMD_BPF_HANDOVER_MAX)];
-	struct iovec iov = { .iov_base = text, .iov_len = sizeof(text) - 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return n < 0 ? -errno : -ECONNRESET;
-	text[n] = '\0';
-	h->n = 0;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_type != SCM_RIGHTS || (m.msg_flags & MSG_CTRUNC))
-		return -EBADMSG;
-	int nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-	int fds[UDMD_BPF_HANDOVER_MAX];
-	memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)nfds);
-	char *save = NULL, *name = strtok_r(text, "\n", &save);
-	for (int i = 0; i < nfds; i++) {
-		if (name && h->n < UDMD_BPF_HANDOVER_MAX) {
-			snprintf(h->names[h->n], sizeof(h->names[0]), "%s", name);
-			h->fds[h->n++] = fds[i];
-		} else {
-			close(fds[i]);
-		}
-		name = strtok_r(NULL, "\n", &save);
-	}
-	return h->n > 0 ? 0 : -EBADMSG;
-}
-
-void udmd_bpf_handover_free(struct udmd_bpf_handover *h)
-{
-	for (int i = 0; i < h->n; i++)
-		close(h->fds[i]);
-	h->n = 0;
 }

@@ -2,6 +2,7 @@
 /* The chooser of udmd's export backend and the interface the rest of udmd
  * calls (export.h): the only file that knows which backends there are. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "daemon/export.h"
 #include "daemon/udmd.h"
@@ -20,8 +21,12 @@ static const struct export_ops *find_backend(const char *name)
 	return NULL;
 }
 
-bool udmd_export_known(const char *name)
+bool udmd_export_known(const char *name, char *names, size_t len)
 {
+	size_t used = 0;
+	for (size_t i = 0; i < N_BACKENDS && used < len; i++)
+		used += (size_t)snprintf(names + used, len - used, "%s%s", i == 0 ? "" : i + 1 == N_BACKENDS ? " or " : ", ",
+					 backends[i]->name);
 	return find_backend(name) != NULL;
 }
 

@@ -40,8 +40,8 @@ struct export_ops {
 extern const struct export_ops udmd_export_fuse;   /* export_fuse.c */
 
 /* ---- export.c: the chooser and the interface the rest of udmd calls ---- */
-/* Is NAME a backend (--export)? */
-bool udmd_export_known(const char *name);
+/* Is NAME a backend (--export)? names: "a, b or c", for the error. */
+bool udmd_export_known(const char *name, char *names, size_t len);
 /* Pick the backend (--export, default fuse) and init it: 0 or -errno. */
 int udmd_export_init(struct udmd *d);
 void udmd_export_clean_stale(struct udmd *d);

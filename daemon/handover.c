@@ -20,7 +20,7 @@
 #include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
-#include "daemon/enforce_bpf.h"
+#include "daemon/handover_objs.h"
 
 /* Variables with which the dynamic loader runs code of the caller's choosing
  * inside the successor before its main(): refused. (The process can rewrite
@@ -141,8 +141,8 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 	bool bpf = !r && payload && h.len >= 3 && memcmp(payload, "bpf", 3) == 0;
 	free(payload);
 	if (!r && bpf) {
-		struct udmd_bpf_handover *ho = calloc(1, sizeof(*ho));
-		if (!ho || (r = udmd_bpf_handover_recv(fd, ho))) {
+		struct udmd_handover_objs *ho = calloc(1, sizeof(*ho));
+		if (!ho || (r = udmd_handover_recv(fd, ho))) {
 			r = ho ? r : -ENOMEM;
 			snprintf(err, errlen, "--takeover: the objects did not arrive: %s", strerror(-r));
 			free(ho);
@@ -163,7 +163,7 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 void udmd_takeover_free(struct udmd *d)
 {
 	if (d->handover) {
-		udmd_bpf_handover_free(d->handover);
+		udmd_handover_free(d->handover);
 		free(d->handover);
 		d->handover = NULL;
 	}

@@ -187,13 +187,15 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 				return -1;
 			}
 			break;
-		case O_EXPORT:
-			if (!udmd_export_known(optarg)) {
-				fprintf(stderr, "udmd: --export: expected fuse, not '%s'\n", optarg);
+		case O_EXPORT: {
+			char names[128] = "";
+			if (!udmd_export_known(optarg, names, sizeof(names))) {
+				fprintf(stderr, "udmd: --export: expected %s, not '%s'\n", names, optarg);
 				return -1;
 			}
 			cfg->export = optarg;
 			break;
+		}
 		case O_FANSCOPE: {
 			int k = one_of("--fanotify-scope", optarg, "system", "mounts");
 			if (k < 0)

@@ -73,7 +73,7 @@ struct udmd {
 	void *enforcer_state;
 	dev_t boot_dev;             /* the superblock pinned at start for boot_verified */
 	struct udmd_devlinks *links;      /* NULL unless --dev-links (devlinks.c) */
-	struct udmd_bpf_handover *handover;    /* --takeover: what the predecessor handed over */
+	struct udmd_handover_objs *handover;   /* --takeover: what the predecessor handed over (handover_objs.h) */
 	pid_t successor;            /* a handover was granted to this process (handover.c) */
 	int successor_fd;           /* ... which waits on this connection for the objects */
 	int lock_fd;                /* STATE_DIR, flock()ed for udmd's life */
