@@ -29,9 +29,25 @@ static void observed(void *arg, const struct udmd_binding *b, bool added)
 	d->enforcer->device(d->enforcer_state, b, added);
 }
 
+bool udmd_enforce_known(const char *name, char *names, size_t len)
+{
+	size_t used = 0;
+	bool known = strcmp(name, "auto") == 0;
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		if (used < len)
+			used += (size_t)snprintf(names + used, len - used, "%s, ", backends[i]->name);
+		known |= strcmp(name, backends[i]->name) == 0;
+	}
+	if (used >= 2 && used < len) {
+		used -= 2;   /* "a, b, " -> "a, b or auto" */
+		snprintf(names + used, len - used, " or auto");
+	}
+	return known;
+}
+
 int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 {
-	int want = d->cfg.enforcer;
+	const char *want = d->cfg.enforcer && strcmp(d->cfg.enforcer, "auto") ? d->cfg.enforcer : NULL;
 	if (udmd_subscribe(policy_event)) {
 		snprintf(err, errlen, "too many event subscribers");
 		return -ENOSPC;
@@ -39,10 +55,10 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 	for (size_t i = 0; i < N_BACKENDS; i++) {
 		const struct enforcer_ops *o = backends[i];
 		bool last = i + 1 == N_BACKENDS;
-		if (want != UDMD_ENFORCER_AUTO && o->kind != (enum udmd_enforcer_kind)want)
+		if (want && strcmp(o->name, want) != 0)
 			continue;
 		struct enforcer_refusal ref = { .final = false };
-		if (want == UDMD_ENFORCER_AUTO && !last && o->available &&
+		if (!want && !last && o->available &&
 		    !o->available(ref.why, sizeof(ref.why))) {
 			udmd_log("enforcer: %s, using %s", ref.why, backends[i + 1]->name);
 			continue;
@@ -57,7 +73,7 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 				udmd_binding_observe(d, observed, d);
 			return 0;
 		}
-		if (want != UDMD_ENFORCER_AUTO || last || ref.final) {
+		if (want || last || ref.final) {
 			snprintf(err, errlen, "%s", ref.err);
 			return r;
 		}

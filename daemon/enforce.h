@@ -23,7 +23,6 @@ struct enforcer_refusal {
 
 struct enforcer_ops {
 	const char *name;                 /* "bpf", "fanotify": --enforcer=NAME, the log */
-	enum udmd_enforcer_kind kind;     /* what --enforcer asks for */
 	const char *counts_note;          /* after "decisions: N denied, M allowed" */
 	/* Can it run on this kernel at all? NULL: always. false: why says why not. */
 	bool (*available)(char *why, size_t len);
@@ -68,6 +67,8 @@ extern const struct enforcer_ops udmd_enforcer_fanotify;   /* enforce_fanotify.c
 extern const struct enforcer_ops udmd_enforcer_bpf;        /* enforce_bpf.c */
 
 /* ---- enforce.c: the chooser and the interface the rest of udmd calls ---- */
+/* May --enforcer name it (a backend, or auto)? names: "a, b or auto", for the error. */
+bool udmd_enforce_known(const char *name, char *names, size_t len);
 /* Pick the backend (--enforcer; auto: bpf where BPF LSM is active and the
  * programs load, else fanotify) and bring it up; says which in the log. */
 int udmd_enforce_select(struct udmd *d, char *err, size_t errlen);

@@ -307,7 +307,6 @@ static void enf_bpf_counts(void *state, unsigned long long *denied, unsigned lon
 
 const struct enforcer_ops udmd_enforcer_bpf = {
 	.name = "bpf",
-	.kind = UDMD_ENFORCER_BPF,
 	.counts_note = " (bpf: allows counted with success_audit only)",
 	.available = enf_bpf_available,
 	.start = enf_bpf_start,

@@ -875,7 +875,6 @@ static void fan_counts(void *state, unsigned long long *denied, unsigned long lo
 
 const struct enforcer_ops udmd_enforcer_fanotify = {
 	.name = "fanotify",
-	.kind = UDMD_ENFORCER_FANOTIFY,
 	.counts_note = "",
 	.start = fan_start,
 	.stop = fan_stop,

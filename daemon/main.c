@@ -175,18 +175,15 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 			break;
 		}
 		case O_FG: cfg->foreground = true; break;
-		case O_ENFORCER:
-			if (strcmp(optarg, "auto") == 0)
-				cfg->enforcer = UDMD_ENFORCER_AUTO;
-			else if (strcmp(optarg, "fanotify") == 0)
-				cfg->enforcer = UDMD_ENFORCER_FANOTIFY;
-			else if (strcmp(optarg, "bpf") == 0)
-				cfg->enforcer = UDMD_ENFORCER_BPF;
-			else {
-				fprintf(stderr, "udmd: --enforcer: expected bpf, fanotify or auto, not '%s'\n", optarg);
+		case O_ENFORCER: {
+			char names[128] = "";
+			if (!udmd_enforce_known(optarg, names, sizeof(names))) {
+				fprintf(stderr, "udmd: --enforcer: expected %s, not '%s'\n", names, optarg);
 				return -1;
 			}
+			cfg->enforcer = optarg;
 			break;
+		}
 		case O_EXPORT: {
 			char names[128] = "";
 			if (!udmd_export_known(optarg, names, sizeof(names))) {

@@ -27,7 +27,7 @@ struct udmd_config {
 	const char **enforce_mounts;
 	size_t n_enforce_mounts;
 	bool foreground;
-	int enforcer;               /* enum udmd_enforcer_kind requested (--enforcer) */
+	const char *enforcer;       /* --enforcer: a backend's name (enforce.c); NULL or "auto": auto */
 	const char *bpf_pin_dir;    /* --bpf-pin-dir, default UDMD_BPF_PIN_DIR */
 	bool fanotify_system;       /* --fanotify-scope=system: mark every filesystem */
 	uid_t allow_uid[16];
@@ -44,8 +44,6 @@ struct udmd_config {
 	bool takeover;              /* --takeover: take over from the running udmd (handover.c) */
 };
 
-/* Which backend decides executions (docs/enforcement.md). */
-enum udmd_enforcer_kind { UDMD_ENFORCER_AUTO = 0, UDMD_ENFORCER_FANOTIFY, UDMD_ENFORCER_BPF };
 
 struct udmd_fuse;
 struct udmd_loops;
