@@ -36,11 +36,21 @@ ovl() {
 #   o-L  plain: cu and culib copied up (touch), new written into the upper
 #   m-L  metacopy=on: mc copied up as metadata only (chmod), mcd copied up as metadata then data
 #   n-L  an overlay whose lower is o-L (nested)
+#   d-L  a metadata layer over L as a data-only layer (6.5+)
 setup() {  # L
 	local l=$1
 	ovl o-$l $W/$l && touch $O/o-$l/m/cu $O/o-$l/m/culib && cp $W/$l/dprog $O/o-$l/m/new &&
 	ovl m-$l $W/$l metacopy=on,redirect_dir=on && chmod 750 $O/m-$l/m/mc $O/m-$l/m/mcd && : >>$O/m-$l/m/mcd &&
 	ovl n-$l $O/o-$l/m || { echo "setup: overlays of $l failed"; return 1; }
+	# a data-only lower layer (lowerdir=META::DATA, 6.5+, as composefs): META holds dc, a metacopy
+	# entry whose data is DATA's dprog (trusted.overlay.redirect), on tmpfs
+	mkdir -p $O/d-$l/meta $O/d-$l/m && : >$O/d-$l/meta/dc && chmod 755 $O/d-$l/meta/dc &&
+	truncate -s $(stat -c %s $W/$l/dprog) $O/d-$l/meta/dc &&
+	udm-probe setxattr $O/d-$l/meta/dc trusted.overlay.metacopy "" >/dev/null &&
+	udm-probe setxattr $O/d-$l/meta/dc trusted.overlay.redirect /dprog >/dev/null ||
+		{ echo "setup: data-only layer of $l failed"; return 1; }
+	mount -t overlay overlay -o "metacopy=on,redirect_dir=follow,lowerdir=$O/d-$l/meta::$W/$l" $O/d-$l/m 2>$W/dmount ||
+		echo "setup $l data-only layers: not in this kernel: $(<$W/dmount)"
 	# a metacopy upper holds no data blocks, a data copy-up does
 	echo "setup $l upper blocks: mc=$(stat -c %b $O/m-$l/u/mc) mcd=$(stat -c %b $O/m-$l/u/mcd)"
 }
@@ -57,6 +67,7 @@ cases() {  # L...
 		c mprotect-$l udm-probe mprotect $m/lib.so
 		c nest-$l $O/n-$l/m/dprog
 		c mc-$l $O/m-$l/m/mc
+		grep -q " $O/d-$l/m " /proc/mounts && c dc-$l $O/d-$l/m/dc
 		# data in the upper (tmpfs): denied whatever the lower
 		c cu-$l $m/cu
 		c cu-ldso-$l /lib64/ld-linux-x86-64.so.2 $m/cu

@@ -21,6 +21,7 @@
  *                                  exec-denied N mmap-lower N mmap-upper N mmap-denied N other N"
  *   udm-probe overwrite FILE TEXT  open FILE for writing (an overlay copy-up), retrying while it is being
  *                                  executed (ETXTBSY), and write TEXT (\n: newline) at offset 0
+ *   udm-probe setxattr FILE NAME VALUE   setxattr(2) (an overlay metacopy entry of a data-only layer)
  *   udm-probe execve-check FILE    execveat(fd, "", ..., AT_EMPTY_PATH | AT_EXECVE_CHECK) (6.14+)
  *   udm-probe interp [-c TEXT | SCRIPT]
  *                                  a script interpreter as Documentation/userspace-api/check_exec.rst
@@ -41,6 +42,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include "probe-result.h"
@@ -239,6 +241,8 @@ int main(int argc, char **argv)
 		       "other %lu\n", c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
 		return 0;
 	}
+	if (strcmp(v, "setxattr") == 0 && argc == 5)
+		return result(setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0) ? errno : 0);
 	if (strcmp(v, "overwrite") == 0 && argc == 4) {
 		char text[256];
 		size_t n = 0;
