@@ -43,10 +43,10 @@ recs() {
 	/^--- / { on = 0; next }
 	on && /^type=1420 / {
 		r = $0; sub(/^type=1420 audit\([^)]*\): /, "", r); gsub(/ pid=[0-9]+ /, " pid=N ", r)
-		# a file made in the upper layer (tmpfs) is a new inode in each phase: its number, and the
-		# overlay inode of a file that exists only there (overlayfs shows the upper'"'"'s number)
+		# a file made on tmpfs (an upper or metadata layer) is a new inode in each phase: its number, and
+		# the overlay inode of a file whose top entry is there (overlayfs shows that entry'"'"'s number)
 		gsub(/ dev="tmpfs" ino=[0-9]+/, " dev=\"tmpfs\" ino=UPPER", r)
-		if (r ~ / path="[^"]*\/m\/new" dev="overlay"/) gsub(/ ino=[0-9]+/, " ino=UPPER", r)
+		if (r ~ / path="[^"]*\/m\/(new|dc)" dev="overlay"/) gsub(/ ino=[0-9]+/, " ino=UPPER", r)
 		if (match(r, / path="\/m\/[UK]-[^"]*"/)) {
 			w = substr(r, RSTART + 12, RLENGTH - 13)
 			if (w == want) printf "%s", cur
