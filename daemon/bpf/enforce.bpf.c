@@ -24,6 +24,8 @@
  *
  * Kernel dm-verity devices (kverity.bpf.h): dm_swap_table, bdev_setintegrity,
  * bdev_free_security.
+ * Files on overlayfs (overlay.bpf.h): decided by the layer that holds their
+ * data, as IPE's d_real_inode(); the record stays the overlay file's.
  *
  * A decision is one lookup: (superblock dev_t, live generation) -> the
  * first-match decision of every op, which udmd computed with lib/ipe for the
