@@ -49,7 +49,7 @@ recs() {
 		if (r ~ / path="[^"]*\/m\/(new|dc)" dev="overlay"/) gsub(/ ino=[0-9]+/, " ino=UPPER", r)
 		if (match(r, / path="\/m\/[UK]-[^"]*"/)) {
 			w = substr(r, RSTART + 12, RLENGTH - 13)
-			if (w == want) printf "%s", cur
+			if (w == want) { printf "%s", cur; exit }
 			cur = ""; next
 		}
 		cur = cur r "\n"
