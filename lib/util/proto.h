@@ -22,7 +22,9 @@
 #define UDM_PROTO_MAGIC 0x434d4455u          /* "UDMC" on the wire */
 #define UDM_PROTO_VERSION 1u
 #define UDM_PROTO_HDR_SIZE 16u
-#define UDM_PROTO_MAX_REQUEST (4u << 20)     /* request payload limit (table text) */
+#define UDM_PROTO_MAX_REQUEST (32u << 20)    /* request payload limit (a table as records) */
+#define UDM_PROTO_MAX_TABLE_TEXT (4u << 20)  /* table text the CLI reads (its records stay below
+					      * UDM_PROTO_MAX_REQUEST: at most ~7 times the text) */
 #define UDM_PROTO_MAX_REPLY (64u << 20)      /* reply payload limit (status of many devices) */
 #define UDM_PROTO_MAX_ARGS 64u
 
@@ -139,14 +141,17 @@ enum udm_rec_type { UDM_REC_T_BEGIN = 1, UDM_REC_T_U64 = 2, UDM_REC_T_STR = 3, U
 
 /* Record kinds. */
 enum udm_rec_kind {
-	UDM_REC_DEV = 1,       /* a device: NAME UUID MAJOR MINOR FLAGS OPEN EVENT TARGETS SECTORS [LOOP] */
-	UDM_REC_TARGET = 2,    /* a table or status entry of the DEV before it: START LENGTH TYPE PARAMS [LINE] */
-	UDM_REC_DEP = 3,       /* a device the table of the DEV before it uses: MAJOR MINOR (0 0: a file)
+	UDM_REC_DEV = 1,       /* a device: NAME UUID MAJOR MINOR FLAGS OPEN EVENT TARGETS SECTORS
+				* [LOOP: report] [SIGNED: verity_status] */
+	UDM_REC_TABLE = 2,     /* a table entry (of the DEV before it, or of a request):
+				* START LENGTH TYPE PARAMS [LINE: its line in the table text, when not
+				 * the line after the previous entry's (the first's: line 1)] */
+	UDM_REC_STATUS = 3,    /* a target's status entry (of the DEV before it): START LENGTH TYPE PARAMS */
+	UDM_REC_DEP = 4,       /* a device the table of the DEV before it uses: MAJOR MINOR (0 0: a file)
 				* [PATH: the file, or where the device is seen] [BACKING: a loop's file] */
-	UDM_REC_VERSION = 4,   /* NAME MAJOR MINOR PATCH [LIBRARY] */
-	UDM_REC_MESSAGE = 5,   /* TEXT: a target message's answer */
-	UDM_REC_VERITY = 6,    /* verity_open's parameters (UDM_K_V_*) */
-	UDM_REC_SIGNATURE = 7, /* verity_status: SIGNED (1: the live root hash has a valid signature) */
+	UDM_REC_VERSION = 5,   /* NAME MAJOR MINOR PATCH [LIBRARY] */
+	UDM_REC_MESSAGE = 6,   /* TEXT: a target message's answer */
+	UDM_REC_VERITY = 7,    /* verity_open's parameters (UDM_K_V_*) */
 };
 
 /* Field keys (one number space for every kind). */
@@ -155,7 +160,7 @@ enum udm_rec_key {
 	UDM_K_EVENT, UDM_K_TARGETS, UDM_K_SECTORS, UDM_K_LOOP /* /dev/loopN it is attached to */,
 	UDM_K_START = 16, UDM_K_LENGTH, UDM_K_TYPE, UDM_K_PARAMS, UDM_K_LINE /* the entry's line in the table text */,
 	UDM_K_PATH = 24, UDM_K_BACKING,
-	UDM_K_PATCH = 28, UDM_K_LIBRARY, UDM_K_TEXT, UDM_K_SIGNED,
+	UDM_K_PATCH = 28, UDM_K_LIBRARY, UDM_K_TEXT, UDM_K_SIGNED /* 1: the live root hash has a valid signature */,
 	/* verity_open: dm-verity's table (docs/udm-verity.md) and the signature */
 	UDM_K_V_HASH_TYPE = 40, UDM_K_V_DATA, UDM_K_V_HASH, UDM_K_V_DATA_BLOCK, UDM_K_V_HASH_BLOCK,
 	UDM_K_V_DATA_BLOCKS, UDM_K_V_HASH_START, UDM_K_V_ALG, UDM_K_V_ROOT, UDM_K_V_SALT,

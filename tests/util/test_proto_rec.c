@@ -14,7 +14,7 @@ static void build(struct udm_rec_buf *b)
 	udm_rec_str(b, UDM_K_UUID, "");
 	udm_rec_u64(b, UDM_K_MAJOR, 253);
 	udm_rec_u64(b, UDM_K_SECTORS, UINT64_MAX);
-	udm_rec_begin(b, UDM_REC_TARGET);
+	udm_rec_begin(b, UDM_REC_TABLE);
 	udm_rec_u64(b, UDM_K_START, 0);
 	udm_rec_str(b, UDM_K_TYPE, "linear");
 	udm_rec_str(b, UDM_K_PARAMS, "7:0  0");   /* verbatim, spaces and all */
@@ -44,7 +44,7 @@ static void round_trip(void **state)
 	assert_int_equal(udm_rec_get_u64(&rec, UDM_K_MINOR, 42), 42);   /* absent: the default */
 	assert_null(udm_rec_get_str(&rec, UDM_K_MAJOR));                 /* not a string */
 	assert_int_equal(udm_rec_next(&rd, &rec), 1);
-	assert_int_equal(rec.kind, UDM_REC_TARGET);
+	assert_int_equal(rec.kind, UDM_REC_TABLE);
 	assert_string_equal(udm_rec_get_str(&rec, UDM_K_PARAMS), "7:0  0");
 	assert_int_equal(udm_rec_next(&rd, &rec), 1);
 	const struct udm_rec_field *f = udm_rec_get(&rec, UDM_K_V_SIG, UDM_REC_T_BYTES);
@@ -131,7 +131,7 @@ static void request_with_records(void **state)
 {
 	(void)state;
 	struct udm_rec_buf b = { 0 };
-	udm_rec_begin(&b, UDM_REC_TARGET);
+	udm_rec_begin(&b, UDM_REC_TABLE);
 	udm_rec_u64(&b, UDM_K_LENGTH, 8);
 	const char *in[] = { "name", "/" };
 	uint8_t *buf;
