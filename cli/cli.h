@@ -103,6 +103,7 @@ struct cli_dep {
 struct cli_dev {
 	const char *name, *uuid;
 	const char *loop;               /* /dev/loopN it is attached to, "" if none */
+	const char *path;               /* verity_status: where it is seen (MAPPER/NAME), NULL if not said */
 	unsigned major, minor, flags;   /* UDM_F_* */
 	int open;
 	uint32_t events, targets;

@@ -43,6 +43,7 @@ static int parse(const void *reply, size_t len, struct cli_devs *out)
 			d->name = str_or(&rec, UDM_K_NAME, "");
 			d->uuid = str_or(&rec, UDM_K_UUID, "");
 			d->loop = str_or(&rec, UDM_K_LOOP, "");
+			d->path = udm_rec_get_str(&rec, UDM_K_PATH);
 			d->major = (unsigned)udm_rec_get_u64(&rec, UDM_K_MAJOR, 0);
 			d->minor = (unsigned)udm_rec_get_u64(&rec, UDM_K_MINOR, 0);
 			d->flags = (unsigned)udm_rec_get_u64(&rec, UDM_K_FLAGS, 0);
