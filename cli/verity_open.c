@@ -23,8 +23,9 @@ static const char *runtime_dir(const struct verity_opts *o)
 	return cli_runtime_dir(o->runtime_dir);
 }
 
-/* One request to udmd. Returns the reply status (0 or -errno), or 1 if udmd
- * could not be asked (already reported); *reply is the text (malloc'd). */
+/* One request to udmd (recs: records after the arguments, or NULL). Returns
+ * the reply status (0 or -errno), or 1 if udmd could not be asked (already
+ * reported); *reply is the payload (malloc'd, NUL-terminated), *len its size. */
 static int udmd_call_recs(const struct verity_opts *o, const char *what, uint16_t cmd, uint32_t flags,
 			  unsigned argc, const char *const *argv, const struct udm_rec_buf *recs, char **reply,
 			  size_t *len)
@@ -40,19 +41,52 @@ static int udmd_call_recs(const struct verity_opts *o, const char *what, uint16_
 	return rep.status;
 }
 
-static int udmd_call_flags(const struct verity_opts *o, const char *what, uint16_t cmd, uint32_t flags,
-			   unsigned argc, const char *const *argv, char **reply)
+/* veritysetup's sentence for a reason udmd gives (an ERROR record); false if
+ * the reply is not one. */
+static bool say_reason(const char *reply, size_t len)
 {
-	return udmd_call_recs(o, what, cmd, flags, argc, argv, NULL, reply, NULL);
+	struct udm_rec_reader rd;
+	struct udm_rec rec;
+	const char *name, *loop;
+	if (!len || udm_rec_reader_init(&rd, reply, len) || udm_rec_next(&rd, &rec) != 1 ||
+	    rec.kind != UDM_REC_ERROR || !(name = udm_rec_get_str(&rec, UDM_K_NAME)))
+		return false;
+	switch (udm_rec_get_u64(&rec, UDM_K_WHY, 0)) {
+	case UDM_WHY_EXISTS:
+		vcli_say("Device %s already exists.", name);
+		return true;
+	case UDM_WHY_NOT_ACTIVE:
+		vcli_say("Device %s is not active.", name);
+		return true;
+	case UDM_WHY_IN_USE:
+		if ((loop = udm_rec_get_str(&rec, UDM_K_LOOP)))
+			vcli_say("Device %s is still in use (attached to %s).", name, loop);
+		else
+			vcli_say("Device %s is still in use.", name);
+		return true;
+	case UDM_WHY_SIG_REQUIRED:
+		vcli_say("Root hash signature required.");
+		return true;
+	case UDM_WHY_KEYRING:
+		vcli_say("Failed to load key in kernel keyring.");
+		return true;
+	case UDM_WHY_CANCEL_DEFERRED:
+		vcli_say("Could not cancel deferred remove from device %s.", name);
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The failure of a udmd request as one line: veritysetup's own sentence when
- * udmd answers with one ("Device NAME already exists."), else udm: WHAT:
- * DETAIL (errno text). */
-static int report_failure(const char *what, int r, const char *reply)
+ * udmd gives a reason it has one for ("Device NAME already exists.") or the
+ * library's detail is one, else udm: WHAT: DETAIL (errno text). */
+static int report_failure(const char *what, int r, const char *reply, size_t rlen)
 {
 	if (r == 1)
 		return 1;
+	if (say_reason(reply, rlen))
+		return vcli_exit_code(r) ? vcli_exit_code(r) : 1;
 	size_t len = reply ? strcspn(reply, "\n") : 0;
 	if (len && reply[len - 1] == '.' && isupper((unsigned char)reply[0])) {
 		fprintf(stderr, "%.*s\n", (int)len, reply);
@@ -111,7 +145,7 @@ int vcli_open(struct verity_opts *o)
 	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 1], salt_hex[2 * VERITY_MAX_SALT_SIZE + 1];
 	char *data_abs = NULL, *hash_abs = NULL, *fec_abs = NULL, *reply = NULL;
 	uint8_t *sig = NULL;
-	size_t sig_len = 0;
+	size_t sig_len = 0, rlen = 0;
 	struct udm_rec_buf rec = { .max = UDM_PROTO_MAX_REQUEST };
 	int r, code;
 
@@ -208,9 +242,9 @@ int vcli_open(struct verity_opts *o)
 		r = rec.err;
 		goto out;
 	}
-	r = udmd_call_recs(o, what, UDM_CMD_VERITY_OPEN, 0, 1, argv, &rec, &reply, NULL);
+	r = udmd_call_recs(o, what, UDM_CMD_VERITY_OPEN, 0, 1, argv, &rec, &reply, &rlen);
 	if (r) {
-		code = report_failure(what, r, reply);
+		code = report_failure(what, r, reply, rlen);
 		goto release;
 	}
 out:
@@ -238,15 +272,21 @@ int vcli_close(struct verity_opts *o)
 	/* --cancel-deferred: udmd checks that NAME is an active verity device,
 	 * then sends it dm's @cancel_deferred_remove message */
 	uint32_t flags = o->deferred ? UDM_F_DEFERRED_REMOVE : o->cancel_deferred ? UDM_PROTO_F_CANCEL_DEFERRED : 0;
-	int r = udmd_call_flags(o, what, UDM_CMD_VERITY_CLOSE, flags, 1, argv, &reply);
+	size_t len = 0;
+	int r = udmd_call_recs(o, what, UDM_CMD_VERITY_CLOSE, flags, 1, argv, NULL, &reply, &len);
 	if (r == -ENXIO)   /* no such device: veritysetup's -ENODEV, exit 4 */
 		r = -ENODEV;
 	/* no udmd to ask: veritysetup without device-mapper fails crypt_init_by_name
 	 * with -ENODEV here (exit 4), where open and status exit 1 */
-	int code = r == 1 ? EXIT_DEVICE : r ? report_failure(what, r, reply) : 0;
-	/* the device stays while something holds it; cryptsetup says so (stdout) */
-	if (!r && o->deferred && reply && strstr(reply, "deferred"))
-		printf("Device %s is still active and scheduled for deferred removal.\n", o->args[1]);
+	int code = r == 1 ? EXIT_DEVICE : r ? report_failure(what, r, reply, len) : 0;
+	/* the device stays while something holds it (udmd answers with its record,
+	 * its removal deferred); cryptsetup says so (stdout) */
+	struct cli_devs devs;
+	if (!r && o->deferred && len && cli_devs_parse(what, reply, len, &devs) == 0) {
+		if (devs.n == 1 && (devs.dev[0].flags & UDM_F_DEFERRED_REMOVE))
+			printf("Device %s is still active and scheduled for deferred removal.\n", o->args[1]);
+		cli_devs_free(&devs);
+	}
 	free(reply);
 	return code;
 }
@@ -452,7 +492,7 @@ int vcli_status(struct verity_opts *o)
 		printf("%s is inactive.\n", reply);   /* udmd says where it would be */
 		code = EXIT_DEVICE;
 	} else if (r) {
-		code = report_failure(what, r, reply);
+		code = report_failure(what, r, reply, len);
 	} else {
 		struct cli_devs devs;
 		if (cli_devs_parse(what, reply, len, &devs)) {

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/reply.h"
 #include "daemon/udmd.h"
 
 struct link {
@@ -316,7 +317,7 @@ int udmd_devlinks_before(struct udmd *d, const struct udmd_req *req, struct udmd
 			return 0;
 		int r = udmd_devlinks_release(d, req->argv[0], req->flags & UDM_F_DEFERRED_REMOVE, NULL);
 		if (r == -EBUSY)
-			udmd_printf(out, "Device %s is still in use.", req->argv[0]);
+			udmd_reply_why(out, r, UDM_WHY_IN_USE, req->argv[0], -1);
 		return r;
 	}
 	case UDM_CMD_DM_REMOVE_ALL: {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Structured replies (daemon/reply.h): records into a command's output. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -25,6 +26,22 @@ int udmd_reply_records(struct udmd_out *out, struct udm_rec_buf *b)
 done:
 	free(b->buf);
 	*b = (struct udm_rec_buf){ 0 };
+	return r;
+}
+
+int udmd_reply_why(struct udmd_out *out, int r, unsigned why, const char *name, int loop)
+{
+	struct udm_rec_buf b = { 0 };
+	udm_rec_begin(&b, UDM_REC_ERROR);
+	udm_rec_u64(&b, UDM_K_WHY, why);
+	udm_rec_str(&b, UDM_K_NAME, name);
+	if (loop >= 0) {
+		char l[32];
+		snprintf(l, sizeof(l), "/dev/loop%d", loop);
+		udm_rec_str(&b, UDM_K_LOOP, l);
+	}
+	out->len = 0;   /* nothing else: the reason is the detail */
+	udmd_reply_records(out, &b);
 	return r;
 }
 

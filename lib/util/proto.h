@@ -152,6 +152,18 @@ enum udm_rec_kind {
 	UDM_REC_VERSION = 5,   /* NAME MAJOR MINOR PATCH [LIBRARY] */
 	UDM_REC_MESSAGE = 6,   /* TEXT: a target message's answer */
 	UDM_REC_VERITY = 7,    /* verity_open's parameters (UDM_K_V_*) */
+	UDM_REC_ERROR = 8,     /* why a command failed, where the CLI has its own sentence for it:
+				* WHY (UDM_WHY_*) NAME [LOOP] (the payload of a failure reply) */
+};
+
+/* Reasons of an ERROR record. */
+enum udm_rec_why {
+	UDM_WHY_EXISTS = 1,          /* a device of that name exists */
+	UDM_WHY_NOT_ACTIVE,          /* no such active device (of that kind) */
+	UDM_WHY_IN_USE,              /* open, or attached to LOOP */
+	UDM_WHY_SIG_REQUIRED,        /* a root hash signature is required */
+	UDM_WHY_KEYRING,             /* the signature could not be kept for the target */
+	UDM_WHY_CANCEL_DEFERRED,     /* its deferred removal could not be cancelled */
 };
 
 /* Field keys (one number space for every kind). */
@@ -161,6 +173,7 @@ enum udm_rec_key {
 	UDM_K_START = 16, UDM_K_LENGTH, UDM_K_TYPE, UDM_K_PARAMS, UDM_K_LINE /* the entry's line in the table text */,
 	UDM_K_PATH = 24, UDM_K_BACKING,
 	UDM_K_PATCH = 28, UDM_K_LIBRARY, UDM_K_TEXT, UDM_K_SIGNED /* 1: the live root hash has a valid signature */,
+	UDM_K_WHY,
 	/* verity_open: dm-verity's table (docs/udm-verity.md) and the signature */
 	UDM_K_V_HASH_TYPE = 40, UDM_K_V_DATA, UDM_K_V_HASH, UDM_K_V_DATA_BLOCK, UDM_K_V_HASH_BLOCK,
 	UDM_K_V_DATA_BLOCKS, UDM_K_V_HASH_START, UDM_K_V_ALG, UDM_K_V_ROOT, UDM_K_V_SALT,
