@@ -169,7 +169,7 @@ static char *read_all(FILE *f, size_t *lenp)
 		if (n == 0)
 			break;
 		if (cap - len - 1 == 0) {
-			if (cap >= UDM_PROTO_MAX_TABLE_TEXT) {
+			if (cap >= UDM_PROTO_MAX_TEXT) {
 				free(b);
 				errno = EFBIG;
 				return NULL;

@@ -23,8 +23,9 @@
 #define UDM_PROTO_VERSION 1u
 #define UDM_PROTO_HDR_SIZE 16u
 #define UDM_PROTO_MAX_REQUEST (32u << 20)    /* request payload limit (a table as records) */
-#define UDM_PROTO_MAX_TABLE_TEXT (4u << 20)  /* table text the CLI reads (its records stay below
-					      * UDM_PROTO_MAX_REQUEST: at most ~7 times the text) */
+#define UDM_PROTO_MAX_TEXT (4u << 20)        /* text the CLI sends: a table's (its records stay
+					      * below UDM_PROTO_MAX_REQUEST: at most ~7 times the
+					      * text), a policy's (as hex, with the arguments) */
 #define UDM_PROTO_MAX_REPLY (64u << 20)      /* reply payload limit (status of many devices) */
 #define UDM_PROTO_MAX_ARGS 64u
 
