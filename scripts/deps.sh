@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libssl-dev openssl libfuse3-dev fuse3 libcmocka-dev
       cryptsetup-bin erofs-utils squashfs-tools e2fsprogs util-linux valgrind hyperfine clang libclang-rt-14-dev
-      libbpf-dev bpftool libsystemd-dev libaudit-dev libnbd-dev nbdkit python3 curl xz-utils scdoc man-db systemd debhelper lintian fakeroot)
+      libbpf-dev bpftool libsystemd-dev libaudit-dev liburing-dev libnbd-dev nbdkit python3 curl xz-utils scdoc man-db systemd debhelper lintian fakeroot)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
