@@ -191,7 +191,7 @@ static void openssl_digest(unsigned type, const uint8_t *salt, size_t salt_len, 
 
 /* Every SHA-256 path, forced through UDM_SHA256_IMPL, and the calibrated choice give
  * OpenSSL's digests around each padding edge, for salts of 0..256 bytes and for block
- * counts that leave every kind of remainder (a partial group of 2..4, of 16 lanes). */
+ * counts that leave every kind of remainder (a partial group of 3 or 4, of 16 library jobs). */
 static void check_path(const char *impl)
 {
 	enum { NB = 37 };
@@ -255,8 +255,8 @@ static void auto_choice_is_valid(void **state)
 	assert_true(verity_sha256_impl_supported(c.impl));
 	assert_true(verity_sha256_impl_supported(c.small));
 	assert_true(c.small <= VERITY_SHA256_NI4);
-	assert_in_range(c.min_batch, 1, VERITY_SHA256_X16_LANES);
-	if (c.impl != VERITY_SHA256_X16)
+	assert_in_range(c.min_batch, 1, VERITY_SHA256_MB_GROUP);
+	if (c.impl < VERITY_SHA256_IMB_SSE)
 		assert_int_equal(c.impl, c.small);
 	for (int i = 0; i < VERITY_SHA256_NIMPL; i++) {
 		assert_true(verity_sha256_impl_supported(i) == (c.rate[i] > 0));
@@ -275,7 +275,8 @@ static void auto_choice_is_valid(void **state)
 static void bad_impl_env_is_refused(void **state)
 {
 	(void)state;
-	const char *bad[] = { "bogus", "NI2", "ni5", "ni0", "x16 ", "" };
+	/* x16, ni1 and ni2 were paths once: gone where libipsec-mb or OpenSSL matches them */
+	const char *bad[] = { "bogus", "NI2", "ni5", "ni0", "x16 ", "x16", "ni1", "ni2", "imb", "IMB-AVX512", "" };
 	struct verity_hasher *h = (void *)1;
 	const char *why;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -315,10 +316,21 @@ static void raw_widths_agree_with_openssl(void **state)
 			verity_sha256_ni(salt, sizeof(salt), type == 1, blocks, n, 4096, got);
 			assert_memory_equal(got, want, n * 32);
 		}
-		for (unsigned n = 1; verity_sha256_x16_supported() && n <= VERITY_SHA256_X16_LANES; n++) {
-			memset(got, 0, sizeof(got));
-			verity_sha256_x16(salt, sizeof(salt), type == 1, blocks, n, 4096, got);
-			assert_memory_equal(got, want, n * 32);
+		for (int a = 0; a < VERITY_SHA256_MB_NARCH; a++) {
+			if (!verity_sha256_mb_supported(a))
+				continue;
+			/* each thread its own managers: two states side by side, a group and a half */
+			struct verity_sha256_mb *s1 = verity_sha256_mb_new(), *s2 = verity_sha256_mb_new();
+			assert_non_null(s1);
+			assert_non_null(s2);
+			for (unsigned n = 1; n <= 16; n++) {
+				memset(got, 0, sizeof(got));
+				assert_int_equal(verity_sha256_mb(n & 1 ? s1 : s2, a, salt, sizeof(salt), type == 1, blocks,
+								  n, 4096, got), 0);
+				assert_memory_equal(got, want, n * 32);
+			}
+			verity_sha256_mb_free(s1);
+			verity_sha256_mb_free(s2);
 		}
 	}
 }

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Salted SHA-256 block digests through Intel's multi-buffer library (libipsec-mb).
+ *
+ * The library hashes several independent messages at once, one per lane of the vector
+ * registers (AVX-512: 16, AVX2: 8, AVX/SSE: 4) or interleaved through the SHA extensions
+ * (its SSE manager on a CPU with them). Its job API takes one contiguous message per job,
+ * so each block is copied with its salt into a scratch buffer of the thread (the copy is
+ * a few percent of the hash: bench/README.md); with no salt the block is hashed in place.
+ * Jobs go in as groups of VERITY_SHA256_MB_GROUP and are flushed after each group, so
+ * every job is complete, and its scratch buffer free, when the call returns.
+ *
+ * An IMB_MGR is not thread-safe: every thread has its own, inside its hashing context
+ * (struct verity_sha256_mb), one per architecture used, made at first use.
+ *
+ * x86-64 only: elsewhere (or built with IPSEC_MB=0) every path here reports itself
+ * unsupported and the calibration never picks it. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "verity/verity.h"
+
+#ifdef UDM_HAVE_IPSEC_MB
+#include <intel-ipsec-mb.h>
+
+struct verity_sha256_mb {
+	IMB_MGR *mgr[VERITY_SHA256_MB_NARCH];
+	uint8_t *scratch;          /* VERITY_SHA256_MB_GROUP buffers of `stride` bytes */
+	size_t stride;
+};
+
+static const uint64_t need[VERITY_SHA256_MB_NARCH] = {
+	[VERITY_SHA256_MB_SSE] = IMB_CPUFLAGS_SSE,
+	[VERITY_SHA256_MB_AVX] = IMB_CPUFLAGS_AVX,
+	[VERITY_SHA256_MB_AVX2] = IMB_CPUFLAGS_AVX2,
+	[VERITY_SHA256_MB_AVX512] = IMB_CPUFLAGS_AVX512,
+};
+
+static void init_arch(IMB_MGR *m, enum verity_sha256_mb_arch a)
+{
+	switch (a) {
+	case VERITY_SHA256_MB_SSE: init_mb_mgr_sse(m); break;
+	case VERITY_SHA256_MB_AVX: init_mb_mgr_avx(m); break;
+	case VERITY_SHA256_MB_AVX2: init_mb_mgr_avx2(m); break;
+	case VERITY_SHA256_MB_AVX512: init_mb_mgr_avx512(m); break;
+	default: break;
+	}
+}
+
+bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a)
+{
+	static int cached[VERITY_SHA256_MB_NARCH];   /* 0 unknown, 1 yes, -1 no */
+	int c;
+
+	if ((unsigned)a >= VERITY_SHA256_MB_NARCH)
+		return false;
+	c = __atomic_load_n(&cached[a], __ATOMIC_RELAXED);
+	if (!c) {
+		/* the manager reports the CPU's features (and the OS's register state) */
+		IMB_MGR *m = alloc_mb_mgr(0);
+		c = m && (m->features & need[a]) == need[a] ? 1 : -1;
+		free_mb_mgr(m);
+		__atomic_store_n(&cached[a], c, __ATOMIC_RELAXED);
+	}
+	return c > 0;
+}
+
+struct verity_sha256_mb *verity_sha256_mb_new(void)
+{
+	return calloc(1, sizeof(struct verity_sha256_mb));
+}
+
+void verity_sha256_mb_free(struct verity_sha256_mb *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < VERITY_SHA256_MB_NARCH; i++)
+		free_mb_mgr(s->mgr[i]);
+	free(s->scratch);
+	free(s);
+}
+
+static IMB_MGR *mgr_of(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a)
+{
+	if (!s->mgr[a]) {
+		IMB_MGR *m = alloc_mb_mgr(0);
+		if (!m)
+			return NULL;
+		init_arch(m, a);
+		if (imb_get_errno(m)) {
+			free_mb_mgr(m);
+			return NULL;
+		}
+		s->mgr[a] = m;
+	}
+	return s->mgr[a];
+}
+
+/* a completed job, or one the library gave back with an error */
+static int done(IMB_JOB *job)
+{
+	return job && job->status != IMB_STATUS_COMPLETED ? -EIO : 0;
+}
+
+int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
+		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out)
+{
+	size_t total = salt_size + len;
+	IMB_MGR *m;
+	int r = 0;
+
+	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
+		return -EINVAL;
+	m = mgr_of(s, a);
+	if (!m)
+		return -ENOMEM;
+	if (salt_size && s->stride < total) {
+		/* 64-byte aligned buffers, each a whole number of cache lines */
+		size_t stride = (total + 63) & ~(size_t)63;
+		void *p = NULL;
+		if (posix_memalign(&p, 64, stride * VERITY_SHA256_MB_GROUP))
+			return -ENOMEM;
+		free(s->scratch);
+		s->scratch = p;
+		s->stride = stride;
+	}
+	for (size_t i = 0; i < n; i += VERITY_SHA256_MB_GROUP) {
+		size_t k = n - i < VERITY_SHA256_MB_GROUP ? n - i : VERITY_SHA256_MB_GROUP;
+		for (size_t j = 0; j < k; j++) {
+			const uint8_t *block = blocks + (i + j) * len, *src = block;
+			IMB_JOB *job = IMB_GET_NEXT_JOB(m);
+			if (salt_size) {
+				uint8_t *buf = s->scratch + j * s->stride;
+				if (salt_first) {
+					memcpy(buf, salt, salt_size);
+					memcpy(buf + salt_size, block, len);
+				} else {
+					memcpy(buf, block, len);
+					memcpy(buf + len, salt, salt_size);
+				}
+				src = buf;
+			}
+			job->cipher_mode = IMB_CIPHER_NULL;
+			job->cipher_direction = IMB_DIR_ENCRYPT;
+			job->chain_order = IMB_ORDER_HASH_CIPHER;
+			job->hash_alg = IMB_AUTH_SHA_256;
+			job->src = src;
+			job->dst = NULL;
+			job->msg_len_to_cipher_in_bytes = 0;
+			job->cipher_start_src_offset_in_bytes = 0;
+			job->hash_start_src_offset_in_bytes = 0;
+			job->msg_len_to_hash_in_bytes = total;
+			job->auth_tag_output = out + (i + j) * 32;
+			job->auth_tag_output_len_in_bytes = 32;
+			job = IMB_SUBMIT_JOB(m);
+			if (!r)
+				r = done(job);
+			if (!job && imb_get_errno(m) && !r)
+				r = -EIO;
+		}
+		/* every job of the group done before its scratch buffers are reused */
+		for (IMB_JOB *job; (job = IMB_FLUSH_JOB(m)) != NULL;)
+			if (!r)
+				r = done(job);
+	}
+	return r;
+}
+
+#else
+
+bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a)
+{
+	(void)a;
+	return false;
+}
+
+struct verity_sha256_mb *verity_sha256_mb_new(void)
+{
+	return NULL;
+}
+
+void verity_sha256_mb_free(struct verity_sha256_mb *s)
+{
+	(void)s;
+}
+
+int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
+		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out)
+{
+	(void)s, (void)a, (void)salt, (void)salt_size, (void)salt_first, (void)blocks, (void)n, (void)len, (void)out;
+	return -EINVAL;
+}
+
+#endif
