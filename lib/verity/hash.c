@@ -232,3 +232,48 @@ int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blo
 		r = hash_with(h, h->path.small, ctx, b + wide * len, n - wide, len, digests + wide * 32);
 	return r;
 }
+
+bool verity_hasher_slot_layout(const struct verity_hasher *h, size_t len, size_t *stride, size_t *data_off)
+{
+	if (!h->sha256 || h->path.impl < VERITY_SHA256_IMB_SSE || !h->salt_size)
+		return false;
+	*stride = (h->salt_size + len + 63) & ~(size_t)63;
+	*data_off = h->hash_type == 1 ? h->salt_size : 0;
+	return true;
+}
+
+void verity_hasher_slots_init(const struct verity_hasher *h, uint8_t *slots, size_t n, size_t len)
+{
+	size_t stride, off;
+
+	if (!verity_hasher_slot_layout(h, len, &stride, &off))
+		return;
+	for (size_t i = 0; i < n; i++)
+		memcpy(slots + i * stride + (h->hash_type == 1 ? 0 : len), h->salt, h->salt_size);
+}
+
+int verity_hash_slots(const struct verity_hasher *h, void *ctx, const uint8_t *slots, size_t n, size_t len,
+		      uint8_t *digests)
+{
+	struct hash_ctx *c = ctx;
+	size_t stride, off, wide;
+	int r = 0;
+
+	if (!verity_hasher_slot_layout(h, len, &stride, &off))
+		return -EINVAL;
+	/* as verity_hash_blocks: whole groups of jobs, a small remainder one block at a time */
+	wide = n / VERITY_SHA256_MB_GROUP * VERITY_SHA256_MB_GROUP;
+	if (n - wide >= h->path.min_batch)
+		wide = n;
+	if (wide) {
+		if (!c->mb && !c->mb_failed && !(c->mb = verity_sha256_mb_new()))
+			c->mb_failed = true;
+		if (!c->mb)
+			return -ENOMEM;
+		r = verity_sha256_mb_msgs(c->mb, h->path.impl - VERITY_SHA256_IMB_SSE, slots, stride, wide,
+					  h->salt_size + len, digests);
+	}
+	for (size_t i = wide; !r && i < n; i++)
+		r = hash_with(h, h->path.small, ctx, slots + i * stride + off, 1, len, digests + i * 32);
+	return r;
+}

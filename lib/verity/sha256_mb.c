@@ -6,6 +6,8 @@
  * (its SSE manager on a CPU with them). Its job API takes one contiguous message per job,
  * so each block is copied with its salt into a scratch buffer of the thread (the copy is
  * a few percent of the hash: bench/README.md); with no salt the block is hashed in place.
+ * verity_sha256_mb_msgs takes messages already laid out with their salt (format and verify
+ * read the data straight into such a layout: verity_hasher_slot_layout) and copies nothing.
  * Jobs go in as groups of VERITY_SHA256_MB_GROUP and are flushed after each group, so
  * every job is complete, and its scratch buffer free, when the call returns.
  *
@@ -101,49 +103,23 @@ static int done(IMB_JOB *job)
 	return job && job->status != IMB_STATUS_COMPLETED ? -EIO : 0;
 }
 
-int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
-		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out)
+/* n messages of `total` bytes, message i at msg(i), digest i to out + 32 * i, in groups
+ * of VERITY_SHA256_MB_GROUP jobs flushed each; fill(i, slot) may build message i in the
+ * slot-th scratch buffer and return it, since the group is done before the next reuses it */
+static int submit_all(IMB_MGR *m, size_t n, size_t total, uint8_t *out,
+		      const uint8_t *(*msg)(void *arg, size_t i, size_t slot), void *arg)
 {
-	size_t total = salt_size + len;
-	IMB_MGR *m;
 	int r = 0;
 
-	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
-		return -EINVAL;
-	m = mgr_of(s, a);
-	if (!m)
-		return -ENOMEM;
-	if (salt_size && s->stride < total) {
-		/* 64-byte aligned buffers, each a whole number of cache lines */
-		size_t stride = (total + 63) & ~(size_t)63;
-		void *p = NULL;
-		if (posix_memalign(&p, 64, stride * VERITY_SHA256_MB_GROUP))
-			return -ENOMEM;
-		free(s->scratch);
-		s->scratch = p;
-		s->stride = stride;
-	}
 	for (size_t i = 0; i < n; i += VERITY_SHA256_MB_GROUP) {
 		size_t k = n - i < VERITY_SHA256_MB_GROUP ? n - i : VERITY_SHA256_MB_GROUP;
 		for (size_t j = 0; j < k; j++) {
-			const uint8_t *block = blocks + (i + j) * len, *src = block;
 			IMB_JOB *job = IMB_GET_NEXT_JOB(m);
-			if (salt_size) {
-				uint8_t *buf = s->scratch + j * s->stride;
-				if (salt_first) {
-					memcpy(buf, salt, salt_size);
-					memcpy(buf + salt_size, block, len);
-				} else {
-					memcpy(buf, block, len);
-					memcpy(buf + len, salt, salt_size);
-				}
-				src = buf;
-			}
 			job->cipher_mode = IMB_CIPHER_NULL;
 			job->cipher_direction = IMB_DIR_ENCRYPT;
 			job->chain_order = IMB_ORDER_HASH_CIPHER;
 			job->hash_alg = IMB_AUTH_SHA_256;
-			job->src = src;
+			job->src = msg(arg, i + j, j);
 			job->dst = NULL;
 			job->msg_len_to_cipher_in_bytes = 0;
 			job->cipher_start_src_offset_in_bytes = 0;
@@ -163,6 +139,83 @@ int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, c
 				r = done(job);
 	}
 	return r;
+}
+
+struct copy_arg {
+	struct verity_sha256_mb *s;
+	const uint8_t *salt, *blocks;
+	size_t salt_size, len;
+	bool salt_first;
+};
+
+static const uint8_t *copy_msg(void *arg, size_t i, size_t slot)
+{
+	struct copy_arg *c = arg;
+	const uint8_t *block = c->blocks + i * c->len;
+	uint8_t *buf = c->s->scratch + slot * c->s->stride;
+
+	if (!c->salt_size)
+		return block;    /* no salt: the block is the message, hashed in place */
+	if (c->salt_first) {
+		memcpy(buf, c->salt, c->salt_size);
+		memcpy(buf + c->salt_size, block, c->len);
+	} else {
+		memcpy(buf, block, c->len);
+		memcpy(buf + c->len, c->salt, c->salt_size);
+	}
+	return buf;
+}
+
+int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
+		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out)
+{
+	size_t total = salt_size + len;
+	struct copy_arg c = { .s = s, .salt = salt, .blocks = blocks, .salt_size = salt_size, .len = len,
+			      .salt_first = salt_first };
+	IMB_MGR *m;
+
+	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
+		return -EINVAL;
+	m = mgr_of(s, a);
+	if (!m)
+		return -ENOMEM;
+	if (salt_size && s->stride < total) {
+		/* 64-byte aligned buffers, each a whole number of cache lines */
+		size_t stride = (total + 63) & ~(size_t)63;
+		void *p = NULL;
+		if (posix_memalign(&p, 64, stride * VERITY_SHA256_MB_GROUP))
+			return -ENOMEM;
+		free(s->scratch);
+		s->scratch = p;
+		s->stride = stride;
+	}
+	return submit_all(m, n, total, out, copy_msg, &c);
+}
+
+struct slot_arg {
+	const uint8_t *msgs;
+	size_t stride;
+};
+
+static const uint8_t *slot_msg(void *arg, size_t i, size_t slot)
+{
+	struct slot_arg *a = arg;
+	(void)slot;
+	return a->msgs + i * a->stride;
+}
+
+int verity_sha256_mb_msgs(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *msgs,
+			  size_t stride, size_t n, size_t msg_len, uint8_t *out)
+{
+	struct slot_arg sa = { .msgs = msgs, .stride = stride };
+	IMB_MGR *m;
+
+	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
+		return -EINVAL;
+	m = mgr_of(s, a);
+	if (!m)
+		return -ENOMEM;
+	return submit_all(m, n, msg_len, out, slot_msg, &sa);
 }
 
 #else
@@ -187,6 +240,13 @@ int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, c
 		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out)
 {
 	(void)s, (void)a, (void)salt, (void)salt_size, (void)salt_first, (void)blocks, (void)n, (void)len, (void)out;
+	return -EINVAL;
+}
+
+int verity_sha256_mb_msgs(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *msgs,
+			  size_t stride, size_t n, size_t msg_len, uint8_t *out)
+{
+	(void)s, (void)a, (void)msgs, (void)stride, (void)n, (void)msg_len, (void)out;
 	return -EINVAL;
 }
 

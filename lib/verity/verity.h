@@ -109,6 +109,17 @@ int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *bloc
 int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
 		       uint8_t *digests);
 
+/* Slots: where the chosen path hashes whole messages (libipsec-mb) and the salt is not
+ * empty, a reader can put each block beside its salt itself and spare the hasher a copy.
+ * Slot i is `stride` bytes at slots + i * stride, its block at data_off; false: no such
+ * layout, hash the blocks as they are. */
+bool verity_hasher_slot_layout(const struct verity_hasher *h, size_t len, size_t *stride, size_t *data_off);
+/* writes the salt into n slots (once: reading blocks into them leaves it alone) */
+void verity_hasher_slots_init(const struct verity_hasher *h, uint8_t *slots, size_t n, size_t len);
+/* as verity_hash_blocks, for n blocks in slots */
+int verity_hash_slots(const struct verity_hasher *h, void *ctx, const uint8_t *slots, size_t n, size_t len,
+		      uint8_t *digests);
+
 /* --- sha256_ni.c: up to four salted SHA-256 block digests at once (x86 SHA extensions) --- */
 /* Kept where it beats libipsec-mb's own SHA-extension path by more than 5 % (bench/README.md):
  * three and four interleaved streams; one or two are no faster than OpenSSL or the library. */
@@ -139,6 +150,11 @@ void verity_sha256_mb_free(struct verity_sha256_mb *s);
 /* as verity_sha256_ni, for any n; 0, -EINVAL (path not supported), -ENOMEM or -EIO */
 int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
 		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out);
+
+/* n whole messages (salt included) of msg_len bytes, message i at msgs + i * stride, hashed
+ * in place */
+int verity_sha256_mb_msgs(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *msgs,
+			  size_t stride, size_t n, size_t msg_len, uint8_t *out);
 
 /* --- sha256_select.c: which SHA-256 path this CPU runs fastest --------------- */
 enum verity_sha256_impl {
