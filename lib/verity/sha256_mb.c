@@ -12,11 +12,12 @@
  * every job is complete, and its scratch buffer free, when the call returns.
  *
  * An IMB_MGR is not thread-safe: every thread has its own, inside its hashing context
- * (struct verity_sha256_mb), one per architecture used, made at first use.
+ * (struct verity_sha256_mb), made at first use and pooled for the next thread after it.
  *
  * x86-64 only: elsewhere (or built with IPSEC_MB=0) every path here reports itself
  * unsupported and the calibration never picks it. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "verity/verity.h"
@@ -25,9 +26,11 @@
 #include <intel-ipsec-mb.h>
 
 struct verity_sha256_mb {
-	IMB_MGR *mgr[VERITY_SHA256_MB_NARCH];
+	IMB_MGR *mgr;              /* made at first use; initialised for `arch` */
+	int arch;                  /* -1: not initialised yet */
 	uint8_t *scratch;          /* VERITY_SHA256_MB_GROUP buffers of `stride` bytes */
 	size_t stride;
+	struct verity_sha256_mb *next;   /* in the pool */
 };
 
 static const uint64_t need[VERITY_SHA256_MB_NARCH] = {
@@ -48,53 +51,97 @@ static void init_arch(IMB_MGR *m, enum verity_sha256_mb_arch a)
 	}
 }
 
+/* Making a manager costs about a millisecond (200 KB, the CPU's features probed) and its
+ * first initialisation more: format and verify start threads for every tree level, and
+ * each wants its own. So states go back to a pool when a thread's context is freed, and
+ * the next thread takes one from there, already initialised. The pool lives until exit. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct verity_sha256_mb *pool;
+static unsigned pool_size;
+#define POOL_MAX 64u
+static uint64_t cpu_features;
+static pthread_once_t features_once = PTHREAD_ONCE_INIT;
+
+static void probe_features(void)
+{
+	/* the manager probes the CPU (and the OS's register state); kept for the first user */
+	struct verity_sha256_mb *s = calloc(1, sizeof(*s));
+	IMB_MGR *m = s ? alloc_mb_mgr(0) : NULL;
+
+	if (!m) {
+		free(s);
+		return;
+	}
+	cpu_features = m->features;
+	s->mgr = m;
+	s->arch = -1;
+	pthread_mutex_lock(&pool_lock);
+	s->next = pool;
+	pool = s;
+	pool_size++;
+	pthread_mutex_unlock(&pool_lock);
+}
+
 bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a)
 {
-	static int cached[VERITY_SHA256_MB_NARCH];   /* 0 unknown, 1 yes, -1 no */
-	int c;
-
 	if ((unsigned)a >= VERITY_SHA256_MB_NARCH)
 		return false;
-	c = __atomic_load_n(&cached[a], __ATOMIC_RELAXED);
-	if (!c) {
-		/* the manager reports the CPU's features (and the OS's register state) */
-		IMB_MGR *m = alloc_mb_mgr(0);
-		c = m && (m->features & need[a]) == need[a] ? 1 : -1;
-		free_mb_mgr(m);
-		__atomic_store_n(&cached[a], c, __ATOMIC_RELAXED);
-	}
-	return c > 0;
+	pthread_once(&features_once, probe_features);
+	return (cpu_features & need[a]) == need[a];
 }
 
 struct verity_sha256_mb *verity_sha256_mb_new(void)
 {
-	return calloc(1, sizeof(struct verity_sha256_mb));
+	struct verity_sha256_mb *s;
+
+	pthread_once(&features_once, probe_features);
+	pthread_mutex_lock(&pool_lock);
+	s = pool;
+	if (s) {
+		pool = s->next;
+		pool_size--;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (!s && (s = calloc(1, sizeof(*s))))
+		s->arch = -1;
+	if (s)
+		s->next = NULL;
+	return s;
 }
 
 void verity_sha256_mb_free(struct verity_sha256_mb *s)
 {
 	if (!s)
 		return;
-	for (unsigned i = 0; i < VERITY_SHA256_MB_NARCH; i++)
-		free_mb_mgr(s->mgr[i]);
-	free(s->scratch);
-	free(s);
+	pthread_mutex_lock(&pool_lock);
+	if (pool_size < POOL_MAX) {
+		s->next = pool;
+		pool = s;
+		pool_size++;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (s) {
+		free_mb_mgr(s->mgr);
+		free(s->scratch);
+		free(s);
+	}
 }
 
+/* the state's manager, initialised for arch a (a re-initialisation takes some 50 us: only
+ * the calibration switches) */
 static IMB_MGR *mgr_of(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a)
 {
-	if (!s->mgr[a]) {
-		IMB_MGR *m = alloc_mb_mgr(0);
-		if (!m)
+	if (!s->mgr && !(s->mgr = alloc_mb_mgr(0)))
+		return NULL;
+	if (s->arch != (int)a) {
+		s->arch = -1;
+		init_arch(s->mgr, a);
+		if (imb_get_errno(s->mgr))
 			return NULL;
-		init_arch(m, a);
-		if (imb_get_errno(m)) {
-			free_mb_mgr(m);
-			return NULL;
-		}
-		s->mgr[a] = m;
+		s->arch = (int)a;
 	}
-	return s->mgr[a];
+	return s->mgr;
 }
 
 /* a completed job, or one the library gave back with an error */
