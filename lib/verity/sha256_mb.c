@@ -204,6 +204,8 @@ static const uint8_t *copy_msg(void *arg, size_t i, size_t slot)
 	if (!c->salt_size)
 		return block;    /* no salt: the block is the message, hashed in place */
 	if (c->salt_first) {
+		/* the block copied to a cache-line boundary (a faster copy), the salt before it */
+		buf += (64 - c->salt_size % 64) % 64;
 		memcpy(buf, c->salt, c->salt_size);
 		memcpy(buf + c->salt_size, block, c->len);
 	} else {
@@ -226,9 +228,10 @@ int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, c
 	m = mgr_of(s, a);
 	if (!m)
 		return -ENOMEM;
-	if (salt_size && s->stride < total) {
-		/* 64-byte aligned buffers, each a whole number of cache lines */
-		size_t stride = (total + 63) & ~(size_t)63;
+	if (salt_size && s->stride < total + 64) {
+		/* 64-byte aligned buffers, each a whole number of cache lines, with room for
+		 * the salt to end on a line boundary */
+		size_t stride = (total + 64 + 63) & ~(size_t)63;
 		void *p = NULL;
 		if (posix_memalign(&p, 64, stride * VERITY_SHA256_MB_GROUP))
 			return -ENOMEM;

@@ -223,6 +223,23 @@ static void check_path(const char *impl)
 				}
 				assert_int_equal(verity_hash_block(h, ctx, blocks + len, len, got), 0);
 				assert_memory_equal(got, want + 32, 32);
+				/* the same blocks read beside their salt (format and verify on libipsec-mb) */
+				size_t stride, off;
+				if (verity_hasher_slot_layout(h, len, &stride, &off)) {
+					assert_true(stride >= salt_len + len && stride % 64 == 0 && off + len <= stride);
+					uint8_t *slots = malloc(NB * stride);
+					assert_non_null(slots);
+					memset(slots, 0xa5, NB * stride);
+					verity_hasher_slots_init(h, slots, NB, len);
+					for (int b = 0; b < NB; b++)
+						memcpy(slots + b * stride + off, blocks + b * len, len);
+					for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+						memset(got, 0, sizeof(got));
+						assert_int_equal(verity_hash_slots(h, ctx, slots, counts[c], len, got), 0);
+						assert_memory_equal(got, want, counts[c] * 32);
+					}
+					free(slots);
+				}
 			}
 			verity_hasher_ctx_free(ctx);
 			verity_hasher_free(h);
