@@ -22,8 +22,10 @@
 /* Blocks per verity_hash_blocks call: a multiple of every width (SHA-NI 3 and 4, a group of
  * 16 libipsec-mb jobs). */
 #define HASH_BATCH 48
-/* iovecs per preadv into slots (at most IOV_MAX, 1024 on Linux) */
-#define IOV_BATCH 512
+/* Blocks read into slots and hashed at a time: the slots stay in the core's L2 cache
+ * between the kernel's copy and the hash (2 MiB at once went out to L3 and back). At most
+ * IOV_MAX (1024) iovecs per preadv. */
+#define SLOT_BATCH 48
 
 struct level_job {
 	const struct verity_params *p;
@@ -109,6 +111,7 @@ struct chunk_hash {
 	const uint8_t *in;
 	uint64_t a, b, start;
 	uint8_t *want;
+	uint8_t *slots;            /* j->slots: SLOT_BATCH slots the input is read into */
 	bool hash_failed;          /* set when the hasher, not the input, failed */
 };
 
@@ -116,10 +119,10 @@ struct chunk_hash {
  * out of the page cache puts each block beside its salt, so hashing copies nothing more. */
 static int read_slots(int fd, uint8_t *slots, size_t stride, size_t off, size_t n, size_t bs, uint64_t pos)
 {
-	struct iovec iov[IOV_BATCH];
+	struct iovec iov[SLOT_BATCH];
 
 	for (size_t i = 0; i < n;) {
-		size_t k = n - i < IOV_BATCH ? n - i : IOV_BATCH;
+		size_t k = n - i < SLOT_BATCH ? n - i : SLOT_BATCH;
 		for (size_t j = 0; j < k; j++)
 			iov[j] = (struct iovec){ .iov_base = slots + (i + j) * stride + off, .iov_len = bs };
 		ssize_t got = preadv(fd, iov, (int)k, (off_t)(pos + i * bs));
@@ -153,10 +156,18 @@ static int hash_chunk(void *arg)
 		/* in batches: verity_hash_blocks hashes several blocks side by side where it can */
 		uint8_t digests[HASH_BATCH * VERITY_MAX_DIGEST_SIZE];
 		size_t n = ch->b - k >= HASH_BATCH ? HASH_BATCH : (size_t)(ch->b - k);
-		int r = j->slots ? verity_hash_slots(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->slot_stride, n,
-						     j->in_bs, digests)
-				 : verity_hash_blocks(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->in_bs, n, j->in_bs,
-						      digests);
+		int r;
+		if (j->slots) {
+			/* the input is read here, a batch at a time, into the same slots */
+			r = read_slots(j->in->fd, ch->slots, j->slot_stride, j->slot_off, n, j->in_bs,
+				       j->in_offset + k * j->in_bs);
+			if (r)
+				return r;   /* reported at the chunk's start, as for the other reads */
+			r = verity_hash_slots(j->h, ch->ctx, ch->slots, n, j->in_bs, digests);
+		} else {
+			r = verity_hash_blocks(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->in_bs, n, j->in_bs,
+					       digests);
+		}
 		if (r) {
 			ch->hash_failed = true;
 			return r;
@@ -173,7 +184,7 @@ static void *level_worker(void *arg)
 	struct level_job *j = arg;
 	const struct verity_geometry *g = j->g;
 	size_t hbs = j->p->hash_block_size;
-	size_t in_cap = (size_t)j->chunk_blocks * (j->slots ? j->slot_stride : j->in_bs);
+	size_t in_cap = j->slots ? (size_t)SLOT_BATCH * j->slot_stride : (size_t)j->chunk_blocks * j->in_bs;
 	/* output of one chunk: its digests plus at most one block of slack on each side */
 	size_t out_cap = (size_t)((j->chunk_blocks + g->hash_per_block - 1) / g->hash_per_block + 2) * hbs;
 	uint8_t *in = malloc(in_cap), *want = malloc(out_cap), *have = j->verify ? malloc(out_cap) : NULL;
@@ -184,7 +195,7 @@ static void *level_worker(void *arg)
 		goto out;
 	}
 	if (j->slots)   /* the salt once: the reads leave it alone */
-		verity_hasher_slots_init(j->h, in, (size_t)j->chunk_blocks, j->in_bs);
+		verity_hasher_slots_init(j->h, in, SLOT_BATCH, j->in_bs);
 	for (;;) {
 		uint64_t c = atomic_fetch_add(&j->next, 1);
 		if (c >= j->nchunks)
@@ -212,9 +223,8 @@ static void *level_worker(void *arg)
 		int r;
 		memset(want, 0, out_len);
 		if (j->slots) {
-			r = read_slots(j->in->fd, in, j->slot_stride, j->slot_off, (size_t)(b - a), j->in_bs, in_off);
-			if (!r)
-				r = hash_chunk(&ch);
+			ch.slots = in;
+			r = hash_chunk(&ch);
 		} else if (j->map_input && verity_map_open(j->in->fd, in_off, in_len, &map) == 0) {
 			ch.in = map.data;
 			r = verity_map_guarded(&map, hash_chunk, &ch);
