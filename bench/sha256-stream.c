@@ -8,7 +8,7 @@
  * copied with its salt first, as udm does). Buffers are filled and faulted in before the
  * clock starts; the wall clock runs from a barrier to the last thread's end.
  *
- * Usage: sha256-stream [THREADS (2)] [MIB per thread (256)] [PASSES (1)]
+ * Usage: sha256-stream [THREADS (2)] [MIB per thread (256)] [PASSES (1)] [PATH (all)]
  * Prints one line per path, "PATH MB/s CPU-seconds" (all threads, hashing only), then the
  * fastest: "best PATH MB/s CPU-seconds". */
 #include <pthread.h>
@@ -75,8 +75,10 @@ int main(int argc, char **argv)
 	const char *best = NULL;
 	double best_rate = 0, best_cpu = 0;
 
-	if (argc > 4 || threads < 1 || threads > 64 || mib < 1 || passes < 1) {
-		fprintf(stderr, "usage: sha256-stream [THREADS (1..64, 2)] [MIB per thread (256)] [PASSES (1)]\n");
+	const char *only = argc > 4 ? argv[4] : NULL;
+
+	if (argc > 5 || threads < 1 || threads > 64 || mib < 1 || passes < 1) {
+		fprintf(stderr, "usage: sha256-stream [THREADS (1..64, 2)] [MIB per thread (256)] [PASSES (1)] [PATH]\n");
 		return 2;
 	}
 	for (unsigned i = 0; i < sizeof(salt); i++)
@@ -99,6 +101,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < VERITY_SHA256_NIMPL; i++) {
 		/* the libraries' paths only: not the hand-written streams of sha256_ni.c */
 		if ((i != VERITY_SHA256_OPENSSL && i < VERITY_SHA256_IMB_SSE) || !verity_sha256_impl_supported(i))
+			continue;
+		if (only && strcmp(only, verity_sha256_impl_name(i)) != 0)
 			continue;
 		struct verity_hasher *h;
 		pthread_barrier_t go;
@@ -129,6 +133,10 @@ int main(int argc, char **argv)
 		printf("%s %.0f %.3f\n", verity_sha256_impl_name(i), rate, cs);
 		if (rate > best_rate)
 			best_rate = rate, best_cpu = cs, best = verity_sha256_impl_name(i);
+	}
+	if (!best) {
+		fprintf(stderr, "sha256-stream: no such library path on this CPU: %s\n", only ? only : "?");
+		return 1;
 	}
 	printf("best %s %.0f %.3f\n", best, best_rate, best_cpu);
 	for (unsigned t = 0; t < threads; t++)

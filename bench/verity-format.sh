@@ -86,13 +86,14 @@ for i in impls:
 
 THREADS, MIB = 2, 256
 passes = max(1, round(size / (THREADS * MIB << 20)))
-lib_paths = []
+lib_paths, lib_cpu = [], []
 def limit():
     """MB/s of the best library path, two threads streaming the file's size from memory"""
     out = subprocess.run([stream, str(THREADS), str(MIB), str(passes)], capture_output=True, text=True,
                          check=True).stdout
     best = out.splitlines()[-1].split()
     lib_paths.append(best[1])
+    lib_cpu.append(float(best[3]))    # CPU seconds of its hashing alone (setup left out)
     return float(best[2])
 
 res = {k: [] for k in cmds}
@@ -129,6 +130,11 @@ for what in ("format", "verify"):
     print(f"HEADLINE {what}: {per_round:.2f} of the bar, median of the rounds' ratios "
           f"(of the medians {u / L:.2f}; udm {u:.0f} MB/s, {size / u / 1e3:.0f} ms); "
           f"veritysetup {v:.0f} MB/s ({v / L:.2f}); udm {u / v:.2f}x veritysetup")
+    # CPU time moves less with the machine's load than the wall clock: the bar's CPU
+    # seconds over udm's for the same bytes (udm's include start-up, I/O and the tree)
+    cr = statistics.median(b / a for a, b in zip(cpu[f"udm {what}"], lib_cpu))
+    print(f"  in CPU time: bar {statistics.median(lib_cpu):.3f} s, udm {statistics.median(cpu[f'udm {what}']):.3f} s, "
+          f"bar/udm {cr:.2f} (median of the rounds)")
 print(f"{'command':22s} {'MB/s median':>11s} {'of bar':>8s} {'CPU s':>6s}  rounds (MB/s)")
 for k in names[1:]:
     print(f"{k:22s} {med[k]:11.0f} {med[k] / L:8.2f} {statistics.median(cpu[k]):6.3f}  "
