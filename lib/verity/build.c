@@ -229,6 +229,8 @@ static void *level_worker(void *arg)
 			ch.in = map.data;
 			r = verity_map_guarded(&map, hash_chunk, &ch);
 			verity_map_close(&map);
+			if (r)   /* a fault may have jumped out of the middle of a hash */
+				verity_hasher_ctx_reset(ctx);
 		} else {
 			r = verity_io_read(j->in, in, in_len, in_off);
 			if (!r)

@@ -157,6 +157,15 @@ void verity_hasher_ctx_free(void *ctx)
 	free(c);
 }
 
+void verity_hasher_ctx_reset(void *ctx)
+{
+	struct hash_ctx *c = ctx;
+
+	verity_sha256_mb_discard(c->mb);
+	c->mb = NULL;
+	c->mb_failed = false;
+}
+
 static int openssl_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest)
 {
 	EVP_MD_CTX *c = ((struct hash_ctx *)ctx)->evp;

@@ -121,11 +121,16 @@ void verity_sha256_mb_free(struct verity_sha256_mb *s)
 		s = NULL;
 	}
 	pthread_mutex_unlock(&pool_lock);
-	if (s) {
-		free_mb_mgr(s->mgr);
-		free(s->scratch);
-		free(s);
-	}
+	verity_sha256_mb_discard(s);
+}
+
+void verity_sha256_mb_discard(struct verity_sha256_mb *s)
+{
+	if (!s)
+		return;
+	free_mb_mgr(s->mgr);
+	free(s->scratch);
+	free(s);
 }
 
 /* the state's manager, initialised for arch a (a re-initialisation takes some 50 us: only
@@ -282,6 +287,11 @@ struct verity_sha256_mb *verity_sha256_mb_new(void)
 }
 
 void verity_sha256_mb_free(struct verity_sha256_mb *s)
+{
+	(void)s;
+}
+
+void verity_sha256_mb_discard(struct verity_sha256_mb *s)
 {
 	(void)s;
 }

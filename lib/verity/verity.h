@@ -104,6 +104,9 @@ unsigned verity_digest_size(const char *name);
 /* A per-thread scratch context; hashing is thread-safe with one per thread. */
 void *verity_hasher_ctx_new(void);
 void verity_hasher_ctx_free(void *ctx);
+/* After a hash was cut short (a SIGBUS in a mapped block jumped out of it): drops state
+ * the hash may have left half-done, so the context can go on. */
+void verity_hasher_ctx_reset(void *ctx);
 int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest);
 /* Digests of n consecutive blocks of len bytes each (digest i at digests + i * digest size). */
 int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
@@ -146,7 +149,9 @@ bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a);
  * without the library or out of memory. */
 struct verity_sha256_mb;
 struct verity_sha256_mb *verity_sha256_mb_new(void);
-void verity_sha256_mb_free(struct verity_sha256_mb *s);
+void verity_sha256_mb_free(struct verity_sha256_mb *s);      /* back to a pool for the next thread */
+/* freed for good: a hash left in the middle (a SIGBUS jumped out of it) leaves jobs queued */
+void verity_sha256_mb_discard(struct verity_sha256_mb *s);
 /* as verity_sha256_ni, for any n; 0, -EINVAL (path not supported), -ENOMEM or -EIO */
 int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
 		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out);
