@@ -187,6 +187,9 @@ static int hash_with(const struct verity_hasher *h, enum verity_sha256_impl impl
 {
 	size_t i = 0;
 
+	if (impl >= VERITY_SHA256_IMB_SSE && h->salt_size + len > VERITY_SHA256_MB_MAX_MSG)
+		/* too long for the library: the one-block path, or OpenSSL where that is the library too */
+		impl = h->path.small < VERITY_SHA256_IMB_SSE ? h->path.small : VERITY_SHA256_OPENSSL;
 	if (impl >= VERITY_SHA256_IMB_SSE && impl <= VERITY_SHA256_IMB_AVX512) {
 		struct hash_ctx *c = ctx;
 		if (!c->mb && !c->mb_failed && !(c->mb = verity_sha256_mb_new()))
@@ -252,7 +255,8 @@ static size_t msg_offset(const struct verity_hasher *h)
 
 bool verity_hasher_slot_layout(const struct verity_hasher *h, size_t len, size_t *stride, size_t *data_off)
 {
-	if (!h->sha256 || h->path.impl < VERITY_SHA256_IMB_SSE || !h->salt_size)
+	if (!h->sha256 || h->path.impl < VERITY_SHA256_IMB_SSE || !h->salt_size ||
+	    h->salt_size + len > VERITY_SHA256_MB_MAX_MSG)
 		return false;
 	*data_off = h->hash_type == 1 ? msg_offset(h) + h->salt_size : 0;
 	*stride = (msg_offset(h) + h->salt_size + len + 63) & ~(size_t)63;

@@ -141,6 +141,10 @@ enum verity_sha256_mb_arch {
 	VERITY_SHA256_MB_AVX512,
 	VERITY_SHA256_MB_NARCH
 };
+/* The longest message libipsec-mb 1.3 hashes ("Invalid authentication message length"
+ * beyond): blocks of 64 KiB and more, with their salt, go to a path of sha256_select.c
+ * outside the library. */
+#define VERITY_SHA256_MB_MAX_MSG 65534u
 /* jobs submitted before each flush (a multiple of every manager's lane count) */
 #define VERITY_SHA256_MB_GROUP 16u
 /* false where the CPU, or this build (not x86-64, IPSEC_MB=0), lacks that manager */

@@ -352,6 +352,43 @@ static void raw_widths_agree_with_openssl(void **state)
 	}
 }
 
+/* Blocks too long for libipsec-mb's messages (64 KiB and up, with the salt) still get
+ * OpenSSL's digests on every path, the library's included (they go around it). */
+static void long_blocks_on_every_path(void **state)
+{
+	(void)state;
+	enum { NB = 3 };
+	const size_t lens[] = { 32768, 65536 - 64, 65536, 131072 };
+	uint8_t salt[32], got[NB * 32], want[NB * 32];
+	uint8_t *blocks = malloc(NB * 131072);
+	assert_non_null(blocks);
+	tu_fill(salt, sizeof(salt), 5);
+	for (int i = 0; i < VERITY_SHA256_NIMPL; i++) {
+		if (!verity_sha256_impl_supported(i))
+			continue;
+		setenv("UDM_SHA256_IMPL", verity_sha256_impl_name(i), 1);
+		for (unsigned type = 0; type <= 1; type++) {
+			struct verity_hasher *h;
+			assert_int_equal(verity_hasher_new("sha256", type, salt, sizeof(salt), &h), 0);
+			void *ctx = verity_hasher_ctx_new();
+			for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+				tu_fill(blocks, NB * lens[k], (uint32_t)k);
+				for (int b = 0; b < NB; b++)
+					openssl_digest(type, salt, sizeof(salt), blocks + b * lens[k], lens[k], want + b * 32);
+				memset(got, 0, sizeof(got));
+				assert_int_equal(verity_hash_blocks(h, ctx, blocks, NB, lens[k], got), 0);
+				assert_memory_equal(got, want, sizeof(want));
+				assert_int_equal(verity_hash_block(h, ctx, blocks, lens[k], got), 0);
+				assert_memory_equal(got, want, 32);
+			}
+			verity_hasher_ctx_free(ctx);
+			verity_hasher_free(h);
+		}
+	}
+	unsetenv("UDM_SHA256_IMPL");
+	free(blocks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +401,7 @@ int main(void)
 		cmocka_unit_test(auto_choice_is_valid),
 		cmocka_unit_test(bad_impl_env_is_refused),
 		cmocka_unit_test(raw_widths_agree_with_openssl),
+		cmocka_unit_test(long_blocks_on_every_path),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
