@@ -62,7 +62,7 @@ LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) $(IPSEC_MB_LIBS) -pthread
 TESTLIBS := $(shell pkg-config --libs cmocka)
 # udmd alone: the BPF enforcer (libbpf), the journal and kernel audit sinks
 # (libsystemd's sd_journal_sendv, libaudit's netlink socket: daemon/audit_*.c)
-DAEMON_PKGS := libbpf libsystemd audit
+DAEMON_PKGS := libbpf libsystemd audit liburing
 DAEMONLIBS := $(shell pkg-config --libs $(DAEMON_PKGS))
 
 # BPF objects: one CO-RE object runs on every kernel with BTF (6.1, 6.12, 7.2).
@@ -108,7 +108,7 @@ progs: $(B)/libudm.a $(B)/libudm.so $(B)/udm $(B)/udmd $(MAN_PAGES)
 
 # helpers the VM tests (tests/vm/) copy into the guest
 VM_HELPERS := $(B)/tests/vm/udm-probe $(B)/tests/vm/udm-probe-static $(B)/tests/vm/libprobe.so \
-              $(B)/tests/vm/udm-attack $(B)/tests/vm/libsteal.so
+              $(B)/tests/vm/udm-attack $(B)/tests/vm/libsteal.so $(B)/tests/vm/ublk-serve
 
 tests: $(TEST_BINS) $(VM_HELPERS)
 bench: $(BENCH_BINS)
@@ -168,6 +168,10 @@ $(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c tests/vm/probe-result.h
 $(B)/tests/vm/udm-attack: tests/vm/udm-attack.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -o $@ $<
+
+$(B)/tests/vm/ublk-serve: tests/vm/ublk-serve.c $(B)/obj/daemon/ublk.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(shell pkg-config --libs liburing) -pthread
 
 $(B)/tests/vm/%.so: tests/vm/%.c
 	@mkdir -p $(dir $@)

@@ -13,6 +13,8 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 
 #define ARG(i) (req->argc > (i) ? req->argv[i] : NULL)
@@ -142,7 +144,7 @@ static int remove_dev(struct udmd *d, const char *name, unsigned flags, struct u
 	int r = udm_dev_info(d->ctx, UDM_BY_NAME(name), 0, &info);
 	if (r)
 		return r;
-	int lo = udmd_loop_find(d, info.dev);
+	int lo = udmd_export_find(d, info.dev);
 	bool detached = false;
 	if (lo >= 0) {
 		if (!(flags & UDM_PROTO_F_FORCE) && !(flags & UDM_F_DEFERRED_REMOVE)) {
@@ -150,7 +152,7 @@ static int remove_dev(struct udmd *d, const char *name, unsigned flags, struct u
 			return -EBUSY;
 		}
 		if (flags & UDM_PROTO_F_FORCE) {
-			if ((r = udmd_loop_detach(d, info.dev, true)) && r != -ENXIO) {
+			if ((r = udmd_export_detach(d, info.dev, true)) && r != -ENXIO) {
 				udmd_printf(out, "detach /dev/loop%d: %s", lo, strerror(-r));
 				return r;
 			}
@@ -171,14 +173,18 @@ static int remove_dev(struct udmd *d, const char *name, unsigned flags, struct u
 
 static int cmd_remove(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	return remove_dev(d, ARG(0), req->flags, out);
+	/* what holds it for udmd's sake lets go first (--force detaches by itself) */
+	int r = req->flags & UDM_PROTO_F_FORCE ? 0 : udmd_dev_removing(d, ARG(0), req->flags & UDM_F_DEFERRED_REMOVE, out);
+	return r ? r : remove_dev(d, ARG(0), req->flags, out);
 }
 
 static int cmd_remove_all(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
 	(void)out;
+	if (udmd_dev_removing(d, NULL, req->flags & UDM_PROTO_F_FORCE, NULL) == -ENOMEM)
+		return -ENOMEM;
 	if (req->flags & UDM_PROTO_F_FORCE)
-		udmd_loop_detach_all(d);
+		udmd_export_detach_all(d);
 	int left = 0;
 	for (int i = 0; i < 40; i++) {
 		left = udm_remove_all(d->ctx, req->flags & UDM_F_DEFERRED_REMOVE);
@@ -198,7 +204,7 @@ static int cmd_rename(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 		/* A device with a mapper file: its file is renamed with it. The
 		 * kernel refuses a missing file (no live table) or an existing
 		 * new name before asking us; the library answers those. */
-		int r = udmd_fuse_rename(d, ARG(0), ARG(1));
+		int r = udmd_export_rename(d, ARG(0), ARG(1));
 		if (r != -ENOENT && r != -EEXIST)
 			return r;
 	}
@@ -423,7 +429,7 @@ static int cmd_attach(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 		udmd_printf(out, "device has no live table");
 		return -ENXIO;
 	}
-	int lo = udmd_loop_find(d, info.dev);
+	int lo = udmd_export_find(d, info.dev);
 	if (lo >= 0) {   /* already attached: the same answer again */
 		udmd_printf(out, "/dev/loop%d\n", lo);
 		return 0;
@@ -435,7 +441,7 @@ static int cmd_attach(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 		udmd_printf(out, "device is suspended (resume it first)");
 		return -EBUSY;
 	}
-	r = udmd_loop_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
+	r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
 	if (r == -EEXIST)   /* already attached: the same answer again */
 		r = 0;
 	else if (r == -EAGAIN)
@@ -452,7 +458,7 @@ static int cmd_detach(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 	int r = udm_dev_info(d->ctx, UDM_BY_NAME(ARG(0)), 0, &info);
 	if (r)
 		return r;
-	r = udmd_loop_detach(d, info.dev, req->flags & UDM_PROTO_F_FORCE);
+	r = udmd_export_detach(d, info.dev, req->flags & UDM_PROTO_F_FORCE);
 	if (r == -ENXIO)
 		udmd_printf(out, "not attached");
 	else if (r == -EBUSY)
@@ -506,7 +512,7 @@ static int report_fn(struct udmd *d, const char *name, bool prefix, unsigned fla
 		}
 		udm_deps_free(devs, names, n);
 	}
-	int lo = udmd_loop_find(d, i.dev);
+	int lo = udmd_export_find(d, i.dev);
 	if (lo >= 0)
 		udmd_printf(out, "%c/dev/loop%d%c", 0, lo, 0);
 	else

@@ -13,6 +13,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "util/hex.h"
+#include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 #include "targets/verity_keys.h"
 #include "verity/verity.h"
@@ -101,15 +103,6 @@ static unsigned count_words(const char *s)
 static bool valid_name(const char *name)
 {
 	return udm_name_is_valid(name) && strlen(name) < UDM_NAME_LEN;
-}
-
-unsigned udmd_verity_block_size(struct udmd *d, dev_t dev)
-{
-	struct udm_io_limits l;
-	if (udm_dev_io_limits(d->ctx, ((struct udm_dev_id){ .dev = dev }), 0, &l))
-		return 0;
-	unsigned bs = l.logical_block_size;
-	return bs > 512 && bs <= 4096 ? bs : 0;
 }
 
 /* --- verity_open ---------------------------------------------------------- */
@@ -251,7 +244,15 @@ static int cmd_close(struct udmd *d, const struct udmd_req *req, struct udmd_out
 	const char *name = ARG(0);
 	char *table = NULL, *info_text = NULL;
 	struct udm_info info;
-	int r = verity_tables(d, name, &table, &info_text, &info, out);
+	int r;
+	/* what holds it for udmd's sake lets go first */
+	if (!(req->flags & UDM_PROTO_F_CANCEL_DEFERRED) &&
+	    (r = udmd_dev_removing(d, name, req->flags & UDM_F_DEFERRED_REMOVE, NULL))) {
+		if (r == -EBUSY)
+			udmd_printf(out, "Device %s is still in use.", name);
+		return r;
+	}
+	r = verity_tables(d, name, &table, &info_text, &info, out);
 	free(table);
 	free(info_text);
 	if (r == -ENXIO || r == -ENODEV)
@@ -266,7 +267,7 @@ static int cmd_close(struct udmd *d, const struct udmd_req *req, struct udmd_out
 		return r;
 	}
 	bool deferred = req->flags & UDM_F_DEFERRED_REMOVE;
-	int lo = udmd_loop_find(d, info.dev);
+	int lo = udmd_export_find(d, info.dev);
 	if (lo >= 0 && !deferred) {
 		udmd_printf(out, "Device %s is still in use (attached to /dev/loop%d).", name, lo);
 		return -EBUSY;
