@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include "util/hex.h"
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
+#include "daemon/events.h"
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 
@@ -74,6 +76,7 @@ int udmd_ipe_start(struct udmd *d, char *err, size_t errlen)
 	}
 	struct ipe_store_opts o = {
 		.state_dir = c->state_dir, .trust = trust, .audit = store_audit, .audit_arg = d,
+		.changed = udmd_events_policy_changed, .changed_arg = d,
 	};
 	if ((r = ipe_store_open(&o, &d->ipe, reason, sizeof(reason))) < 0) {
 		snprintf(err, errlen, "policy store: %s", reason);

@@ -9,6 +9,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 #include "ipe/ipe.h"
 
@@ -30,9 +32,8 @@ static int cmd_daemon_status(struct udmd *d, const struct udmd_req *req, struct 
 	if (pol)
 		ipe_policy_put(pol);
 	unsigned long long denied, allowed;
-	udmd_enforce_counts(&denied, &allowed);
-	udmd_printf(out, "decisions: %llu denied, %llu allowed%s\n", denied, allowed,
-		    d->enforcer_kind == UDMD_ENFORCER_BPF ? " (bpf: allows counted with success_audit only)" : "");
+	const char *note = udmd_enforce_counts(d, &denied, &allowed);
+	udmd_printf(out, "decisions: %llu denied, %llu allowed%s\n", denied, allowed, note);
 	udmd_audit_status(out);
 	udmd_ipe_trust_status(out);
 	/* "enforcer: bpf|fanotify" and that backend's state */
@@ -54,8 +55,8 @@ static int busy_devices(struct udmd *d, struct udmd_out *out, bool list)
 		struct udm_info info;
 		if (udm_dev_info(d->ctx, UDM_BY_NAME(e[i].name), 0, &info))
 			continue;
-		int lo = udmd_loop_find(d, info.dev);
-		bool claimed = lo >= 0 && udmd_loop_claimed(d, info.dev);
+		int lo = udmd_export_find(d, info.dev);
+		bool claimed = lo >= 0 && udmd_export_claimed(d, info.dev);
 		int others = info.open_count - (lo >= 0 ? 1 : 0);
 		if (!claimed && others <= 0)
 			continue;

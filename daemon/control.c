@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
 
@@ -41,32 +42,6 @@ const struct udmd_cmd *udmd_cmd_find(uint16_t id)
 			if (c->id == id)
 				return c;
 	return NULL;
-}
-
-void udmd_printf(struct udmd_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || o->oom)
-		return;
-	if (o->len + (size_t)n + 1 > o->cap) {
-		size_t cap = o->cap ? o->cap : 256;
-		while (cap < o->len + (size_t)n + 1)
-			cap *= 2;
-		char *b = realloc(o->buf, cap);
-		if (!b) {
-			o->oom = true;
-			return;
-		}
-		o->buf = b;
-		o->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	o->len += (size_t)n;
 }
 
 struct conn {
@@ -139,7 +114,9 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 	}
 	const char *argv[UDM_PROTO_MAX_ARGS + 1];
 	unsigned argc = 0;
-	int r = udm_proto_args_decode(payload, h->len, UDM_PROTO_MAX_ARGS, &argc, argv);
+	const uint8_t *recs;
+	size_t recs_len;
+	int r = udm_proto_req_decode(payload, h->len, UDM_PROTO_MAX_ARGS, &argc, argv, &recs, &recs_len);
 	if (r) {
 		reply_text(c->fd, h->cmd, r, "malformed request arguments");
 		return;
@@ -156,20 +133,14 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 	struct udmd_req req = {
 		.cmd = h->cmd, .flags = (uint32_t)h->status, .argc = argc, .argv = argv,
 		.uid = c->cred.uid, .gid = c->cred.gid, .pid = c->cred.pid, .conn_fd = c->fd,
+		.recs = recs, .recs_len = recs_len,
 	};
 	if (cmd->weakens && cmd->weakens(c->d, &req) && mac_admin_gate(c, cmd, &req)) {
 		reply_text(c->fd, h->cmd, -EPERM, "this weakens enforcement: CAP_MAC_ADMIN is required");
 		return;
 	}
 	struct udmd_out out = { 0 };
-	/* device links (devlinks.c) follow what the command makes live or removes */
-	r = udmd_devlinks_before(c->d, &req, &out);
-	if (!r)
-		r = cmd->fn(c->d, &req, &out);
-	udmd_devlinks_after(c->d, &req, r);
-	/* a policy command may have changed the active policy or a switch */
-	if (cmd->mutating && (h->cmd & 0xff00) == UDM_CMD_POLICY_FIRST)
-		udmd_enforce_sync(c->d);
+	r = cmd->fn(c->d, &req, &out);
 	if (out.oom) {
 		r = -ENOMEM;
 		out.len = 0;

@@ -4,10 +4,12 @@
  * (default /dev/mapper/NAME) is a symlink to that /dev/loopN, so scripts that
  * test `[ -b /dev/mapper/NAME ]`, read it or ask its size work unchanged.
  *
- * The links are reconciled, not tracked event by event: after each control
- * command that can change what is live (control.c calls udmd_devlinks_after)
- * the records are checked against the devices and the attachments, stale
- * links go, missing ones come. A link is only ever removed if it still points
+ * The links follow udmd's events (events.h), never command numbers: a device
+ * about to be removed loses its link and loop device first (or the removal
+ * would find it open); after a resume, a rename, a refused removal or a
+ * cancelled deferred removal the device gets its link; after a removal or a
+ * detach stale links go. Each time the records are reconciled with the
+ * devices and the attachments. A link is only ever removed if it still points
  * at the loop device we made it for, so a file somebody else put in DEV_DIR
  * is never touched.
  *
@@ -25,6 +27,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/events.h"
+#include "daemon/export.h"
+#include "daemon/reply.h"
 #include "daemon/udmd.h"
 
 struct link {
@@ -41,6 +46,10 @@ struct udmd_devlinks {
 	char record[PATH_MAX];      /* RUNTIME/devlinks */
 	char *saved;                /* what it holds now */
 };
+
+/* This thread holds the links' lock: a detach it makes (release) comes back
+ * as an event that must not take it again. */
+static __thread bool in_links;
 
 static void link_path(const struct udmd_devlinks *L, const char *name, char *p, size_t len)
 {
@@ -151,7 +160,7 @@ static void prune_locked(struct udmd *d)
 		bool alive = false;
 		for (size_t i = 0; i < n && !alive; i++)
 			alive = e[i].dev == k->dev && strcmp(e[i].name, k->name) == 0;
-		if (alive && udmd_loop_find(d, k->dev) == k->minor) {
+		if (alive && udmd_export_find(d, k->dev) == k->minor) {
 			pp = &k->next;
 			continue;
 		}
@@ -179,13 +188,13 @@ static void ensure_locked(struct udmd *d, const char *name)
 	if (info.flags & UDM_F_DEFERRED_REMOVE)
 		return;
 	struct link *k = find_name(L, info.name);
-	if (k && k->dev == info.dev && udmd_loop_find(d, info.dev) == k->minor) {
+	if (k && k->dev == info.dev && udmd_export_find(d, info.dev) == k->minor) {
 		if (!points_at(L, k->name, k->minor))   /* removed by hand: mknodes */
 			make_link(L, k->name, k->minor);
 		return;
 	}
 	int lo = -1;
-	int r = udmd_loop_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
+	int r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
 	if (r && r != -EEXIST) {
 		udmd_log("dev-links: attach %s: %s", info.name, strerror(-r));
 		return;
@@ -211,6 +220,7 @@ void udmd_devlinks_sync(struct udmd *d, const char *name)
 		return;
 	struct udmd_devlinks *L = d->links;
 	pthread_mutex_lock(&L->lock);
+	in_links = true;
 	prune_locked(d);
 	if (name) {
 		if (*name)
@@ -224,6 +234,7 @@ void udmd_devlinks_sync(struct udmd *d, const char *name)
 		free(e);
 	}
 	record_save(L);
+	in_links = false;
 	pthread_mutex_unlock(&L->lock);
 }
 
@@ -258,6 +269,7 @@ int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct u
 		return 0;
 	struct udmd_devlinks *L = d->links;
 	pthread_mutex_lock(&L->lock);
+	in_links = true;
 	struct link *k = find_name(L, name);
 	int r = 0;
 	struct udm_info info;
@@ -272,7 +284,7 @@ int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct u
 			udmd_printf(out, "%s is in use by another device", name);
 		goto out;
 	}
-	r = udmd_loop_detach(d, k->dev, force);
+	r = udmd_export_detach(d, k->dev, force);
 	if (r == -EBUSY) {
 		if (out)
 			udmd_printf(out, "%s/%s (/dev/loop%d) is in use", L->dir, name, k->minor);
@@ -293,83 +305,55 @@ int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct u
 		settle(d, dev, info.open_count);
 out:
 	record_save(L);
+	in_links = false;
 	pthread_mutex_unlock(&L->lock);
 	return r;
 }
 
-/* Before and after a control command: a device about to be removed loses its
- * link and loop device first (or the removal would find it open), and what is
- * live afterwards gets its link. */
-int udmd_devlinks_before(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
+/* Every link and its loop device, before every device is removed: busy ones
+ * stay, as remove_all leaves open devices. */
+static int release_all(struct udmd *d, bool force)
 {
-	if (!enabled(d))
-		return 0;
-	switch (req->cmd) {
-	case UDM_CMD_DM_REMOVE:
-		/* --force detaches (and waits) by itself; --deferred: the loop
-		 * device goes at its last close, and with it the device */
-		if (req->flags & UDM_PROTO_F_FORCE)
-			return 0;
-		return udmd_devlinks_release(d, req->argv[0], req->flags & UDM_F_DEFERRED_REMOVE, out);
-	case UDM_CMD_VERITY_CLOSE: {
-		if (req->flags & UDM_PROTO_F_CANCEL_DEFERRED)
-			return 0;
-		int r = udmd_devlinks_release(d, req->argv[0], req->flags & UDM_F_DEFERRED_REMOVE, NULL);
-		if (r == -EBUSY)
-			udmd_printf(out, "Device %s is still in use.", req->argv[0]);
-		return r;
-	}
-	case UDM_CMD_DM_REMOVE_ALL: {
-		pthread_mutex_lock(&d->links->lock);
-		size_t n = 0;
-		for (struct link *k = d->links->list; k; k = k->next)
-			n++;
-		char (*names)[UDM_NAME_LEN] = calloc(n ? n : 1, UDM_NAME_LEN);
-		size_t i = 0;
-		for (struct link *k = d->links->list; k && names; k = k->next)
-			memcpy(names[i++], k->name, UDM_NAME_LEN);
-		pthread_mutex_unlock(&d->links->lock);
-		if (!names)
-			return -ENOMEM;
-		/* busy ones stay, as remove_all leaves open devices */
-		for (i = 0; i < n; i++)
-			udmd_devlinks_release(d, names[i], req->flags & UDM_PROTO_F_FORCE, NULL);
-		free(names);
-		return 0;
-	}
-	default:
-		return 0;
-	}
+	pthread_mutex_lock(&d->links->lock);
+	size_t n = 0;
+	for (struct link *k = d->links->list; k; k = k->next)
+		n++;
+	char (*names)[UDM_NAME_LEN] = calloc(n ? n : 1, UDM_NAME_LEN);
+	size_t i = 0;
+	for (struct link *k = d->links->list; k && names; k = k->next)
+		memcpy(names[i++], k->name, UDM_NAME_LEN);
+	pthread_mutex_unlock(&d->links->lock);
+	if (!names)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		udmd_devlinks_release(d, names[i], force, NULL);
+	free(names);
+	return 0;
 }
 
-void udmd_devlinks_after(struct udmd *d, const struct udmd_req *req, int r)
+static int on_event(struct udmd *d, const struct udmd_event *ev)
 {
-	if (!enabled(d))
-		return;
-	switch (req->cmd) {
-	case UDM_CMD_DM_CREATE:
-	case UDM_CMD_DM_RESUME:
-	case UDM_CMD_VERITY_OPEN:
-	case UDM_CMD_DM_REMOVE:       /* still there: a failed remove gets its link back */
-	case UDM_CMD_VERITY_CLOSE:
-	case UDM_CMD_DM_MESSAGE:      /* @cancel_deferred_remove: the link comes back */
-		udmd_devlinks_sync(d, req->argv[0]);
+	if (!enabled(d) || in_links)
+		return 0;
+	switch (ev->kind) {
+	case UDMD_EV_REMOVING:
+		/* --deferred (force): the loop device goes at its last close, and
+		 * with it the device */
+		return ev->name ? udmd_devlinks_release(d, ev->name, ev->force, ev->out) : release_all(d, ev->force);
+	case UDMD_EV_RESUMED:
+	case UDMD_EV_RENAMED:
+	case UDMD_EV_REMOVE_REFUSED:        /* still there: it gets its link back */
+	case UDMD_EV_DEFERRED_CANCELLED:    /* the link comes back */
+		udmd_devlinks_sync(d, ev->name);
 		break;
-	case UDM_CMD_DM_RENAME:
-		udmd_devlinks_sync(d, r == 0 && !(req->flags & UDM_F_UUID) ? req->argv[1] : req->argv[0]);
-		break;
-	case UDM_CMD_DM_REMOVE_ALL:
-		udmd_devlinks_sync(d, NULL);
-		break;
-	case UDM_CMD_DM_DETACH:
-	case UDM_CMD_DM_CLEAR:
-	case UDM_CMD_DM_SUSPEND:
-	case UDM_CMD_DM_LOAD:
-		udmd_devlinks_sync(d, "");   /* only drop what is stale */
+	case UDMD_EV_REMOVED:
+	case UDMD_EV_EXPORT_WITHDRAWN:
+		udmd_devlinks_sync(d, "");      /* only drop what is stale */
 		break;
 	default:
 		break;
 	}
+	return 0;
 }
 
 /* DIR/NAME -> /dev/loopN left by a udmd that died: the loop device is
@@ -433,7 +417,9 @@ int udmd_devlinks_start(struct udmd *d, char *err, size_t errlen)
 	}
 	pthread_mutex_init(&L->lock, NULL);
 	snprintf(L->dir, sizeof(L->dir), "%s", d->cfg.dev_dir);
-	int r = udmd_mkdirs(L->dir, 0755);
+	int r = udmd_subscribe(on_event);
+	if (!r)
+		r = udmd_mkdirs(L->dir, 0755);
 	if (r) {
 		snprintf(err, errlen, "--dev-dir %.900s: %s", L->dir, strerror(-r));
 		pthread_mutex_destroy(&L->lock);

@@ -1,604 +1,198 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fanotify exec enforcement (see enforce.h): one thread reads permission
- * events from one fanotify group, answers each with the decision callback,
- * and follows the mount table so that the marked filesystems stay those of
- * the watched paths (or every filesystem, in system scope). */
+/* The chooser of udmd's enforcement backend and the interface the rest of
+ * udmd calls (enforce.h): the only file that knows which backends there are.
+ * Each call goes to the backend picked at start through its enforcer_ops. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/fanotify.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
 #include "daemon/enforce.h"
+#include "daemon/events.h"
 #include "daemon/udmd.h"
+#include "ipe/ipe.h"
 
-#define MAX_WATCHES 64
-#define MAX_DEVS 16      /* superblocks one watch has marked (one per remount at its path) */
-#define MAX_MARKS 1024   /* system scope: marked superblocks */
-#define MASK FAN_OPEN_EXEC_PERM
+/* --enforcer=auto tries them in this order; the last one is the fallback. */
+static const struct enforcer_ops *const backends[] = { &udmd_enforcer_bpf, &udmd_enforcer_fanotify };
+#define N_BACKENDS (sizeof(backends) / sizeof(backends[0]))
 
-/* A watched path. A filesystem mark (FAN_MARK_FILESYSTEM) covers the whole
- * superblock: every mount of it, bind mounts and other mount namespaces
- * included. When another filesystem is mounted at the path it is marked too;
- * the earlier ones stay marked for as long as they exist (unmounting the path
- * must not free a filesystem that is still reachable through a bind mount or
- * another namespace). */
-struct watch {
-	char *path;
-	dev_t cur;               /* the superblock mounted at path now; 0: none */
-	const char *why;         /* why cur is 0 (for the list and the log) */
-	dev_t devs[MAX_DEVS];    /* superblocks marked for this watch */
-	int ndevs;
-};
-
-struct enforcer {
-	int fan_fd, stop_fd, mounts_fd;
-	pthread_t thread;
-	enforce_decide_fn decide;
-	void *arg;
-	dev_t root_dev;          /* the filesystem of /: never marked in mount scope */
-	bool system;             /* every filesystem of udmd's mount namespace */
-	pthread_mutex_t lock;
-	struct watch watches[MAX_WATCHES];
-	int nwatches;
-	dev_t marks[MAX_MARKS];  /* system scope: marked superblocks */
-	int nmarks;
-	struct { dev_t dev; bool fuse; } fs[512];   /* superblocks of udmd's mount table, FUSE or not */
-	int nfs;
-	dev_t refused[64];       /* system scope: superblocks that refused a mark (logged once) */
-	int nrefused;
-	unsigned rescans;
-};
-
-/* stat without asking the filesystem: the superblock, inode and mode are in
- * the kernel's inode. A FUSE server that never answers would otherwise hang
- * this thread, and with it every exec on a marked filesystem (in system
- * scope: every exec on the machine; any user can mount a FUSE filesystem). */
-static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
+/* The enforcer follows the policy (events.h): whatever changed it, a
+ * control command or a write to RUNTIME/ipe. */
+static int policy_event(struct udmd *d, const struct udmd_event *ev)
 {
-	struct statx x;
-	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_INO, &x) < 0)
-		return -1;
-	memset(st, 0, sizeof(*st));
-	st->st_dev = makedev(x.stx_dev_major, x.stx_dev_minor);
-	st->st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor);
-	st->st_ino = x.stx_ino;
-	st->st_mode = x.stx_mode;
+	if (ev->kind == UDMD_EV_POLICY_CHANGED)
+		udmd_enforce_sync(d);
 	return 0;
 }
 
-static void answer(int fan_fd, int fd, bool allow)
+static void observed(void *arg, const struct udmd_binding *b, bool added)
 {
-	struct fanotify_response resp = { .fd = fd, .response = allow ? FAN_ALLOW : FAN_DENY };
-	/* a failed write leaves the exec waiting: retry on EINTR only */
-	while (write(fan_fd, &resp, sizeof(resp)) < 0 && errno == EINTR)
-		;
+	struct udmd *d = arg;
+	d->enforcer->device(d->enforcer_state, b, added);
 }
 
-static bool fs_may_be_asked(struct enforcer *e, dev_t dev);
-
-static void handle_event(struct enforcer *e, const struct fanotify_event_metadata *m)
+bool udmd_enforce_known(const char *name, char *names, size_t len)
 {
-	if (m->fd < 0)
-		return;
-	if (m->mask & FAN_OPEN_EXEC_PERM) {
-		struct stat st;
-		char link[64], path[PATH_MAX] = "?";
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
-		ssize_t n = readlink(link, path, sizeof(path) - 1);
-		if (n >= 0)
-			path[n] = '\0';
-		/* Every event comes from a mark udmd placed, and a mark is only
-		 * removed on purpose: each one is decided. Fail closed: a file we
-		 * cannot stat is denied. */
-		bool allow = false;
-		if (stat_cached(m->fd, "", AT_EMPTY_PATH, &st) == 0) {
-			struct enforce_event ev = { .fd = m->fd, .pid = m->pid, .st = &st, .path = path,
-						    .may_ask_fs = fs_may_be_asked(e, st.st_dev) };
-			allow = e->decide(e->arg, &ev);
-		}
-		answer(e->fan_fd, m->fd, allow);
+	size_t used = 0;
+	bool known = strcmp(name, "auto") == 0;
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		if (used < len)
+			used += (size_t)snprintf(names + used, len - used, "%s, ", backends[i]->name);
+		known |= strcmp(name, backends[i]->name) == 0;
 	}
-	close(m->fd);
-}
-
-/* ---- the mount table ---- */
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-		    s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
+	if (used >= 2 && used < len) {
+		used -= 2;   /* "a, b, " -> "a, b or auto" */
+		snprintf(names + used, len - used, " or auto");
 	}
-	*o = '\0';
+	return known;
 }
 
-/* Calls fn(arg, mount point, dev) for each mount of udmd's namespace, in
- * mount order; stops when fn returns non-zero (and returns that). */
-static int each_mount(int (*fn)(void *, const char *, dev_t, const char *), void *arg)
+int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return -errno;
-	char *line = NULL;
-	size_t cap = 0;
-	int r = 0;
-	while (!r && getline(&line, &cap, f) > 0) {
-		unsigned ma, mi;
-		int n = 0;
-		if (sscanf(line, "%*d %*d %u:%u %*s %n", &ma, &mi, &n) < 2 || !n)
+	const char *want = d->cfg.enforcer && strcmp(d->cfg.enforcer, "auto") ? d->cfg.enforcer : NULL;
+	if (udmd_subscribe(policy_event)) {
+		snprintf(err, errlen, "too many event subscribers");
+		return -ENOSPC;
+	}
+	for (size_t i = 0; i < N_BACKENDS; i++) {
+		const struct enforcer_ops *o = backends[i];
+		bool last = i + 1 == N_BACKENDS;
+		if (want && strcmp(o->name, want) != 0)
 			continue;
-		char *mp = line + n, *end = strchr(mp, ' ');
-		if (!end)
+		struct enforcer_refusal ref = { .final = false };
+		if (!want && !last && o->available &&
+		    !o->available(ref.why, sizeof(ref.why))) {
+			udmd_log("enforcer: %s, using %s", ref.why, backends[i + 1]->name);
 			continue;
-		*end = '\0';
-		unescape(mp);
-		/* the file system type follows the " - " separator */
-		char *sep = strstr(end + 1, " - "), *type = sep ? sep + 3 : (char *)"";
-		type[strcspn(type, " \n")] = '\0';
-		r = fn(arg, mp, makedev(ma, mi), type);
-	}
-	free(line);
-	fclose(f);
-	return r;
-}
-
-struct find_mount { dev_t dev; char path[PATH_MAX]; };
-
-static int find_mount_fn(void *arg, const char *mp, dev_t dev, const char *type)
-{
-	(void)type;
-	struct find_mount *fm = arg;
-	struct stat st;
-	/* the last mount of dev in the table whose path still shows it (not over-mounted) */
-	if (dev == fm->dev && stat_cached(AT_FDCWD, mp, 0, &st) == 0 && st.st_dev == dev)
-		snprintf(fm->path, sizeof(fm->path), "%s", mp);
-	return 0;
-}
-
-/* A path of udmd's namespace on superblock dev, or false. */
-static bool path_of_dev(dev_t dev, char *out, size_t len)
-{
-	struct find_mount fm = { .dev = dev };
-	each_mount(find_mount_fn, &fm);
-	if (!fm.path[0])
-		return false;
-	snprintf(out, len, "%s", fm.path);
-	return true;
-}
-
-/* Only whole mounts may be watched; 0 and the superblock, or -errno. */
-static int mount_point_dev(const char *abs, dev_t *dev)
-{
-	struct stat st, parent;
-	char up[PATH_MAX + 4];
-	snprintf(up, sizeof(up), "%s/..", abs);
-	if (stat_cached(AT_FDCWD, abs, 0, &st) < 0 || stat_cached(AT_FDCWD, up, 0, &parent) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (st.st_dev == parent.st_dev && st.st_ino != parent.st_ino)
-		return -EINVAL;   /* not a mount point */
-	*dev = st.st_dev;
-	return 0;
-}
-
-static int dev_refs(struct enforcer *e, dev_t dev)
-{
-	int n = 0;
-	for (int i = 0; i < e->nwatches; i++)
-		for (int j = 0; j < e->watches[i].ndevs; j++)
-			n += e->watches[i].devs[j] == dev;
-	for (int i = 0; e->system && i < e->nmarks; i++)
-		n += e->marks[i] == dev;
-	return n;
-}
-
-/* Mark the filesystem mounted at path, which must be dev (checked again
- * after the mark: a mount racing in between is seen by the next rescan). */
-static int mark_fs(struct enforcer *e, const char *path, dev_t dev)
-{
-	if (fanotify_mark(e->fan_fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, path) < 0)
-		return -errno;
-	struct stat st;
-	if (stat_cached(AT_FDCWD, path, 0, &st) == 0 && st.st_dev != dev)
-		return -EAGAIN;
-	return 0;
-}
-
-static void unmark_dev(struct enforcer *e, dev_t dev, const char *why)
-{
-	if (dev_refs(e, dev))
-		return;   /* still needed by another watch */
-	char p[PATH_MAX];
-	if (!path_of_dev(dev, p, sizeof(p))) {
-		/* not in udmd's namespace (gone, or only mounted in another one): the
-		 * kernel drops the mark with the filesystem; until then its files
-		 * are still decided */
-		udmd_log("enforcer: fanotify: %s: filesystem %u:%u is not mounted in udmd's namespace; its mark, if "
-			 "it still exists, goes with the filesystem", why, major(dev), minor(dev));
-		return;
-	}
-	if (fanotify_mark(e->fan_fd, FAN_MARK_REMOVE | FAN_MARK_FILESYSTEM, MASK, AT_FDCWD, p) < 0 &&
-	    errno != ENOENT)
-		udmd_log("enforcer: fanotify: %s: unmarking %s: %s", why, p, strerror(errno));
-}
-
-/* Bring one watch up to date with what is mounted at its path now. Returns
- * true when the path shows a marked filesystem. Under e->lock. */
-static bool refresh_watch(struct enforcer *e, struct watch *w)
-{
-	dev_t dev = 0;
-	int r = mount_point_dev(w->path, &dev);
-	dev_t was = w->cur;
-	if (r == 0 && dev == e->root_dev)
-		r = -EPERM;
-	if (r) {
-		w->cur = 0;
-		w->why = r == -EPERM ? "the filesystem of / is mounted there, it is never marked" :
-			 r == -EINVAL ? "nothing is mounted there" : strerror(-r);
-		if (was)
-			udmd_log("enforcer: fanotify: %s: %s; the watch waits for the next mount there", w->path, w->why);
-		return false;
-	}
-	bool known = false;
-	for (int j = 0; j < w->ndevs; j++)
-		known |= w->devs[j] == dev;
-	if (!known && w->ndevs == MAX_DEVS) {
-		/* forget the oldest superblock that is gone from udmd's namespace */
-		char p[PATH_MAX];
-		for (int j = 0; j < w->ndevs; j++)
-			if (!path_of_dev(w->devs[j], p, sizeof(p))) {
-				w->devs[j] = w->devs[--w->ndevs];
-				break;
-			}
-	}
-	if (!known && w->ndevs == MAX_DEVS) {
-		w->cur = 0;
-		w->why = "too many filesystems were mounted there";
-		udmd_log("enforcer: fanotify: %s: %s; not marked", w->path, w->why);
-		return false;
-	}
-	/* marked again even when known: the same dev_t may be a new superblock
-	 * (a loop device reused), and adding a mark that exists is harmless */
-	if ((r = mark_fs(e, w->path, dev))) {
-		w->cur = 0;
-		w->why = r == -EAGAIN ? "the mount changed while it was marked" : strerror(-r);
-		udmd_log("enforcer: fanotify: %s: marking filesystem %u:%u: %s", w->path, major(dev), minor(dev), w->why);
-		return false;
-	}
-	if (!known)
-		w->devs[w->ndevs++] = dev;
-	if (was != dev)
-		udmd_log("enforcer: fanotify: %s: filesystem %u:%u marked", w->path, major(dev), minor(dev));
-	w->cur = dev;
-	w->why = NULL;
-	return true;
-}
-
-static int system_mark_fn(void *arg, const char *mp, dev_t dev, const char *type)
-{
-	(void)type;
-	struct enforcer *e = arg;
-	for (int i = 0; i < e->nmarks; i++)
-		if (e->marks[i] == dev)
+		}
+		void *state = NULL;
+		int r = o->start(d, &state, &ref);
+		if (r == 0) {
+			d->enforcer_state = state;
+			d->enforcer = o;
+			/* the backend follows which loop device serves which udm device */
+			if (o->device)
+				udmd_binding_observe(d, observed, d);
 			return 0;
-	if (e->nmarks == MAX_MARKS) {
-		udmd_log("enforcer: fanotify: more than %d filesystems: %s not marked", MAX_MARKS, mp);
+		}
+		if (want || last || ref.final) {
+			snprintf(err, errlen, "%s", ref.err);
+			return r;
+		}
+		udmd_log("enforcer: %s unavailable (%s), using %s", o->name, ref.why, backends[i + 1]->name);
+	}
+	snprintf(err, errlen, "--enforcer: no such backend");
+	return -EINVAL;
+}
+
+/* Outside the backend's lock: the observer runs under the identity lock and
+ * takes it. */
+static void stop_observing(struct udmd *d)
+{
+	if (d->enforcer && d->enforcer->device && d->identity)
+		udmd_binding_observe(d, NULL, NULL);
+}
+
+void udmd_enforce_stop(struct udmd *d)
+{
+	if (!d->enforcer)
+		return;
+	stop_observing(d);
+	d->enforcer->stop(d->enforcer_state);
+}
+
+void udmd_enforce_free(struct udmd *d)
+{
+	if (!d->enforcer)
+		return;
+	d->enforcer->free(d->enforcer_state);
+	d->enforcer = NULL;
+	d->enforcer_state = NULL;
+}
+
+int udmd_enforce_detach(struct udmd *d, struct udmd_out *out)
+{
+	if (!d->enforcer) {
+		udmd_printf(out, "no enforcement is running\n");
 		return 0;
 	}
-	int r = mark_fs(e, mp, dev);
-	if (r == -EAGAIN)
-		return 0;   /* over-mounted: reached through its other mounts, or not at all */
-	if (r) {
-		/* pseudo file systems refuse some marks (proc: EINVAL); nothing
-		 * executes from them. Said once per superblock. */
-		for (int i = 0; i < e->nrefused; i++)
-			if (e->refused[i] == dev)
-				return 0;
-		if (e->nrefused < (int)(sizeof(e->refused) / sizeof(e->refused[0])))
-			e->refused[e->nrefused++] = dev;
-		udmd_log("enforcer: fanotify: %s: filesystem %u:%u not marked: %s", mp, major(dev), minor(dev),
-			 strerror(-r));
+	stop_observing(d);
+	return d->enforcer->detach(d->enforcer_state, out);
+}
+
+int udmd_enforce_handover(struct udmd *d, pid_t successor, int sock)
+{
+	if (!d->enforcer)
 		return 0;
-	}
-	e->marks[e->nmarks++] = dev;
-	return 0;
+	stop_observing(d);
+	return d->enforcer->handover ? d->enforcer->handover(d->enforcer_state, successor, sock) : 0;
 }
 
-static int fs_fn(void *arg, const char *mp, dev_t dev, const char *type)
+const char *udmd_enforce_handed_over(struct udmd *d)
 {
-	struct enforcer *e = arg;
-	(void)mp;
-	for (int i = 0; i < e->nfs; i++)
-		if (e->fs[i].dev == dev)
-			return 0;
-	if (e->nfs < (int)(sizeof(e->fs) / sizeof(e->fs[0]))) {
-		e->fs[e->nfs].dev = dev;
-		e->fs[e->nfs++].fuse = strncmp(type, "fuse", 4) == 0;
-	}
-	return 0;
+	const struct enforcer_ops *o = d->enforcer;
+	return o && o->handover && o->running(d->enforcer_state) ? o->name : "none";
 }
 
-static void refresh_fs(struct enforcer *e)
+bool udmd_enforcing(struct udmd *d)
 {
-	e->nfs = 0;
-	each_mount(fs_fn, e);
+	bool on = d->enforcer && d->enforcer->running(d->enforcer_state);
+	struct ipe_policy *pol = on && d->ipe ? ipe_store_get_active(d->ipe) : NULL;
+	if (pol)
+		ipe_policy_put(pol);
+	return pol != NULL;
 }
 
-/* May the decision ask the file's filesystem (an ioctl)? Not a FUSE one: its
- * server could hold this thread forever. Known from the mount table, read
- * again when the superblock is not in it yet; one only mounted in another
- * namespace is judged by its number (FUSE's are anonymous, major 0; fuseblk
- * needs root). Enforcer thread only. */
-static bool fs_may_be_asked(struct enforcer *e, dev_t dev)
+void udmd_enforce_status(struct udmd *d, struct udmd_out *out)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < e->nfs; i++)
-			if (e->fs[i].dev == dev)
-				return !e->fs[i].fuse;
-		if (pass == 0)
-			refresh_fs(e);
-	}
-	return major(dev) != 0;
+	if (d->enforcer)
+		d->enforcer->status(d->enforcer_state, out);
 }
 
-/* The mount table changed (or at start): follow it. */
-static void rescan(struct enforcer *e)
+const char *udmd_enforce_counts(struct udmd *d, unsigned long long *denied, unsigned long long *allowed)
 {
-	refresh_fs(e);
-	pthread_mutex_lock(&e->lock);
-	e->rescans++;
-	for (int i = 0; i < e->nwatches; i++)
-		refresh_watch(e, &e->watches[i]);
-	if (e->system) {
-		/* forget superblocks gone from the table (their marks went with them;
-		 * a reused dev_t is then marked again as new) */
-		char p[PATH_MAX];
-		for (int i = 0; i < e->nmarks;)
-			if (!path_of_dev(e->marks[i], p, sizeof(p)))
-				e->marks[i] = e->marks[--e->nmarks];
-			else
-				i++;
-		each_mount(system_mark_fn, e);
-	}
-	pthread_mutex_unlock(&e->lock);
+	*denied = *allowed = 0;
+	if (!d->enforcer)
+		return "";
+	d->enforcer->counts(d->enforcer_state, denied, allowed);
+	return d->enforcer->counts_note;
 }
 
-static void *enforcer_thread(void *arg)
+void udmd_enforce_sync(struct udmd *d)
 {
-	struct enforcer *e = arg;
-	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	struct pollfd p[3] = { { .fd = e->fan_fd, .events = POLLIN }, { .fd = e->stop_fd, .events = POLLIN },
-			       { .fd = e->mounts_fd, .events = POLLPRI } };
-	for (;;) {
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (p[2].revents & (POLLPRI | POLLERR)) {
-			/* the mount table changed: re-read it from the start next time */
-			lseek(e->mounts_fd, 0, SEEK_SET);
-			char tmp[4096];
-			while (read(e->mounts_fd, tmp, sizeof(tmp)) > 0)
-				;
-			rescan(e);
-		}
-		if (!(p[0].revents & POLLIN))
-			continue;
-		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
-		if (len <= 0)
-			continue;
-		const struct fanotify_event_metadata *m = (const void *)buf;
-		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
-			if (m->vers == FANOTIFY_METADATA_VERSION)
-				handle_event(e, m);
-	}
-	return NULL;
+	if (d->enforcer && d->enforcer->policy_changed)
+		d->enforcer->policy_changed(d->enforcer_state);
 }
 
-int enforcer_start(struct enforcer **out, enforce_decide_fn decide, void *arg, dev_t root_dev, bool system)
+int udmd_enforce_check_policy(struct udmd *d, const struct ipe_policy *pol, char *reason, size_t rsize)
 {
-	struct enforcer *e = calloc(1, sizeof(*e));
-	if (!e)
-		return -ENOMEM;
-	e->decide = decide;
-	e->arg = arg;
-	e->root_dev = root_dev;
-	e->system = system;
-	e->stop_fd = e->mounts_fd = -1;
-	pthread_mutex_init(&e->lock, NULL);
-	int r = 0;
-	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-	if (e->fan_fd < 0)
-		r = -errno;
-	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
-		 (e->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
-		r = -errno;
-	if (!r && system)
-		rescan(e);   /* every filesystem is marked before udmd reports ready */
-	if (!r && pthread_create(&e->thread, NULL, enforcer_thread, e))
-		r = -ENOMEM;
-	if (r) {
-		if (e->stop_fd >= 0)
-			close(e->stop_fd);
-		if (e->mounts_fd >= 0)
-			close(e->mounts_fd);
-		if (e->fan_fd >= 0)
-			close(e->fan_fd);
-		pthread_mutex_destroy(&e->lock);
-		free(e);
-		return r;
-	}
-	*out = e;
-	return 0;
+	if (!d->enforcer || !d->enforcer->check_policy)
+		return 0;
+	return d->enforcer->check_policy(d->enforcer_state, pol, reason, rsize);
 }
 
-void enforcer_stop(struct enforcer *e)
+void udmd_enforce_integrity(void *arg, dev_t udm_dev, const struct udm_integrity *blob)
 {
-	if (!e)
-		return;
-	uint64_t one = 1;
-	if (write(e->stop_fd, &one, sizeof(one)) < 0)
-		perror("enforcer stop");
-	pthread_join(e->thread, NULL);
-	/* closing the group lets every pending and future exec through */
-	close(e->fan_fd);
-	close(e->stop_fd);
-	close(e->mounts_fd);
-	for (int i = 0; i < e->nwatches; i++)
-		free(e->watches[i].path);
-	pthread_mutex_destroy(&e->lock);
-	free(e);
+	struct udmd *d = arg;
+	if (d->enforcer && d->enforcer->integrity)
+		d->enforcer->integrity(d->enforcer_state, udm_dev, blob);
 }
 
-static int watch_index(struct enforcer *e, const char *abs)
+void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
 {
-	for (int i = 0; i < e->nwatches; i++)
-		if (strcmp(e->watches[i].path, abs) == 0)
-			return i;
-	return -1;
+	if (udmd_identity_integrity(d, st_dev, blob) == -ENODEV && d->enforcer && d->enforcer->props)
+		d->enforcer->props(d->enforcer_state, st_dev, blob);
 }
 
-int enforcer_watch_add(struct enforcer *e, const char *mount_path)
+int udmd_watch_add(struct udmd *d, const char *path, bool wait)
 {
-	char abs[PATH_MAX];
-	dev_t dev;
-	if (!realpath(mount_path, abs))
-		return -errno;
-	if (strcmp(abs, "/") == 0)
-		return -EPERM;
-	int r = mount_point_dev(abs, &dev);
-	if (r)
-		return r;
-	if (dev == e->root_dev)
-		return -EPERM;   /* a bind mount of part of /: the mark would cover all of / */
-	pthread_mutex_lock(&e->lock);
-	int i = watch_index(e, abs);
-	if (i >= 0) {
-		/* "already watched" only when the watch is live on what is mounted
-		 * there now; a waiting watch is brought up again */
-		struct watch *w = &e->watches[i];
-		bool live = w->cur == dev;
-		r = refresh_watch(e, w) ? (live ? -EEXIST : 0) : -EIO;
-	} else if (e->nwatches == MAX_WATCHES) {
-		r = -ENOSPC;
-	} else {
-		struct watch *w = &e->watches[e->nwatches];
-		memset(w, 0, sizeof(*w));
-		if (!(w->path = strdup(abs))) {
-			r = -ENOMEM;
-		} else if ((r = mark_fs(e, abs, dev))) {
-			free(w->path);
-		} else {
-			w->cur = w->devs[0] = dev;
-			w->ndevs = 1;
-			e->nwatches++;
-		}
-	}
-	pthread_mutex_unlock(&e->lock);
-	return r;
+	return d->enforcer ? d->enforcer->watch_add(d->enforcer_state, path, wait) : -ENODEV;
 }
 
-int enforcer_watch_add_waiting(struct enforcer *e, const char *mount_path)
+int udmd_watch_remove(struct udmd *d, const char *path)
 {
-	char abs[PATH_MAX];
-	/* the directory may not exist yet either: it is looked at again at every mount */
-	if (!realpath(mount_path, abs)) {
-		if (mount_path[0] != '/')
-			return -errno;
-		if (snprintf(abs, sizeof(abs), "%s", mount_path) >= (int)sizeof(abs))
-			return -ENAMETOOLONG;
-	}
-	if (strcmp(abs, "/") == 0)
-		return -EPERM;
-	pthread_mutex_lock(&e->lock);
-	int r;
-	if (watch_index(e, abs) >= 0) {
-		r = -EEXIST;
-	} else if (e->nwatches == MAX_WATCHES) {
-		r = -ENOSPC;
-	} else {
-		struct watch *w = &e->watches[e->nwatches];
-		memset(w, 0, sizeof(*w));
-		if (!(w->path = strdup(abs))) {
-			r = -ENOMEM;
-		} else {
-			e->nwatches++;
-			r = refresh_watch(e, w) ? 0 : 1;
-		}
-	}
-	pthread_mutex_unlock(&e->lock);
-	return r;
+	return d->enforcer ? d->enforcer->watch_remove(d->enforcer_state, path) : -ENOENT;
 }
 
-int enforcer_watch_remove(struct enforcer *e, const char *mount_path)
+char *udmd_watch_list(struct udmd *d)
 {
-	char abs[PATH_MAX];
-	/* the path may be gone (a waiting watch whose directory was removed) */
-	if (!realpath(mount_path, abs))
-		snprintf(abs, sizeof(abs), "%s", mount_path);
-	pthread_mutex_lock(&e->lock);
-	int i = watch_index(e, abs), r = 0;
-	if (i < 0) {
-		r = -ENOENT;
-	} else {
-		struct watch w = e->watches[i];
-		e->watches[i] = e->watches[--e->nwatches];
-		for (int j = 0; j < w.ndevs; j++)
-			unmark_dev(e, w.devs[j], w.path);
-		free(w.path);
-	}
-	pthread_mutex_unlock(&e->lock);
-	return r;
-}
-
-char *enforcer_watch_list(struct enforcer *e)
-{
-	pthread_mutex_lock(&e->lock);
-	size_t len = 1;
-	for (int i = 0; i < e->nwatches; i++)
-		len += strlen(e->watches[i].path) + 128;
-	char *out = calloc(1, len), *p = out;
-	for (int i = 0; out && i < e->nwatches; i++) {
-		const struct watch *w = &e->watches[i];
-		/* a watch that marks nothing at its path now is never listed as if it did */
-		if (w->cur)
-			p += sprintf(p, "%s\n", w->path);
-		else
-			p += sprintf(p, "%s (inactive: %s)\n", w->path, w->why ? w->why : "?");
-	}
-	pthread_mutex_unlock(&e->lock);
-	return out;
-}
-
-void enforcer_describe(struct enforcer *e, char *buf, size_t len)
-{
-	pthread_mutex_lock(&e->lock);
-	int active = 0;
-	for (int i = 0; i < e->nwatches; i++)
-		active += e->watches[i].cur != 0;
-	if (e->system)
-		snprintf(buf, len, "scope: system (%d filesystems marked)\nwatches: %d (%d active)\n", e->nmarks,
-			 e->nwatches, active);
-	else
-		snprintf(buf, len, "scope: mounts\nwatches: %d (%d active)\n", e->nwatches, active);
-	pthread_mutex_unlock(&e->lock);
+	return d->enforcer ? d->enforcer->watch_list(d->enforcer_state) : NULL;
 }

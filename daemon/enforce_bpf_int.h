@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The BPF enforcer's state, shared by its two halves: enforce_bpf.c (what goes into the
+/* The BPF enforcer's state, shared by its two halves: enforce_bpf_maps.c (what goes into the
  * maps: policies, devices, kernel dm devices) and enforce_bpf_load.c (load, attach, pins,
  * adoption after a restart, the audit ring buffer). Private to udmd. */
 #ifndef UDMD_ENFORCE_BPF_INT_H
@@ -28,7 +28,7 @@ struct kdev_entry {
 	struct udm_integrity blob;
 };
 
-struct bpf_enforcer {
+struct udmd_bpf {
 	struct udm_enforce *skel;
 	char pin_dir[256];
 	int link_fds[48];
@@ -54,7 +54,7 @@ struct bpf_enforcer {
 	long last_update_us;        /* the last policy compile + map update + switch */
 
 	struct ring_buffer *rb;
-	bpf_audit_fn audit;
+	udmd_bpf_audit_fn audit;
 	void *audit_arg;
 	pthread_t thread;
 	int stop_fd;
@@ -66,11 +66,7 @@ static inline __u32 kdev_of(dev_t st_dev)
 	return (__u32)((major(st_dev) << 20) | minor(st_dev));
 }
 
-/* Whether the loaded programs can read a file's fs-verity digest: policies with
- * fsverity_digest are refused in BPF mode otherwise. */
-extern bool bpf_fsv_kfunc_loaded;
-
-/* map writes, lock held (enforce_bpf.c) */
-void bpf_put_config(struct bpf_enforcer *e);
-void bpf_clear_fsv(struct bpf_enforcer *e, __u32 slot, bool devices);
+/* map writes, lock held (enforce_bpf_maps.c) */
+void udmd_bpf_put_config(struct udmd_bpf *e);
+void udmd_bpf_clear_fsv(struct udmd_bpf *e, __u32 slot, bool devices);
 #endif

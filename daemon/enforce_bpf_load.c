@@ -36,7 +36,7 @@ static int prepare_pin_dir(const char *dir)
 	return 0;
 }
 
-static void pin_path(const struct bpf_enforcer *e, const char *name, char *out, size_t len)
+static void pin_path(const struct udmd_bpf *e, const char *name, char *out, size_t len)
 {
 	snprintf(out, len, "%s/%s", e->pin_dir, name);
 }
@@ -45,7 +45,7 @@ static void pin_path(const struct bpf_enforcer *e, const char *name, char *out, 
 
 static int on_event(void *ctx, void *data, size_t size)
 {
-	struct bpf_enforcer *e = ctx;
+	struct udmd_bpf *e = ctx;
 	if (size < sizeof(struct udm_bpf_event))
 		return 0;
 	const struct udm_bpf_event *ev = data;
@@ -65,7 +65,7 @@ static int on_event(void *ctx, void *data, size_t size)
 
 static void *audit_thread(void *arg)
 {
-	struct bpf_enforcer *e = arg;
+	struct udmd_bpf *e = arg;
 	struct pollfd p[2] = { { .fd = ring_buffer__epoll_fd(e->rb), .events = POLLIN },
 			       { .fd = e->stop_fd, .events = POLLIN } };
 	for (;;) {
@@ -79,7 +79,7 @@ static void *audit_thread(void *arg)
 	return NULL;
 }
 
-int bpf_enforcer_audit_start(struct bpf_enforcer *e)
+int udmd_bpf_audit_start(struct udmd_bpf *e)
 {
 	if (e->thread_started)
 		return 0;
@@ -161,7 +161,7 @@ static bool btf_has_member(const char *sname, const char *mname)
 
 /* The kernel's features the programs depend on, found in its BTF; each one
  * missing is logged once and costs only what needs it. */
-static void probe_fsv_mprotect(struct bpf_enforcer *e)
+static void probe_fsv_mprotect(struct udmd_bpf *e)
 {
 	/* fs-verity digests on file_mprotect: the kfunc on vma->vm_file where the
 	 * verifier trusts that pointer (6.17+: vm_area_struct__safe_trusted_or_null),
@@ -180,7 +180,7 @@ static void probe_fsv_mprotect(struct bpf_enforcer *e)
 /* The config udmd writes from now on: it owns the objects (the programs bind
  * its pid to its start time at its first check); its executable is recorded
  * only so that nobody may claim it through prctl (not a credential). */
-static int ensure_config_defaults(struct bpf_enforcer *e, bool lock)
+static int ensure_config_defaults(struct udmd_bpf *e, bool lock)
 {
 	struct stat st;
 	if (stat("/proc/self/exe", &st) < 0)
@@ -196,7 +196,7 @@ static int ensure_config_defaults(struct bpf_enforcer *e, bool lock)
 }
 
 /* The fd of name in a handover (map "udm_config", link "link_udm_bprm_check"), or -1. */
-static int handed(const struct bpf_handover *h, const char *name)
+static int handed(const struct udmd_handover_objs *h, const char *name)
 {
 	for (int i = 0; h && i < h->n; i++)
 		if (strcmp(h->names[i], name) == 0)
@@ -204,12 +204,12 @@ static int handed(const struct bpf_handover *h, const char *name)
 	return -1;
 }
 
-int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts *o, bool *adopted,
-		      bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
+int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *adopted,
+		      udmd_bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
 {
 	const char *pin_dir = o->pin_dir;
-	const struct bpf_handover *h = o->handover;
-	struct bpf_enforcer *e = calloc(1, sizeof(*e));
+	const struct udmd_handover_objs *h = o->handover;
+	struct udmd_bpf *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -332,7 +332,6 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 		}
 		break;
 	}
-	bpf_fsv_kfunc_loaded = e->fsv_kfunc;
 	e->fd_decisions = bpf_map__fd(e->skel->maps.udm_decisions);
 	e->fd_config = bpf_map__fd(e->skel->maps.udm_config);
 	e->fd_stats = bpf_map__fd(e->skel->maps.udm_stats);
@@ -381,9 +380,9 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 		}
 		for (int i = 0; i < n; i++)
 			bpf_map_delete_elem(e->fd_loops, &ldel[i]);
-		bpf_clear_fsv(e, 0, true);
+		udmd_bpf_clear_fsv(e, 0, true);
 	}
-	bpf_put_config(e);
+	udmd_bpf_put_config(e);
 
 	/* links: adopt a pinned one, else attach and pin */
 	struct bpf_program *prog;
@@ -469,11 +468,11 @@ int bpf_enforcer_open(struct bpf_enforcer **out, const struct bpf_enforcer_opts 
 	*out = e;
 	return 0;
 fail:
-	bpf_enforcer_close(e);
+	udmd_bpf_close(e);
 	return r;
 }
 
-static void free_enforcer(struct bpf_enforcer *e)
+static void free_enforcer(struct udmd_bpf *e)
 {
 	if (e->thread_started) {
 		uint64_t one = 1;
@@ -498,13 +497,13 @@ static void free_enforcer(struct bpf_enforcer *e)
 	free(e);
 }
 
-void bpf_enforcer_close(struct bpf_enforcer *e)
+void udmd_bpf_close(struct udmd_bpf *e)
 {
 	if (e)
 		free_enforcer(e);
 }
 
-int bpf_enforcer_detach(struct bpf_enforcer *e)
+int udmd_bpf_detach(struct udmd_bpf *e)
 {
 	char p[PATH_MAX];
 	int r = 0;
@@ -529,14 +528,14 @@ int bpf_enforcer_detach(struct bpf_enforcer *e)
 
 /* ---- handover to a successor (udmd --takeover) ---- */
 
-int bpf_enforcer_handover(struct bpf_enforcer *e, pid_t successor, int sock)
+int udmd_bpf_handover(struct udmd_bpf *e, pid_t successor, int sock)
 {
-	struct bpf_handover h = { .n = 0 };
+	struct udmd_handover_objs h = { .n = 0 };
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
 		snprintf(h.names[h.n], sizeof(h.names[0]), "%s", map_names[i]);
 		h.fds[h.n++] = bpf_map__fd(skel_map(e->skel, map_names[i]));
 	}
-	for (int i = 0; i < e->nlinks && h.n < BPF_HANDOVER_MAX; i++) {
+	for (int i = 0; i < e->nlinks && h.n < UDMD_HANDOVER_MAX; i++) {
 		snprintf(h.names[h.n], sizeof(h.names[0]), "%s", e->link_names[i]);
 		h.fds[h.n++] = e->link_fds[i];
 	}
@@ -544,65 +543,9 @@ int bpf_enforcer_handover(struct bpf_enforcer *e, pid_t successor, int sock)
 	pthread_mutex_lock(&e->lock);
 	e->cfg.owner_tgid = (__u64)successor;
 	e->cfg.owner_start = 0;
-	bpf_put_config(e);
+	udmd_bpf_put_config(e);
 	pthread_mutex_unlock(&e->lock);
-	int r = bpf_handover_send(sock, &h);
+	int r = udmd_handover_send(sock, &h);
 	free_enforcer(e);
 	return r;
-}
-
-int bpf_handover_send(int sock, const struct bpf_handover *h)
-{
-	char text[BPF_HANDOVER_MAX * 40];
-	size_t len = 0;
-	for (int i = 0; i < h->n; i++)
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s\n", h->names[i]);
-	char cbuf[CMSG_SPACE(sizeof(int) * BPF_HANDOVER_MAX)];
-	memset(cbuf, 0, sizeof(cbuf));
-	struct iovec iov = { .iov_base = text, .iov_len = len };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)h->n) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)h->n);
-	memcpy(CMSG_DATA(c), h->fds, sizeof(int) * (size_t)h->n);
-	return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
-int bpf_handover_recv(int sock, struct bpf_handover *h)
-{
-	char text[BPF_HANDOVER_MAX * 40 + 1];
-	char cbuf[CMSG_SPACE(sizeof(int) * BPF_HANDOVER_MAX)];
-	struct iovec iov = { .iov_base = text, .iov_len = sizeof(text) - 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	if (n <= 0)
-		return n < 0 ? -errno : -ECONNRESET;
-	text[n] = '\0';
-	h->n = 0;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_type != SCM_RIGHTS || (m.msg_flags & MSG_CTRUNC))
-		return -EBADMSG;
-	int nfds = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-	int fds[BPF_HANDOVER_MAX];
-	memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)nfds);
-	char *save = NULL, *name = strtok_r(text, "\n", &save);
-	for (int i = 0; i < nfds; i++) {
-		if (name && h->n < BPF_HANDOVER_MAX) {
-			snprintf(h->names[h->n], sizeof(h->names[0]), "%s", name);
-			h->fds[h->n++] = fds[i];
-		} else {
-			close(fds[i]);
-		}
-		name = strtok_r(NULL, "\n", &save);
-	}
-	return h->n > 0 ? 0 : -EBADMSG;
-}
-
-void bpf_handover_free(struct bpf_handover *h)
-{
-	for (int i = 0; i < h->n; i++)
-		close(h->fds[i]);
-	h->n = 0;
 }

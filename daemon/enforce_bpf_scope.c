@@ -6,7 +6,7 @@
  * its mount) waits, listed inactive; the filesystem mounted there later joins
  * the scope as soon as this file's thread sees the mount table change.
  * Superblocks once in scope stay until `udm watch remove`. Everything here
- * runs under d->enforce_lock (which guards d->bpf), the thread included. */
+ * runs under the backend's lock (which guards its maps), the thread included. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,10 +69,10 @@ static int dev_refs(const struct udmd_scope *s, dev_t dev)
 }
 
 /* Bring w up to date with what is mounted at its path: 0 (in scope) or -errno. */
-static int refresh(struct udmd *d, struct scope_watch *w)
+static int refresh(struct udmd_bpf_backend *b, struct scope_watch *w)
 {
 	dev_t dev = 0, was = w->cur;
-	int r = d->bpf ? mount_dev(w->path, &dev) : -ENODEV;
+	int r = b->maps ? mount_dev(w->path, &dev) : -ENODEV;
 	bool known = false;
 	for (int j = 0; !r && j < w->ndevs; j++)
 		known |= w->devs[j] == dev;
@@ -82,7 +82,7 @@ static int refresh(struct udmd *d, struct scope_watch *w)
 		} else {
 			/* EEXIST: already in scope (another watch, or the pinned maps of a
 			 * udmd before a restart) */
-			r = bpf_enforcer_scope_add(d->bpf, dev);
+			r = udmd_bpf_scope_add(b->maps, dev);
 			if (r == -EEXIST)
 				r = 0;
 			if (!r)
@@ -106,8 +106,8 @@ static int refresh(struct udmd *d, struct scope_watch *w)
 
 static void *scope_thread(void *arg)
 {
-	struct udmd *d = arg;
-	struct udmd_scope *s = d->scope;
+	struct udmd_bpf_backend *b = arg;
+	struct udmd_scope *s = b->scope;
 	struct pollfd p[2] = { { .fd = s->mounts_fd, .events = POLLPRI }, { .fd = s->stop_fd, .events = POLLIN } };
 	for (;;) {
 		if (poll(p, 2, -1) < 0) {
@@ -122,23 +122,23 @@ static void *scope_thread(void *arg)
 			lseek(s->mounts_fd, 0, SEEK_SET);
 			while (read(s->mounts_fd, tmp, sizeof(tmp)) > 0)
 				;
-			pthread_mutex_lock(&d->enforce_lock);
+			pthread_mutex_lock(&b->lock);
 			for (int i = 0; i < s->n; i++)
-				refresh(d, &s->w[i]);
-			pthread_mutex_unlock(&d->enforce_lock);
+				refresh(b, &s->w[i]);
+			pthread_mutex_unlock(&b->lock);
 		}
 	}
 	return NULL;
 }
 
-static int scope_get(struct udmd *d, struct udmd_scope **out)
+static int scope_get(struct udmd_bpf_backend *b, struct udmd_scope **out)
 {
-	struct udmd_scope *s = d->scope;
+	struct udmd_scope *s = b->scope;
 	if (!s) {
 		if (!(s = calloc(1, sizeof(*s))))
 			return -ENOMEM;
 		s->mounts_fd = s->stop_fd = -1;
-		d->scope = s;
+		b->scope = s;
 	}
 	if (!s->thread_on) {
 		if (s->mounts_fd < 0 && (s->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
@@ -148,7 +148,7 @@ static int scope_get(struct udmd *d, struct udmd_scope **out)
 		char tmp[4096];
 		while (read(s->mounts_fd, tmp, sizeof(tmp)) > 0)
 			;
-		if (pthread_create(&s->thread, NULL, scope_thread, d))
+		if (pthread_create(&s->thread, NULL, scope_thread, b))
 			return -ENOMEM;
 		s->thread_on = true;
 	}
@@ -164,11 +164,11 @@ static struct scope_watch *find(struct udmd_scope *s, const char *abs)
 	return NULL;
 }
 
-int udmd_scope_add(struct udmd *d, const char *path, bool wait)
+int udmd_scope_add(struct udmd_bpf_backend *b, const char *path, bool wait)
 {
 	char abs[PATH_MAX];
 	dev_t dev;
-	if (!d->bpf)
+	if (!b->maps)
 		return -ENODEV;   /* detached (udm enforce stop) */
 	if (!realpath(path, abs)) {
 		if (!wait || path[0] != '/')
@@ -182,14 +182,14 @@ int udmd_scope_add(struct udmd *d, const char *path, bool wait)
 	if (r && !wait)
 		return r;
 	struct udmd_scope *s = NULL;
-	if ((r = scope_get(d, &s)))
+	if ((r = scope_get(b, &s)))
 		return r;
 	struct scope_watch *w = find(s, abs);
 	if (w) {
 		/* "already watched" only when it is live; a waiting one is looked at again */
 		if (w->cur)
 			return -EEXIST;
-		r = refresh(d, w);
+		r = refresh(b, w);
 		return r && wait ? 1 : r;
 	}
 	if (s->n == SCOPE_WATCHES)
@@ -199,8 +199,8 @@ int udmd_scope_add(struct udmd *d, const char *path, bool wait)
 	snprintf(w->path, sizeof(w->path), "%s", abs);
 	/* mount-scoped from the first watch on, even one that waits: never the
 	 * whole system because a watched mount is late */
-	bpf_enforcer_scope_on(d->bpf);
-	r = refresh(d, w);
+	udmd_bpf_scope_on(b->maps);
+	r = refresh(b, w);
 	if (r && !wait) {
 		w->path[0] = '\0';
 		return r;
@@ -209,26 +209,26 @@ int udmd_scope_add(struct udmd *d, const char *path, bool wait)
 	return r ? 1 : 0;
 }
 
-int udmd_scope_remove(struct udmd *d, const char *path)
+int udmd_scope_remove(struct udmd_bpf_backend *b, const char *path)
 {
 	char abs[PATH_MAX];
 	if (!realpath(path, abs))
 		snprintf(abs, sizeof(abs), "%s", path);
-	struct udmd_scope *s = d->scope;
+	struct udmd_scope *s = b->scope;
 	struct scope_watch *w = find(s, abs);
 	if (!w)
 		return -ENOENT;
 	struct scope_watch gone = *w;
 	*w = s->w[--s->n];
-	for (int j = 0; d->bpf && j < gone.ndevs; j++)
+	for (int j = 0; b->maps && j < gone.ndevs; j++)
 		if (!dev_refs(s, gone.devs[j]))
-			bpf_enforcer_scope_remove(d->bpf, gone.devs[j]);
+			udmd_bpf_scope_remove(b->maps, gone.devs[j]);
 	return 0;
 }
 
-char *udmd_scope_list(struct udmd *d)
+char *udmd_scope_list(struct udmd_bpf_backend *b)
 {
-	struct udmd_scope *s = d->scope;
+	struct udmd_scope *s = b->scope;
 	size_t len = 1;
 	for (int i = 0; s && i < s->n; i++)
 		len += strlen(s->w[i].path) + 128;
@@ -243,15 +243,15 @@ char *udmd_scope_list(struct udmd *d)
 	return out;
 }
 
-void udmd_scope_clear(struct udmd *d)
+void udmd_scope_clear(struct udmd_bpf_backend *b)
 {
-	if (d->scope)
-		d->scope->n = 0;
+	if (b->scope)
+		b->scope->n = 0;
 }
 
-void udmd_scope_stop(struct udmd *d)
+void udmd_scope_stop(struct udmd_bpf_backend *b)
 {
-	struct udmd_scope *s = d->scope;
+	struct udmd_scope *s = b->scope;
 	if (!s)
 		return;
 	if (s->thread_on) {
@@ -264,8 +264,8 @@ void udmd_scope_stop(struct udmd *d)
 		close(s->mounts_fd);
 	if (s->stop_fd >= 0)
 		close(s->stop_fd);
-	pthread_mutex_lock(&d->enforce_lock);
-	d->scope = NULL;
-	pthread_mutex_unlock(&d->enforce_lock);
+	pthread_mutex_lock(&b->lock);
+	b->scope = NULL;
+	pthread_mutex_unlock(&b->lock);
 	free(s);
 }

@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/events.h"
 #include "daemon/udmd.h"
 
 #define MAX_IO (1u << 20)
@@ -308,8 +309,14 @@ static const struct fuse_operations ops = {
 	.truncate = op_truncate,
 };
 
+static int table_live(struct udmd *d, const struct udmd_event *ev);
+
 int udmd_fuse_start(struct udmd *d, char *err, size_t errlen)
 {
+	if (udmd_subscribe(table_live)) {
+		snprintf(err, errlen, "too many event subscribers");
+		return -ENOSPC;
+	}
 	struct udmd_fuse *F = calloc(1, sizeof(*F));
 	if (!F) {
 		snprintf(err, errlen, "out of memory");
@@ -384,15 +391,15 @@ int udmd_fuse_open(struct udmd *d, const char *name, int flags, dev_t *obj)
 	return r;
 }
 
-void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev)
+/* A new table is live: the file's size and cached attributes go. */
+static int table_live(struct udmd *d, const struct udmd_event *ev)
 {
-	if (d->loops)
-		udmd_loop_table_swapped(d, dev);
-	if (d->fuse && d->fuse->m.running) {
+	if (ev->kind == UDMD_EV_RESUMED && ev->swapped && d->fuse && d->fuse->m.running) {
 		char path[UDM_NAME_LEN + 2];
-		snprintf(path, sizeof(path), "/%s", name);
+		snprintf(path, sizeof(path), "/%s", ev->name);
 		fuse_invalidate_path(d->fuse->m.f, path);
 	}
+	return 0;
 }
 
 /* A mount of a killed udmd: its FUSE connection is dead (ENOTCONN). */

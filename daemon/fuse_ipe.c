@@ -15,6 +15,7 @@
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <fuse.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/fuse_mount.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -338,7 +339,6 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 		break;
 	}
 	node_put(&n);
-	udmd_enforce_sync(D());   /* the BPF maps follow the active policy and switches */
 	return r < 0 ? r : (int)size;
 }
 

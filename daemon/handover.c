@@ -17,9 +17,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
 #include "daemon/udmd.h"
 #include "daemon/peer.h"
-#include "daemon/enforce_bpf.h"
+#include "daemon/handover_objs.h"
 
 /* Variables with which the dynamic loader runs code of the caller's choosing
  * inside the successor before its main(): refused. (The process can rewrite
@@ -76,7 +77,7 @@ static int cmd_handover(struct udmd *d, const struct udmd_req *req, struct udmd_
 	snprintf(rec, sizeof(rec), "lsm=udm op=handover successor=%ld pid=%ld res=1", (long)req->pid, (long)getpid());
 	udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
 	udmd_log("handing over to pid %ld", (long)req->pid);
-	udmd_printf(out, "%s\n", d->bpf ? "bpf" : "none");
+	udmd_printf(out, "%s\n", udmd_enforce_handed_over(d));
 	return 0;
 }
 
@@ -140,8 +141,8 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 	bool bpf = !r && payload && h.len >= 3 && memcmp(payload, "bpf", 3) == 0;
 	free(payload);
 	if (!r && bpf) {
-		struct bpf_handover *ho = calloc(1, sizeof(*ho));
-		if (!ho || (r = bpf_handover_recv(fd, ho))) {
+		struct udmd_handover_objs *ho = calloc(1, sizeof(*ho));
+		if (!ho || (r = udmd_handover_recv(fd, ho))) {
 			r = ho ? r : -ENOMEM;
 			snprintf(err, errlen, "--takeover: the objects did not arrive: %s", strerror(-r));
 			free(ho);
@@ -162,7 +163,7 @@ int udmd_takeover(struct udmd *d, char *err, size_t errlen)
 void udmd_takeover_free(struct udmd *d)
 {
 	if (d->handover) {
-		bpf_handover_free(d->handover);
+		udmd_handover_free(d->handover);
 		free(d->handover);
 		d->handover = NULL;
 	}

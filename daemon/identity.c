@@ -223,3 +223,19 @@ int udmd_binding_observe(struct udmd *d, udmd_binding_fn fn, void *arg)
 	pthread_rwlock_unlock(&I->lock);
 	return r;
 }
+
+int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
+{
+	struct udmd_binding b;
+	struct udm_integrity snap;
+	memset(blob, 0, sizeof(*blob));
+	if (udmd_binding_lookup(d, st_dev, &b))
+		return -ENODEV;
+	if (udm_dev_get_integrity(d->ctx, b.udm, &snap))
+		return 0;
+	/* Still the same binding after the read: the loop held the device object
+	 * open all along, so b.udm named that object, not a later one. */
+	if (udmd_binding_live(&b))
+		*blob = snap;
+	return 0;
+}

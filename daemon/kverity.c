@@ -23,7 +23,7 @@
 #include "util/hex.h"
 
 struct udmd_kverity {
-	struct udmd *d;
+	struct udmd_bpf_backend *b;
 	int nl_fd;                  /* NETLINK_KOBJECT_UEVENT, kernel group */
 	int stop_fd;
 	pthread_t thread;
@@ -34,7 +34,7 @@ struct udmd_kverity {
 
 /* One device-mapper ioctl on /dev/mapper/control with a result buffer that
  * grows while the kernel says it is full. io is freed by the caller. */
-static int dm_ioctl_run(unsigned long cmd, uint64_t dev, uint32_t flags, struct dm_ioctl **out)
+static int kdm_ioctl(unsigned long cmd, uint64_t dev, uint32_t flags, struct dm_ioctl **out)
 {
 	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
@@ -111,7 +111,7 @@ int udmd_kverity_read(dev_t dev, struct udm_integrity *b, char *name, size_t nam
 {
 	struct dm_ioctl *io = NULL;
 	memset(b, 0, sizeof(*b));
-	int r = dm_ioctl_run(DM_TABLE_STATUS, (uint64_t)dev, DM_STATUS_TABLE_FLAG, &io);
+	int r = kdm_ioctl(DM_TABLE_STATUS, (uint64_t)dev, DM_STATUS_TABLE_FLAG, &io);
 	if (r)
 		return r;
 	if (name)
@@ -134,64 +134,64 @@ int udmd_kverity_read(dev_t dev, struct udm_integrity *b, char *name, size_t nam
 
 /* The properties a decision on dev sees now (udm policy eval --file, status):
  * the entry udmd wrote, only while its table is live. */
-bool udmd_kverity_props(struct udmd *d, dev_t dev, struct udm_integrity *b)
+bool udmd_kverity_props(struct udmd_bpf_backend *b, dev_t dev, struct udm_integrity *blob)
 {
-	memset(b, 0, sizeof(*b));
+	memset(blob, 0, sizeof(*blob));
 	bool ok = false;
-	pthread_mutex_lock(&d->enforce_lock);
-	if (d->bpf)
-		ok = bpf_enforcer_kdev_get(d->bpf, dev, b) == 0;
-	pthread_mutex_unlock(&d->enforce_lock);
+	pthread_mutex_lock(&b->lock);
+	if (b->maps)
+		ok = udmd_bpf_kdev_get(b->maps, dev, blob) == 0;
+	pthread_mutex_unlock(&b->lock);
 	return ok;
 }
 
 /* Read dev's live table between two reads of its kseq and write its entry
  * for that kseq; a swap in between makes the entry unusable at once, and the
- * read is tried again. Under enforce_lock. */
-static void refresh(struct udmd *d, dev_t dev)
+ * read is tried again. Under the backend's lock. */
+static void refresh(struct udmd_bpf_backend *b, dev_t dev)
 {
-	struct bpf_enforcer *e = d->bpf;
+	struct udmd_bpf *e = b->maps;
 	if (!e)
 		return;
 	bool setint = false;
-	if (!bpf_enforcer_kverity(e, &setint))
+	if (!udmd_bpf_kverity(e, &setint))
 		return;
 	for (int attempt = 0; attempt < 50; attempt++) {
 		__u64 s1, s2;
-		struct udm_integrity b;
-		if (bpf_enforcer_kseq(e, dev, &s1, true))
+		struct udm_integrity blob;
+		if (udmd_bpf_kseq(e, dev, &s1, true))
 			break;
 		if (s1 & UDM_KSEQ_BUSY) {
 			/* a table is being bound right now */
 			struct timespec ts = { 0, 1000000L };
-			pthread_mutex_unlock(&d->enforce_lock);
+			pthread_mutex_unlock(&b->lock);
 			nanosleep(&ts, NULL);
-			pthread_mutex_lock(&d->enforce_lock);
-			if (!(e = d->bpf))
+			pthread_mutex_lock(&b->lock);
+			if (!(e = b->maps))
 				return;
 			continue;
 		}
 		/* 6.12+: what dm-verity told the LSMs for this table, as IPE has it;
 		 * else (non-verity table, or bound before udm's programs) the table */
-		if (!(setint && bpf_enforcer_kprops(e, dev, s1, &b) == 0)) {
-			int r = udmd_kverity_read(dev, &b, NULL, 0);
+		if (!(setint && udmd_bpf_kprops(e, dev, s1, &blob) == 0)) {
+			int r = udmd_kverity_read(dev, &blob, NULL, 0);
 			if (r == -ENXIO || r == -ENODEV) {
-				bpf_enforcer_kdev_drop(e, dev, false);
+				udmd_bpf_kdev_drop(e, dev, false);
 				return;
 			}
 			if (r)
 				break;
 		}
-		if (bpf_enforcer_kseq(e, dev, &s2, false) || s2 != s1)
+		if (udmd_bpf_kseq(e, dev, &s2, false) || s2 != s1)
 			continue;
-		int r = bpf_enforcer_kdev_set(e, dev, s1, &b);
+		int r = udmd_bpf_kdev_set(e, dev, s1, &blob);
 		if (r)
 			udmd_log("kernel dm device %u:%u: %s (its files have no properties)", major(dev),
 				 minor(dev), strerror(-r));
 		return;
 	}
 	/* fails closed: no entry, no properties */
-	bpf_enforcer_kdev_drop(e, dev, false);
+	udmd_bpf_kdev_drop(e, dev, false);
 	udmd_log("kernel dm device %u:%u: its table kept changing, no properties for now", major(dev),
 		 minor(dev));
 }
@@ -211,24 +211,24 @@ static struct dm_name_list *name_list_next(struct dm_ioctl *io, struct dm_name_l
 }
 
 /* Every kernel dm device now. */
-static void scan(struct udmd *d)
+static void scan(struct udmd_bpf_backend *b)
 {
 	struct dm_ioctl *io = NULL;
-	if (dm_ioctl_run(DM_LIST_DEVICES, 0, 0, &io))
+	if (kdm_ioctl(DM_LIST_DEVICES, 0, 0, &io))
 		return;
 	dev_t devs[1024];
 	size_t n = 0;
 	for (struct dm_name_list *nl = name_list_next(io, NULL); nl && n < 1024; nl = name_list_next(io, nl))
 		devs[n++] = (dev_t)nl->dev;
 	free(io);
-	pthread_mutex_lock(&d->enforce_lock);
+	pthread_mutex_lock(&b->lock);
 	for (size_t i = 0; i < n; i++)
-		refresh(d, devs[i]);
-	pthread_mutex_unlock(&d->enforce_lock);
+		refresh(b, devs[i]);
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* One kernel uevent: "ACTION@DEVPATH\0KEY=VALUE\0...". */
-static void on_uevent(struct udmd *d, char *buf, size_t len)
+static void on_uevent(struct udmd_bpf_backend *b, char *buf, size_t len)
 {
 	const char *action = NULL, *subsystem = NULL, *devname = NULL;
 	unsigned maj = 0, min = 0;
@@ -252,14 +252,14 @@ static void on_uevent(struct udmd *d, char *buf, size_t len)
 	    strncmp(devname, "dm-", 3))
 		return;
 	dev_t dev = makedev(maj, min);
-	pthread_mutex_lock(&d->enforce_lock);
-	if (d->bpf) {
+	pthread_mutex_lock(&b->lock);
+	if (b->maps) {
 		if (strcmp(action, "remove") == 0)
-			bpf_enforcer_kdev_drop(d->bpf, dev, true);
+			udmd_bpf_kdev_drop(b->maps, dev, true);
 		else
-			refresh(d, dev);   /* add, change (resume, rename): the live table decides */
+			refresh(b, dev);   /* add, change (resume, rename): the live table decides */
 	}
-	pthread_mutex_unlock(&d->enforce_lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 static void *uevent_thread(void *arg)
@@ -281,23 +281,23 @@ static void *uevent_thread(void *arg)
 		ssize_t n = recvmsg(k->nl_fd, &m, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == ENOBUFS)
-				scan(k->d);   /* events were lost: every device again */
+				scan(k->b);   /* events were lost: every device again */
 			continue;
 		}
 		if (sa.nl_pid != 0)
 			continue;      /* only the kernel's (the ioctls decide anyway) */
 		buf[n] = '\0';
-		on_uevent(k->d, buf, (size_t)n);
+		on_uevent(k->b, buf, (size_t)n);
 	}
 	return NULL;
 }
 
-int udmd_kverity_start(struct udmd *d)
+int udmd_kverity_start(struct udmd_bpf_backend *b)
 {
 	struct udmd_kverity *k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	k->d = d;
+	k->b = b;
 	k->stop_fd = eventfd(0, EFD_CLOEXEC);
 	k->nl_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
@@ -308,7 +308,7 @@ int udmd_kverity_start(struct udmd *d)
 	if (!r) {
 		setsockopt(k->nl_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
 		/* subscribed first, then the scan: no change falls in between */
-		scan(d);
+		scan(b);
 		if (pthread_create(&k->thread, NULL, uevent_thread, k))
 			r = -EAGAIN;
 		else
@@ -322,16 +322,16 @@ int udmd_kverity_start(struct udmd *d)
 		free(k);
 		return r;
 	}
-	d->kverity = k;
+	b->kverity = k;
 	return 0;
 }
 
-void udmd_kverity_stop(struct udmd *d)
+void udmd_kverity_stop(struct udmd_bpf_backend *b)
 {
-	struct udmd_kverity *k = d->kverity;
+	struct udmd_kverity *k = b->kverity;
 	if (!k)
 		return;
-	d->kverity = NULL;
+	b->kverity = NULL;
 	uint64_t one = 1;
 	if (write(k->stop_fd, &one, sizeof(one)) < 0)
 		udmd_log("kverity stop: %s", strerror(errno));
@@ -342,20 +342,20 @@ void udmd_kverity_stop(struct udmd *d)
 	free(k);
 }
 
-void udmd_kverity_status(struct udmd *d, struct udmd_out *out)
+void udmd_kverity_status(struct udmd_bpf_backend *b, struct udmd_out *out)
 {
 	struct dm_ioctl *io = NULL;
-	if (dm_ioctl_run(DM_LIST_DEVICES, 0, 0, &io))
+	if (kdm_ioctl(DM_LIST_DEVICES, 0, 0, &io))
 		return;
 	for (struct dm_name_list *nl = name_list_next(io, NULL); nl; nl = name_list_next(io, nl)) {
-		struct udm_integrity b;
+		struct udm_integrity blob;
 		dev_t dev = (dev_t)nl->dev;
-		if (udmd_kverity_props(d, dev, &b)) {
+		if (udmd_kverity_props(b, dev, &blob)) {
 			udmd_printf(out, "kernel dm-verity: dm-%u (%u:%u) %s dmverity_roothash=%s:", minor(dev),
-				    major(dev), minor(dev), nl->name, b.alg);
-			for (size_t i = 0; i < b.digest_len; i++)
-				udmd_printf(out, "%02x", b.digest[i]);
-			udmd_printf(out, " dmverity_signature=%d\n", b.sig == UDM_SIG_VALID);
+				    major(dev), minor(dev), nl->name, blob.alg);
+			for (size_t i = 0; i < blob.digest_len; i++)
+				udmd_printf(out, "%02x", blob.digest[i]);
+			udmd_printf(out, " dmverity_signature=%d\n", blob.sig == UDM_SIG_VALID);
 		}
 	}
 	free(io);

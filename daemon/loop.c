@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
+#include "daemon/events.h"
 #include "daemon/udmd.h"
 
 #define LOOP_MAJOR 7
@@ -39,13 +40,27 @@ static void msleep(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
+static int table_live(struct udmd *d, const struct udmd_event *ev);
+
 int udmd_loop_init(struct udmd *d)
 {
 	d->loops = calloc(1, sizeof(*d->loops));
 	if (!d->loops)
 		return -ENOMEM;
 	pthread_mutex_init(&d->loops->lock, NULL);
-	return 0;
+	return udmd_subscribe(table_live);
+}
+
+/* The logical block size of a live device from its targets' I/O hints (a
+ * verity device's data block size, as verity_io_hints sets it) when above
+ * 512 bytes, else 0 (the loop device keeps its default). */
+static unsigned block_size(struct udmd *d, dev_t dev)
+{
+	struct udm_io_limits l;
+	if (udm_dev_io_limits(d->ctx, ((struct udm_dev_id){ .dev = dev }), 0, &l))
+		return 0;
+	unsigned bs = l.logical_block_size;
+	return bs > 512 && bs <= 4096 ? bs : 0;
 }
 
 static int open_loop(int minor, int flags)
@@ -199,7 +214,7 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 			break;
 		}
 		/* a device's logical block size, as the kernel's io_hints raise it (verity: dbs) */
-		r = configure(lfd, bfd, readonly, name, udmd_verity_block_size(d, dev));
+		r = configure(lfd, bfd, readonly, name, block_size(d, dev));
 		if (r == 0) {
 			*minor = n;
 		} else {
@@ -325,23 +340,31 @@ int udmd_loop_detach(struct udmd *d, dev_t dev, bool force)
 	}
 out:
 	pthread_mutex_unlock(&L->lock);
+	if (r == 0) {
+		struct udmd_event ev = { .kind = UDMD_EV_EXPORT_WITHDRAWN, .dev = dev };
+		udmd_publish(d, &ev);
+	}
 	return r;
 }
 
-void udmd_loop_table_swapped(struct udmd *d, dev_t dev)
+/* After a table swap: resize the attached loop device and drop its page cache. */
+static int table_live(struct udmd *d, const struct udmd_event *ev)
 {
-	int m = udmd_loop_find(d, dev);
+	if (ev->kind != UDMD_EV_RESUMED || !ev->swapped || !d->loops)
+		return 0;
+	int m = udmd_loop_find(d, ev->dev);
 	if (m < 0)
-		return;
+		return 0;
 	int fd = open_loop(m, O_RDONLY);
 	if (fd < 0)
-		return;
+		return 0;
 	/* the new table may have another size; cached blocks are the old table's */
 	if (ioctl(fd, LOOP_SET_CAPACITY, 0) < 0)
 		udmd_log("/dev/loop%d: LOOP_SET_CAPACITY: %s", m, strerror(errno));
 	if (ioctl(fd, BLKFLSBUF, 0) < 0)
 		udmd_log("/dev/loop%d: BLKFLSBUF: %s", m, strerror(errno));
 	close(fd);
+	return 0;
 }
 
 void udmd_loop_detach_all(struct udmd *d)

@@ -23,6 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/audit.h"
+#include "daemon/enforce.h"
+#include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 #include "udm/target.h"
 
@@ -41,28 +44,10 @@ static void usage(FILE *f)
 		   "            [--boot-policy FILE] [--audit-log FILE] [--audit=file,log,journal,kernel]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
-		   "            [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
+		   "            [--export=fuse] [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
 		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
 		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n"
 		   "       udmd --help | --version\n");
-}
-
-/* mkdir -p */
-int udmd_mkdirs(const char *path, mode_t mode)
-{
-	char p[4096];
-	if (snprintf(p, sizeof(p), "%s", path) >= (int)sizeof(p))
-		return -ENAMETOOLONG;
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int parse_id(const char *s, bool group, unsigned *out)
@@ -123,7 +108,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 {
 	enum { O_RUNTIME = 256, O_STATE, O_CERTS, O_REQSIG, O_BOOTPOL, O_AUDIT, O_ENFORCE, O_FG, O_AUID, O_AGID, O_HELP, O_ENFORCER,
 	       O_PINS, O_LINKS, O_NOLINKS, O_DEVDIR, O_LOG, O_FANSCOPE, O_CERTSDIR, O_ADOPT, O_LOCK, O_TAKEOVER,
-	       O_SINKS, O_VERSION };
+	       O_SINKS, O_VERSION, O_EXPORT };
 	static const struct option opts[] = {
 		{ "runtime-dir", required_argument, NULL, O_RUNTIME },
 		{ "state-dir", required_argument, NULL, O_STATE },
@@ -149,6 +134,7 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 		{ "takeover", no_argument, NULL, O_TAKEOVER },
 		{ "audit", required_argument, NULL, O_SINKS },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "export", required_argument, NULL, O_EXPORT },
 		{ 0 }
 	};
 	const char *rt = getenv("UDM_RUNTIME_DIR");
@@ -189,18 +175,24 @@ static int parse_options(int argc, char **argv, struct udmd_config *cfg)
 			break;
 		}
 		case O_FG: cfg->foreground = true; break;
-		case O_ENFORCER:
-			if (strcmp(optarg, "auto") == 0)
-				cfg->enforcer = UDMD_ENFORCER_AUTO;
-			else if (strcmp(optarg, "fanotify") == 0)
-				cfg->enforcer = UDMD_ENFORCER_FANOTIFY;
-			else if (strcmp(optarg, "bpf") == 0)
-				cfg->enforcer = UDMD_ENFORCER_BPF;
-			else {
-				fprintf(stderr, "udmd: --enforcer: expected bpf, fanotify or auto, not '%s'\n", optarg);
+		case O_ENFORCER: {
+			char names[128] = "";
+			if (!udmd_enforce_known(optarg, names, sizeof(names))) {
+				fprintf(stderr, "udmd: --enforcer: expected %s, not '%s'\n", names, optarg);
 				return -1;
 			}
+			cfg->enforcer = optarg;
 			break;
+		}
+		case O_EXPORT: {
+			char names[128] = "";
+			if (!udmd_export_known(optarg, names, sizeof(names))) {
+				fprintf(stderr, "udmd: --export: expected %s, not '%s'\n", names, optarg);
+				return -1;
+			}
+			cfg->export = optarg;
+			break;
+		}
 		case O_FANSCOPE: {
 			int k = one_of("--fanotify-scope", optarg, "system", "mounts");
 			if (k < 0)
@@ -389,11 +381,6 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
-static void swap_cb(void *arg, const char *name, dev_t dev)
-{
-	udmd_fuse_swap(arg, name, dev);
-}
-
 static bool pidfile_written;
 
 static void teardown(struct udmd *d)
@@ -405,8 +392,7 @@ static void teardown(struct udmd *d)
 	if (!d->successor)
 		udmd_enforce_stop(d);
 	udmd_devlinks_stop(d);
-	if (d->loops)
-		udmd_loop_detach_all(d);
+	udmd_export_detach_all(d);
 	if (d->ctx) {
 		/* Openers released by the detach above arrive asynchronously. */
 		int left = 0;
@@ -422,14 +408,15 @@ static void teardown(struct udmd *d)
 	}
 	udmd_handover_finish(d);
 	udmd_enforce_stop(d);
-	udmd_fuse_stop(d);
+	udmd_export_stop(d);
 	udmd_ipe_stop(d);
 	udmd_audit_stop();
-	udmd_loop_free(d);
+	udmd_export_free(d);
 	udmd_identity_free(d);
 	if (d->ctx)
 		udm_ctx_free(d->ctx);
 	d->ctx = NULL;
+	udmd_enforce_free(d);   /* no integrity callback can come any more */
 	if (pidfile_written) {
 		char pidfile[600];
 		snprintf(pidfile, sizeof(pidfile), "%s/udmd.pid", d->cfg.runtime_dir);
@@ -484,7 +471,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
 	udm_set_log_fn(library_log, NULL);
-	pthread_mutex_init(&d->enforce_lock, NULL);
 
 	int r;
 	if ((r = udmd_mkdirs(d->cfg.runtime_dir, 0755))) {
@@ -508,12 +494,12 @@ int main(int argc, char **argv)
 	strcpy(d->cfg.runtime_dir, real);
 	snprintf(d->mapper_dir, sizeof(d->mapper_dir), "%s/mapper", d->cfg.runtime_dir);
 
-	if (!(d->ctx = udm_ctx_new()) || udmd_identity_init(d) || udmd_loop_init(d)) {
+	if (!(d->ctx = udm_ctx_new()) || udmd_identity_init(d) || udmd_export_init(d)) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
 	udm_ctx_set_mapper_dir(d->ctx, d->mapper_dir);
-	udm_ctx_set_swap_callback(d->ctx, swap_cb, d);
+	udm_ctx_set_event_callback(d->ctx, udmd_events_core, d);
 	udm_ctx_set_integrity_callback(d->ctx, udmd_enforce_integrity, d);
 	if (udmd_verity_init(d, err, sizeof(err)))
 		goto fail;
@@ -535,9 +521,8 @@ int main(int argc, char **argv)
 	if (udmd_enforce_select(d, err, sizeof(err)))
 		goto fail;
 	/* Only now, holding the socket, is it safe to call leftovers stale. */
-	udmd_loop_clean_stale(d->mapper_dir);
-	udmd_fuse_clean_stale(d->mapper_dir);
-	if (udmd_fuse_start(d, err, sizeof(err)))
+	udmd_export_clean_stale(d);
+	if (udmd_export_start(d, err, sizeof(err)))
 		goto fail;
 	if (udmd_devlinks_start(d, err, sizeof(err)))
 		goto fail;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udmd internals: configuration, daemon state, the control-command table and
- * the services each part offers the others (FUSE export, loop attach). */
+ * the services each part offers the others (FUSE export, loop attach).
+ * Enforcement: enforce.h; device events: events.h; audit: audit.h. */
 #ifndef UDMD_H
 #define UDMD_H
 
@@ -26,13 +27,14 @@ struct udmd_config {
 	const char **enforce_mounts;
 	size_t n_enforce_mounts;
 	bool foreground;
-	int enforcer;               /* enum udmd_enforcer_kind requested (--enforcer) */
+	const char *enforcer;       /* --enforcer: a backend's name (enforce.c); NULL or "auto": auto */
 	const char *bpf_pin_dir;    /* --bpf-pin-dir, default UDMD_BPF_PIN_DIR */
 	bool fanotify_system;       /* --fanotify-scope=system: mark every filesystem */
 	uid_t allow_uid[16];
 	size_t n_allow_uid;
 	gid_t allow_gid[16];
 	size_t n_allow_gid;
+	const char *export;         /* --export (export.c); NULL: the first backend, fuse */
 	bool dev_links;             /* DEV_DIR/NAME -> /dev/loopN (devlinks.c) */
 	char dev_dir[4096];
 	const char **log_dest;      /* --log: "stderr", "syslog" or a file (log.c) */
@@ -42,19 +44,14 @@ struct udmd_config {
 	bool takeover;              /* --takeover: take over from the running udmd (handover.c) */
 };
 
-/* Which backend decides executions (docs/enforcement.md). */
-enum udmd_enforcer_kind { UDMD_ENFORCER_AUTO = 0, UDMD_ENFORCER_FANOTIFY, UDMD_ENFORCER_BPF };
 
 struct udmd_fuse;
 struct udmd_loops;
-struct bpf_enforcer;
 struct udmd_identity;
 struct ipe_store;
-struct ipe_policy;
 struct udmd_ipe_fuse;
-struct udmd_kverity;
 struct udmd_devlinks;
-struct udmd_scope;
+struct enforcer_ops;
 
 struct udmd {
 	struct udmd_config cfg;
@@ -68,24 +65,20 @@ struct udmd {
 	struct udmd_identity *identity;   /* loop device -> udm device (identity.c) */
 	struct ipe_store *ipe;      /* IPE policies, active one, switches (cmd_policy.c) */
 	struct udmd_ipe_fuse *ipe_fuse;   /* RUNTIME/ipe (fuse_ipe.c) */
-	struct enforcer *enforcer;  /* exec enforcement (fanotify), started at the first watch */
-	enum udmd_enforcer_kind enforcer_kind;   /* the backend chosen at start */
-	struct bpf_enforcer *bpf;   /* BPF LSM backend (pinned; survives udmd) */
-	struct udmd_scope *scope;   /* mount-scoped BPF mode: the watched mounts (enforce_bpf_scope.c) */
-	struct ipe_policy *bpf_synced;   /* what the BPF maps were last compiled from */
-	bool bpf_synced_enf, bpf_synced_sa, bpf_synced_valid;
-	pthread_mutex_t enforce_lock;
+	/* exec enforcement (enforce.h): the backend chosen at start and its state,
+	 * set once by udmd_enforce_select, freed by udmd_enforce_free */
+	const struct enforcer_ops *enforcer;
+	void *enforcer_state;
 	dev_t boot_dev;             /* the superblock pinned at start for boot_verified */
-	struct udmd_kverity *kverity;   /* kernel dm-verity devices (kverity.c), BPF backend only */
 	struct udmd_devlinks *links;      /* NULL unless --dev-links (devlinks.c) */
-	struct bpf_handover *handover;    /* --takeover: what the predecessor handed over */
+	struct udmd_handover_objs *handover;   /* --takeover: what the predecessor handed over (handover_objs.h) */
 	pid_t successor;            /* a handover was granted to this process (handover.c) */
 	int successor_fd;           /* ... which waits on this connection for the objects */
 	int lock_fd;                /* STATE_DIR, flock()ed for udmd's life */
 };
 
-/* Output of a command: text for the client (its output on success, a detail
- * line on failure). */
+/* Output of a command: its output on success (records, daemon/reply.h, or
+ * text), a detail line on failure. */
 struct udmd_out {
 	char *buf;
 	size_t len, cap;
@@ -103,6 +96,8 @@ struct udmd_req {
 	gid_t gid;
 	pid_t pid;
 	int conn_fd;                /* to notice a client that went away during a long wait */
+	const uint8_t *recs;        /* the records after the arguments (a table), NULL if none */
+	size_t recs_len;
 };
 
 /* A control command. Commands are gathered from every daemon/cmd_*.c file
@@ -145,10 +140,10 @@ void udmd_request_stop(struct udmd *d);
 bool udmd_stop_requested(void);
 void udmd_control_close(struct udmd *d);
 
-/* fuse.c: RUNTIME/mapper */
+/* fuse.c: RUNTIME/mapper; with loop.c the FUSE export (export_fuse.c):
+ * the rest of udmd reaches both through export.h */
 int udmd_fuse_start(struct udmd *d, char *err, size_t errlen);
 void udmd_fuse_stop(struct udmd *d);
-void udmd_fuse_swap(struct udmd *d, const char *name, dev_t dev);
 /* Open RUNTIME/mapper/NAME (flags as for open(2)) and learn which device
  * object the open landed on (*obj: its dev_t), from the FUSE open itself, so a
  * rename between looking NAME up and opening it cannot go unnoticed. The file
@@ -178,8 +173,6 @@ int udmd_loop_find(struct udmd *d, dev_t dev);   /* loop minor or -1 */
 /* The loop device attached to dev is claimed (mounted, or held O_EXCL). */
 bool udmd_loop_claimed(struct udmd *d, dev_t dev);
 void udmd_loop_detach_all(struct udmd *d);
-/* After a table swap: resize the attached loop device and drop its page cache. */
-void udmd_loop_table_swapped(struct udmd *d, dev_t dev);
 void udmd_loop_free(struct udmd *d);
 void udmd_loop_clean_stale(const char *mapper_dir);
 /* The one reader of a loop device's backing file name (sysfs loop/backing_file)
@@ -223,13 +216,13 @@ int udmd_binding_drop(struct udmd *d, dev_t loop);
  * another observer is registered. */
 typedef void (*udmd_binding_fn)(void *arg, const struct udmd_binding *b, bool added);
 int udmd_binding_observe(struct udmd *d, udmd_binding_fn fn, void *arg);
+/* The integrity blob of the udm device behind block device st_dev, read now
+ * (one snapshot of its live table): 0, or -ENODEV (zeroed) when st_dev is no
+ * live binding udmd made. */
+int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob);
 
 /* cmd_verity.c: trusted certificates, require_signatures, restart/panic action */
 int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
-/* The logical block size of a live device from its targets' I/O hints (a
- * verity device's data block size, as verity_io_hints sets it) when above
- * 512 bytes, else 0 (the loop device keeps its default). */
-unsigned udmd_verity_block_size(struct udmd *d, dev_t dev);
 
 /* cmd_policy.c: the IPE store on --state-dir with --trusted-certs, the
  * --boot-policy and the RUNTIME/ipe mount. start: 0 or -errno with err set;
@@ -244,69 +237,14 @@ void udmd_ipe_trust_status(struct udmd_out *out);
 int udmd_fuse_ipe_start(struct udmd *d, const char *dir, char *err, size_t errlen);
 void udmd_fuse_ipe_stop(struct udmd *d);
 
-/* decide.c: exec enforcement, one interface over the fanotify and BPF backends */
-/* Pick the backend (--enforcer; auto: bpf where BPF LSM is active and the
- * programs load) and bring it up; says which in the log. */
-int udmd_enforce_select(struct udmd *d, char *err, size_t errlen);
-int udmd_enforce_start(struct udmd *d, char *err, size_t errlen);
-/* A watch on the mount at path. !wait (udm watch add): path must be a mount
- * point now, else -EINVAL (-ENOENT, ...). wait (--enforce-mount, restored
- * watches): returns 1 when nothing is mounted there yet; the watch is then
- * listed inactive and becomes active when a filesystem is mounted there.
- * -EEXIST if watched and active, -EPERM for the filesystem of /. */
-int udmd_watch_add(struct udmd *d, const char *path, bool wait);
-int udmd_watch_remove(struct udmd *d, const char *path);
-char *udmd_watch_list(struct udmd *d);      /* caller frees */
 /* cmd_watch.c: the watches `udm watch add` made before a restart, back */
 void udmd_watch_restore(struct udmd *d);
-/* enforce_bpf_scope.c: the BPF backend's watches (mount-scoped mode), as
- * udmd_watch_add/remove/list; called with enforce_lock held, but stop. */
-int udmd_scope_add(struct udmd *d, const char *path, bool wait);
-int udmd_scope_remove(struct udmd *d, const char *path);
-char *udmd_scope_list(struct udmd *d);
-void udmd_scope_clear(struct udmd *d);      /* udm enforce stop: every watch forgotten */
-void udmd_scope_stop(struct udmd *d);       /* without enforce_lock: the thread ends, all freed */
-/* udmd is going away: fanotify stops (fails open), BPF stays pinned. */
-void udmd_enforce_stop(struct udmd *d);
-/* The authorised way to end enforcement (udm enforce stop). */
-int udmd_enforce_detach(struct udmd *d, struct udmd_out *out);
-/* Hand the BPF enforcement to successor over sock (handover.c); 0 or -errno. */
-int udmd_enforce_handover(struct udmd *d, pid_t successor, int sock);
-/* An enforcer runs and a policy is active. */
-bool udmd_enforcing(struct udmd *d);
 
 /* handover.c: udmd --takeover asks the running udmd for its enforcement
  * (d->handover); the running one, once its devices are down, hands it over. */
 int udmd_takeover(struct udmd *d, char *err, size_t errlen);
 void udmd_takeover_free(struct udmd *d);
 void udmd_handover_finish(struct udmd *d);
-void udmd_enforce_status(struct udmd *d, struct udmd_out *out);
-/* Decisions since start: every fanotify one; of the BPF backend's, those the
- * audit ring brought (every denial, allows with success_audit). */
-void udmd_enforce_counts(unsigned long long *denied, unsigned long long *allowed);
-/* The active policy or a switch may have changed: recompile the BPF maps. */
-void udmd_enforce_sync(struct udmd *d);
-/* 0, or -EOPNOTSUPP with reason when the backend cannot enforce pol. */
-int udmd_enforce_check_policy(struct udmd *d, const struct ipe_policy *pol, char *reason, size_t rsize);
-/* The udm core's integrity callback (udm_ctx_set_integrity_callback). */
-void udmd_enforce_integrity(void *arg, dev_t udm_dev, const struct udm_integrity *blob);
-/* The integrity blob of the udm device behind a filesystem's st_dev (a loop
- * device udmd attached: udmd_binding_lookup); zeroed when there is none.
- * What a decision and `udm policy eval --file` see. */
-void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob);
-
-/* kverity.c: the kernel's own dm-verity devices (docs/kernel-verity.md), for
- * the BPF backend: found with DM_LIST_DEVICES, followed through uevents, each
- * live table's properties written to the maps. start: 0 or -errno. */
-int udmd_kverity_start(struct udmd *d);
-void udmd_kverity_stop(struct udmd *d);
-/* The live table of kernel dm device dev: its properties (zeroed unless it
- * is one verity target), its name. 0 or -errno (-ENXIO: no such device). */
-int udmd_kverity_read(dev_t dev, struct udm_integrity *b, char *name, size_t namelen);
-/* The properties a BPF decision uses for a file on dev now (false: none). */
-bool udmd_kverity_props(struct udmd *d, dev_t dev, struct udm_integrity *b);
-/* One line per kernel dm-verity device with properties (udm enforce status). */
-void udmd_kverity_status(struct udmd *d, struct udmd_out *out);
 
 /* log.c: one line "udmd[PID]: ..." to each --log destination (default:
  * standard error, and syslog when daemonized). setup: 0 or -errno with err set. */
@@ -316,7 +254,7 @@ int udmd_log_setup(const struct udmd_config *cfg, char *err, size_t errlen);
 int udmd_log_reopen(void);
 void udmd_log_close(void);
 
-/* main.c: mkdir -p (the last component with mode) */
+/* mkdirs.c: mkdir -p (the last component with mode) */
 int udmd_mkdirs(const char *path, mode_t mode);
 
 /* devlinks.c: DEV_DIR/NAME symlinks to the loop device of each device with a
@@ -331,8 +269,5 @@ bool udmd_devlinks_owns(struct udmd *d, dev_t dev);
 /* Take name's link and loop device away before it is removed: -EBUSY (with a
  * detail in out) if the loop device is in use and !force. */
 int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct udmd_out *out);
-/* Around each control command (control.c): before may refuse it (-errno). */
-int udmd_devlinks_before(struct udmd *d, const struct udmd_req *req, struct udmd_out *out);
-void udmd_devlinks_after(struct udmd *d, const struct udmd_req *req, int r);
 
 #endif

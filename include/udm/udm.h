@@ -163,6 +163,27 @@ int udm_ctx_set_mapper_dir(struct udm_ctx *ctx, const char *dir);
 void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *arg, const char *name, dev_t dev),
 			       void *arg);
 
+/* Lifecycle events of the devices of this context, for a program that follows
+ * them (udmd: its device links and exports). fn is called by the thread that
+ * made the change, once it is made, holding no lock of ctx: it may look
+ * devices up, open and close them, but must not remove or rename one. */
+enum udm_event_kind {
+	UDM_EVENT_RESUMED,              /* a resume succeeded: a live table runs, not suspended */
+	UDM_EVENT_RENAMED,              /* name: the new name; old_name: the previous one */
+	UDM_EVENT_REMOVED,              /* gone (also a deferred removal, at the last close) */
+	UDM_EVENT_REMOVE_REFUSED,       /* a removal found it open (EBUSY, not deferred): still there */
+	UDM_EVENT_DEFERRED_CANCELLED,   /* @cancel_deferred_remove */
+};
+struct udm_event {
+	enum udm_event_kind kind;
+	const char *name;
+	const char *old_name;           /* UDM_EVENT_RENAMED only, else NULL */
+	dev_t dev;
+	bool swapped;                   /* UDM_EVENT_RESUMED: a new table became live */
+};
+void udm_ctx_set_event_callback(struct udm_ctx *ctx, void (*fn)(void *arg, const struct udm_event *ev),
+				void *arg);
+
 /* Which device of this context a block device is, for a program that exports
  * its devices as block devices (udmd: a loop device it attached to
  * RUNTIME/mapper/NAME): fn returns that device's number, or 0 for a block

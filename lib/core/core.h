@@ -111,7 +111,13 @@ struct udm_ctx {
 	void *export_arg;
 	void (*integrity_fn)(void *arg, dev_t dev, const struct udm_integrity *blob);
 	void *integrity_arg;
+	void (*event_fn)(void *arg, const struct udm_event *ev);
+	void *event_arg;
 };
+
+/* device.c: tell the program (udm_ctx_set_event_callback); no lock of ctx held. */
+void udm_ctx_event(struct udm_ctx *ctx, enum udm_event_kind kind, const char *name, const char *old_name,
+		   dev_t dev, bool swapped);
 
 /* table.c */
 struct udm_table *udm_table_create(struct udm_dev *md, bool readonly);

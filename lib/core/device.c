@@ -65,6 +65,21 @@ void udm_ctx_set_swap_callback(struct udm_ctx *ctx, void (*fn)(void *, const cha
 	ctx->swap_arg = arg;
 }
 
+void udm_ctx_set_event_callback(struct udm_ctx *ctx, void (*fn)(void *, const struct udm_event *), void *arg)
+{
+	ctx->event_fn = fn;
+	ctx->event_arg = arg;
+}
+
+void udm_ctx_event(struct udm_ctx *ctx, enum udm_event_kind kind, const char *name, const char *old_name,
+		   dev_t dev, bool swapped)
+{
+	if (!ctx->event_fn)
+		return;
+	struct udm_event ev = { .kind = kind, .name = name, .old_name = old_name, .dev = dev, .swapped = swapped };
+	ctx->event_fn(ctx->event_arg, &ev);
+}
+
 void udm_ctx_set_export_callback(struct udm_ctx *ctx, dev_t (*fn)(void *, dev_t), void *arg)
 {
 	ctx->export_fn = fn;
@@ -368,16 +383,24 @@ static int remove_locked(struct udm_ctx *ctx, struct udm_dev *md, unsigned flags
 int udm_dev_remove(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags)
 {
 	struct udm_dev *md;
+	char name[UDM_NAME_LEN] = "";
+	dev_t dev = 0;
 	pthread_mutex_lock(&ctx->lock);
 	int r = find_locked(ctx, id, &md);
-	if (!r)
+	if (!r) {
 		r = remove_locked(ctx, md, flags);
+		strcpy(name, md->name);
+		dev = md->dev;
+	}
 	pthread_mutex_unlock(&ctx->lock);
+	if (r == -EBUSY)
+		udm_ctx_event(ctx, UDM_EVENT_REMOVE_REFUSED, name, NULL, dev, false);
 	if (r)
 		return r > 0 ? 0 : r;
 	live_table_event(md);
 	atomic_fetch_add(&ctx->global_event, 1);
 	dev_destroy(md);
+	udm_ctx_event(ctx, UDM_EVENT_REMOVED, name, NULL, dev, false);
 	return 0;
 }
 
@@ -391,9 +414,14 @@ static int cmp_dev_name(const void *a, const void *b)
 static int remove_all(struct udm_ctx *ctx, unsigned flags, bool only_deferred)
 {
 	int left;
+	/* the open devices of the last pass: their removal was refused */
+	struct { char name[UDM_NAME_LEN]; dev_t dev; } *busy = NULL;
 	for (;;) {
 		struct udm_dev *victim = NULL;
+		char vname[UDM_NAME_LEN];
 		left = 0;
+		free(busy);
+		busy = NULL;
 		pthread_mutex_lock(&ctx->lock);
 		size_t n = 0;
 		for (struct udm_dev *md = ctx->devices; md; md = md->next)
@@ -407,6 +435,8 @@ static int remove_all(struct udm_ctx *ctx, unsigned flags, bool only_deferred)
 		for (struct udm_dev *md = ctx->devices; md; md = md->next)
 			v[n++] = md;
 		qsort(v, n, sizeof(*v), cmp_dev_name);
+		if (!only_deferred)
+			busy = calloc(n ? n : 1, sizeof(*busy));
 		for (size_t i = 0; i < n; i++) {
 			struct udm_dev *md = v[i];
 			if (md->deleting || (only_deferred && !md->deferred_remove))
@@ -414,11 +444,16 @@ static int remove_all(struct udm_ctx *ctx, unsigned flags, bool only_deferred)
 			if (md->open_count > 0) {
 				if (flags & UDM_F_DEFERRED_REMOVE)
 					md->deferred_remove = true;
+				if (busy) {
+					strcpy(busy[left].name, md->name);
+					busy[left].dev = md->dev;
+				}
 				left++;
 				continue;
 			}
 			if (remove_locked(ctx, md, 0) == 0) {
 				victim = md;
+				strcpy(vname, md->name);
 				break;
 			}
 		}
@@ -426,10 +461,15 @@ static int remove_all(struct udm_ctx *ctx, unsigned flags, bool only_deferred)
 		pthread_mutex_unlock(&ctx->lock);
 		if (!victim)
 			break;
+		dev_t vdev = victim->dev;
 		live_table_event(victim);
 		atomic_fetch_add(&ctx->global_event, 1);
 		dev_destroy(victim);
+		udm_ctx_event(ctx, UDM_EVENT_REMOVED, vname, NULL, vdev, false);
 	}
+	for (int i = 0; busy && i < left; i++)
+		udm_ctx_event(ctx, UDM_EVENT_REMOVE_REFUSED, busy[i].name, NULL, busy[i].dev, false);
+	free(busy);
 	return left;
 }
 
@@ -458,8 +498,10 @@ int udm_dev_rename(struct udm_ctx *ctx, const char *name, const char *newval, un
 		r = -ENXIO;
 	else if (set_uuid && md->uuid[0])
 		r = -EINVAL;
+	char newname[UDM_NAME_LEN] = "";
 	if (!r) {
 		strcpy(set_uuid ? md->uuid : md->name, newval);
+		strcpy(newname, md->name);
 		md->holders++;
 	}
 	pthread_mutex_unlock(&ctx->lock);
@@ -468,6 +510,8 @@ int udm_dev_rename(struct udm_ctx *ctx, const char *name, const char *newval, un
 	live_table_event(md);
 	atomic_fetch_add(&ctx->global_event, 1);
 	udm_dev_fill_info(md, 0, info);
+	if (!set_uuid)
+		udm_ctx_event(ctx, UDM_EVENT_RENAMED, newname, n, md->dev, false);
 	udm_dev_unpin(md);
 	return 0;
 }
@@ -753,12 +797,16 @@ int udm_dev_message(struct udm_ctx *ctx, struct udm_dev_id id, uint64_t sector, 
 		if (strcmp(argv[0], "@cancel_deferred_remove") != 0 || argc != 1) {
 			r = -EINVAL;
 		} else {
+			char name[UDM_NAME_LEN];
 			pthread_mutex_lock(&ctx->lock);
 			if (md->deleting)
 				r = -EBUSY;
 			else
 				md->deferred_remove = false;
+			strcpy(name, md->name);
 			pthread_mutex_unlock(&ctx->lock);
+			if (!r)
+				udm_ctx_event(ctx, UDM_EVENT_DEFERRED_CANCELLED, name, NULL, md->dev, false);
 		}
 		goto out;
 	}

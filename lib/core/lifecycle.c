@@ -220,6 +220,13 @@ int udm_dev_resume(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, st
 	udm_table_destroy(old);
 	if (!r && swapped && ctx->swap_fn)
 		ctx->swap_fn(ctx->swap_arg, md->name, md->dev);
+	if (!r && ctx->event_fn) {
+		char name[UDM_NAME_LEN];
+		pthread_mutex_lock(&ctx->lock);
+		strcpy(name, md->name);
+		pthread_mutex_unlock(&ctx->lock);
+		udm_ctx_event(ctx, UDM_EVENT_RESUMED, name, NULL, md->dev, swapped);
+	}
 	if (!r)
 		udm_dev_fill_info(md, 0, info);
 	udm_dev_unpin(md);

@@ -254,6 +254,11 @@ struct ipe_store_opts {
 	bool compat612;			/* v6.12 update check and load records */
 	ipe_audit_fn audit;		/* may be NULL */
 	void *audit_arg;
+	/* called after the active policy (or its content: an update of it),
+	 * enforce or success_audit changed, outside the store's lock (it may
+	 * read the store); may be NULL */
+	void (*changed)(void *arg);
+	void *changed_arg;
 };
 struct ipe_actor { uint32_t auid, ses; };	/* NULL actor = unset ids */
 

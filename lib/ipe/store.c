@@ -37,6 +37,13 @@ struct ipe_store {
 };
 
 
+/* The store's lock is not held: the callback may read the store. */
+static void notify_changed(struct ipe_store *s)
+{
+	if (s->o.changed)
+		s->o.changed(s->o.changed_arg);
+}
+
 static void hex(char *out, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -383,6 +390,7 @@ int ipe_store_boot_policy(struct ipe_store *s, const char *text, size_t len,
 	s->active = p;	/* directly: no version check, no audit record */
 	rc = save_state(s);
 	pthread_mutex_unlock(&s->lock);
+	notify_changed(s);
 	return rc;
 }
 
@@ -442,12 +450,15 @@ int ipe_store_update(struct ipe_store *s, const char *name, const uint8_t *blob,
 	struct ipe_policy *old = s->pols[k];
 	s->pols[k] = p;
 	audit_load(s, p, 0, who);
-	if (s->active == old) {
+	bool was_active = s->active == old;
+	if (was_active) {
 		s->active = p;	/* same name, so the state file needs no rewrite */
 		audit_activation(s, old, p, who);
 	}
 	pthread_mutex_unlock(&s->lock);
 	ipe_policy_put(old);
+	if (was_active)
+		notify_changed(s);
 	return 0;
 }
 
@@ -472,6 +483,8 @@ int ipe_store_activate(struct ipe_store *s, const char *name, const struct ipe_a
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (rc == 0)
+		notify_changed(s);
 	return rc;
 }
 
@@ -520,6 +533,8 @@ int ipe_store_set_enforce(struct ipe_store *s, bool on, const struct ipe_actor *
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (rc == 0)
+		notify_changed(s);
 	return rc;
 }
 
@@ -532,6 +547,8 @@ int ipe_store_set_success_audit(struct ipe_store *s, bool on)
 	if (old != on && (rc = save_state(s)) < 0)
 		s->success_audit = old;
 	pthread_mutex_unlock(&s->lock);
+	if (rc == 0)
+		notify_changed(s);
 	return rc;
 }
 
