@@ -80,5 +80,46 @@ void cli_reply_error(const char *what, const struct cli_reply *rep);
  * after printing one error line (udmd unreachable, or its refusal). */
 int cli_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
 		const char **args, char **reply, size_t *rlen);
+/* The same with a record stream after the arguments (a table; NULL: none);
+ * a stream that failed to build (recs->err) is said and not sent. */
+struct udm_rec_buf;
+int cli_udmd_ask_recs(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned argc,
+		      const char *const *argv, const struct udm_rec_buf *recs, bool quiet, struct cli_reply *rep);
+int cli_request_recs(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
+		     const char **args, const struct udm_rec_buf *recs, char **reply, size_t *rlen);
+
+/* udmd's structured reply read (cli/reply.c): the devices in it, each with
+ * the table entries, status entries and dependencies that follow its record
+ * (lib/util/proto.h). Strings point into the reply, which must outlive it. */
+struct cli_entry {
+	uint64_t start, length;
+	const char *type, *params;
+};
+struct cli_dep {
+	unsigned major, minor;          /* 0 0: a file */
+	const char *path;               /* the file, or where the device is seen; NULL if unknown */
+	const char *backing;            /* a loop device's file, NULL if none */
+};
+struct cli_dev {
+	const char *name, *uuid;
+	const char *loop;               /* /dev/loopN it is attached to, "" if none */
+	const char *path;               /* verity_status: where it is seen (MAPPER/NAME), NULL if not said */
+	unsigned major, minor, flags;   /* UDM_F_* */
+	int open;
+	uint32_t events, targets;
+	uint64_t sectors;
+	bool is_signed;                 /* verity_status: a valid root hash signature */
+	struct cli_entry *table, *status;
+	size_t ntable, nstatus;
+	struct cli_dep *deps;
+	size_t ndeps;
+};
+struct cli_devs {
+	struct cli_dev *dev;
+	size_t n;
+};
+/* 0, or 1 after saying "malformed reply from udmd" (what: the verb). */
+int cli_devs_parse(const char *what, const void *reply, size_t len, struct cli_devs *out);
+void cli_devs_free(struct cli_devs *d);
 
 #endif

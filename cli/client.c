@@ -21,6 +21,12 @@ const char *cli_runtime_dir(const char *given)
 int cli_udmd_ask(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned argc,
 		 const char *const *argv, bool quiet, struct cli_reply *rep)
 {
+	return cli_udmd_ask_recs(rt, what, cmd, flags, argc, argv, NULL, quiet, rep);
+}
+
+int cli_udmd_ask_recs(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned argc,
+		      const char *const *argv, const struct udm_rec_buf *recs, bool quiet, struct cli_reply *rep)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	uint8_t *payload = NULL, *text = NULL;
 	size_t plen = 0;
@@ -34,7 +40,11 @@ int cli_udmd_ask(const char *rt, const char *what, uint16_t cmd, uint32_t flags,
 		cli_error(what, "%s/control: %s", rt, strerror(ENAMETOOLONG));
 		return 1;
 	}
-	if ((r = udm_proto_args_encode(argc, argv, &payload, &plen))) {
+	if (recs && recs->err) {
+		cli_error(what, "%s", strerror(-recs->err));
+		return 1;
+	}
+	if ((r = udm_proto_req_encode(argc, argv, recs ? recs->buf : NULL, recs ? recs->len : 0, &payload, &plen))) {
 		cli_error(what, "%s", strerror(-r));
 		return 1;
 	}
@@ -85,9 +95,15 @@ void cli_reply_error(const char *what, const struct cli_reply *rep)
 int cli_request(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
 		const char **args, char **reply, size_t *rlen)
 {
+	return cli_request_recs(rt, what, cmd, flags, nargs, args, NULL, reply, rlen);
+}
+
+int cli_request_recs(const char *rt, const char *what, uint16_t cmd, uint32_t flags, unsigned nargs,
+		     const char **args, const struct udm_rec_buf *recs, char **reply, size_t *rlen)
+{
 	struct cli_reply rep = { .keep_fd = false };
 	*reply = NULL;
-	if (cli_udmd_ask(rt, what, cmd, flags, nargs, args, false, &rep))
+	if (cli_udmd_ask_recs(rt, what, cmd, flags, nargs, args, recs, false, &rep))
 		return 1;
 	if (rep.status < 0) {
 		cli_reply_error(what, &rep);

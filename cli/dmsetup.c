@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The dmsetup personality: parse dmsetup's arguments, send requests to udmd
- * over RUNTIME/control, print its reply (udmd formats dmsetup's output) or
- * one error line. Column reports, device selection by uuid or number,
+ * over RUNTIME/control, print its reply (udmd sends records, dmsetup_text.c
+ * writes dmsetup's text) or one error line. Column reports, device selection by uuid or number,
  * several devices per command, --target and the verbs without a daemon
  * request (splitname, udev cookies) are in dmsetup_local.c, on top of udmd's
  * raw report (UDM_CMD_DM_REPORT). udm's own verbs (attach, watch, enforce,
  * shutdown, ...) take the same command line and are run by udm_verbs.c. */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -168,7 +169,7 @@ static char *read_all(FILE *f, size_t *lenp)
 		if (n == 0)
 			break;
 		if (cap - len - 1 == 0) {
-			if (cap >= UDM_PROTO_MAX_REQUEST) {
+			if (cap >= UDM_PROTO_MAX_TEXT) {
 				free(b);
 				errno = EFBIG;
 				return NULL;
@@ -216,11 +217,8 @@ static int print_version(const char *rt)
 	printf("Library version:   %s\n", UDM_LIB_VERSION);
 	/* without udmd, as dmsetup without the kernel driver: the library line only */
 	struct cli_reply rep = { .keep_fd = false };
-	if (cli_udmd_ask(rt, "version", UDM_CMD_DM_VERSION, 0, 0, NULL, true, &rep) == 0 && rep.status == 0) {
-		char *drv = strstr(rep.text, "Driver version:");
-		if (drv)
-			fputs(drv, stdout);
-	}
+	if (cli_udmd_ask(rt, "version", UDM_CMD_DM_VERSION, 0, 0, NULL, true, &rep) == 0 && rep.status == 0)
+		dms_print_version("version", rep.text, rep.len, false);
 	free(rep.text);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -235,11 +233,29 @@ static int check_name(const char *what, const char *name)
 	return 0;
 }
 
-/* The table text of create/load: --table TEXT, or a file ("-": standard input). Checked
- * here too, so that a bad line is named before anything changes; no lines at all is no
- * table for create (dmsetup's rule) and an error for load. 0, or 1 with the error said. */
-static int read_table_text(const char *what, const char *inline_text, const char *file, uint16_t cmd,
-			   uint32_t *flags, char **textp)
+/* The line number (1-based) of the next table line at or after *p, skipping
+ * blank and comment-only lines as udm_table_text_parse does; *p and *line move
+ * past it. 0 if there is none. */
+static unsigned next_content_line(const char **p, unsigned *line)
+{
+	while (*p && **p) {
+		const char *s = *p, *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		(*line)++;
+		*p = e ? e + 1 : NULL;
+		for (size_t i = 0; i < n && s[i] != '#'; i++)
+			if (!isspace((unsigned char)s[i]))
+				return *line;
+	}
+	return 0;
+}
+
+/* The table of create/load: --table TEXT, or a file ("-": standard input), parsed here
+ * (the only time) and sent already split, as records with each entry's line, so that
+ * a bad line is named before anything changes; no lines at all is no table for create
+ * (dmsetup's rule) and an error for load. 0, or 1 with the error said. */
+static int read_table(const char *what, const char *inline_text, const char *file, uint16_t cmd,
+		      uint32_t *flags, struct udm_rec_buf *recs)
 {
 	char *text;
 	if (inline_text) {
@@ -275,22 +291,42 @@ static int read_table_text(const char *what, const char *inline_text, const char
 	char *storage = NULL;
 	unsigned bad = 0;
 	int r = udm_table_text_parse(text, &specs, &count, &storage, &bad);
-	free(specs);
-	free(storage);
 	if (r) {
 		cli_error(what, "%s: line %u: invalid table line", strerror(-r), bad);
-		free(text);
-		return 1;
+		goto fail;
 	}
 	if (count == 0 && cmd == UDM_CMD_DM_CREATE) {
 		*flags |= UDM_PROTO_F_NOTABLE;
 	} else if (count == 0) {
 		cli_error(what, "%s: populate_table: no targets specified", strerror(EINVAL));
-		free(text);
+		goto fail;
+	}
+	recs->max = UDM_PROTO_MAX_REQUEST;
+	const char *cursor = text;
+	unsigned line = 0;
+	for (size_t i = 0; i < count; i++) {
+		udm_rec_begin(recs, UDM_REC_TABLE);
+		udm_rec_u64(recs, UDM_K_START, specs[i].start);
+		udm_rec_u64(recs, UDM_K_LENGTH, specs[i].length);
+		udm_rec_str(recs, UDM_K_TYPE, specs[i].type);
+		udm_rec_str(recs, UDM_K_PARAMS, specs[i].params);
+		unsigned prev = line, at = next_content_line(&cursor, &line);
+		if (at != prev + 1)
+			udm_rec_u64(recs, UDM_K_LINE, at);
+	}
+	free(specs);
+	free(storage);
+	free(text);
+	if (recs->err) {
+		cli_error(what, "%s", strerror(recs->err == -EMSGSIZE ? E2BIG : -recs->err));
 		return 1;
 	}
-	*textp = text;
 	return 0;
+fail:
+	free(specs);
+	free(storage);
+	free(text);
+	return 1;
 }
 
 /* The command line after the program name: options (global ones, and the verb's, checked
@@ -519,8 +555,10 @@ int cli_dmsetup_main(int argc, char **argv)
 			snprintf(what, sizeof(what), "%s %s", v->name, p[k]);
 			if (cli_request(rt, what, cmd, flags, 1, &p[k], &reply, &len))
 				return 1;
-			fwrite(reply, 1, len, stdout);
+			int pr = dms_print_reply(what, cmd, p[k], reply, len);
 			free(reply);
+			if (pr)
+				return 1;
 		}
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
@@ -530,7 +568,8 @@ int cli_dmsetup_main(int argc, char **argv)
 
 	const char *args[UDM_PROTO_MAX_ARGS];
 	unsigned nargs = 0;
-	char *text = NULL, *msgbuf = NULL;
+	char *msgbuf = NULL;
+	struct udm_rec_buf recs = { 0 };
 	char cwd[PATH_MAX];
 	int rc = 1;
 
@@ -542,7 +581,7 @@ int cli_dmsetup_main(int argc, char **argv)
 			return usage_error(v->name, "--notable excludes a table", v);
 		if ((given & OPT_TABLE) && np > 1)
 			return usage_error(v->name, "both --table and a table file given", v);
-		if (want_table && read_table_text(what, g.table, np > 1 ? p[1] : "-", cmd, &flags, &text))
+		if (want_table && read_table(what, g.table, np > 1 ? p[1] : "-", cmd, &flags, &recs))
 			return 1;
 		if (!getcwd(cwd, sizeof(cwd)))
 			strcpy(cwd, "/");
@@ -550,8 +589,6 @@ int cli_dmsetup_main(int argc, char **argv)
 		if (cmd == UDM_CMD_DM_CREATE)
 			args[nargs++] = g.uuid ? g.uuid : "";
 		args[nargs++] = cwd;
-		if (text && !(flags & UDM_PROTO_F_NOTABLE))
-			args[nargs++] = text;
 		break;
 	}
 	case UDM_CMD_DM_MESSAGE: {
@@ -581,12 +618,10 @@ int cli_dmsetup_main(int argc, char **argv)
 
 	char *reply = NULL;
 	size_t rlen = 0;
-	if (cli_request(rt, what, cmd, flags, nargs, args, &reply, &rlen))
+	if (cli_request_recs(rt, what, cmd, flags, nargs, args, recs.len ? &recs : NULL, &reply, &rlen))
 		goto out;
-	if (rlen && fwrite(reply, 1, rlen, stdout) != rlen) {
-		cli_error(what, "writing output: %s", strerror(errno));
+	if (dms_print_reply(what, cmd, np ? p[0] : NULL, reply, rlen))
 		goto out;
-	}
 	if (g.verbose && (cmd == UDM_CMD_DM_CREATE || cmd == UDM_CMD_DM_LOAD || cmd == UDM_CMD_DM_RESUME ||
 			  cmd == UDM_CMD_DM_SUSPEND || cmd == UDM_CMD_DM_RENAME || cmd == UDM_CMD_DM_CLEAR)) {
 		/* dmsetup -v: the device's info after a change */
@@ -594,7 +629,7 @@ int cli_dmsetup_main(int argc, char **argv)
 		free(reply);
 		reply = NULL;
 		if (cli_request(rt, what, UDM_CMD_DM_INFO, 0, 1, &n, &reply, &rlen) == 0)
-			fputs(reply, stdout);
+			dms_print_reply(what, UDM_CMD_DM_INFO, n, reply, rlen);
 	}
 	rc = 0;
 out:
@@ -603,7 +638,7 @@ out:
 		rc = 1;
 	}
 	free(reply);
-	free(text);
+	free(recs.buf);
 	free(msgbuf);
 	return rc;
 }

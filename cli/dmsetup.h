@@ -2,9 +2,11 @@
 /* The dmsetup personality's command line, verbs and report, shared by
  * cli/dmsetup.c (options, verb table, single requests), cli/dmsetup_local.c
  * (reports over several devices, local verbs), cli/dmsetup_report.c (column
- * and tree reports) and cli/udm_verbs.c (udm's own verbs, which take the
- * same command line). The calls go one way: dmsetup.c -> udm_verbs.c,
- * dmsetup_local.c -> dmsetup_report.c; all of them -> cli/client.c. */
+ * and tree reports), cli/dmsetup_text.c (dmsetup's other text, from udmd's
+ * records) and cli/udm_verbs.c (udm's own verbs, which take the same command
+ * line). The calls go one way: dmsetup.c -> udm_verbs.c, dmsetup_local.c ->
+ * dmsetup_report.c; dmsetup.c and dmsetup_local.c -> dmsetup_text.c; all of
+ * them -> cli/client.c, cli/reply.c. */
 #ifndef UDM_CLI_DMSETUP_H
 #define UDM_CLI_DMSETUP_H
 
@@ -46,6 +48,20 @@ void dms_report_help(FILE *f);
 int dms_tree_print(const struct dms_row *rows, size_t n);
 void dms_splitname(const char *name, char *buf, size_t len, const char **vg, const char **lv,
 		  const char **layer);
+
+/* --- dmsetup_text.c: dmsetup's text from udmd's records (cli/reply.c) --- */
+void dms_print_info(const struct cli_dev *d);
+void dms_print_ls_line(const char *name, unsigned major, unsigned minor);
+/* table (else status) entries, only those of type if given; prefix: "NAME: " */
+void dms_print_entries(const struct cli_dev *d, bool table, const char *type, bool prefix);
+void dms_print_deps(const struct cli_dev *d, bool prefix);
+/* version's reply: "Library version:" (if library) and "Driver version:" */
+int dms_print_version(const char *what, const char *reply, size_t len, bool library);
+/* targets' reply: every target's line, or only's (*found: it was there) */
+int dms_print_targets(const char *what, const char *reply, size_t len, const char *only, bool *found);
+/* The reply to cmd as dmsetup prints it (name: the device asked about, NULL
+ * for all); a text reply as it is. 0, or 1 with the error said. */
+int dms_print_reply(const char *what, uint16_t cmd, const char *name, const char *reply, size_t len);
 
 /* --- dmsetup.c and dmsetup_local.c: the verbs, their options, the requests --- */
 enum {

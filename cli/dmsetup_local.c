@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The dmsetup verbs that are more than one request and its reply: reports over several
- * devices (table, status, info -c, deps, ls, measure, --target, -v), device selection by
+/* The dmsetup verbs that are more than one request and its reply (udmd's records,
+ * rendered by dmsetup_text.c): reports over several devices (table, status, info -c, deps, ls, measure, --target, -v), device selection by
  * uuid or number, and the verbs done here without a request of their own (help,
  * splitname, the udev cookie verbs, mangle, setgeometry, wipe_table, target-version). */
 #include <errno.h>
@@ -23,14 +23,38 @@ bool dms_is_uint(const char *s)
 	return true;
 }
 
-/* Rows of udmd's raw report (11 NUL-terminated fields per device). */
+/* Rows of udmd's report, with the strings they point to. */
 struct report {
 	char *buf;
+	struct cli_devs devs;
+	char **strs;                 /* two per row: types, deps */
 	struct dms_row *rows;
 	size_t n;
 };
 
-/* udmd's raw report of the devices named (all: nnames 0); 0, or 1 with the error said.
+/* Comma-joined: the types of a device's live table, or its deps (MAJ:MIN, or a file's path). */
+static char *join(const struct cli_dev *d, bool types)
+{
+	size_t n = types ? d->ntable : d->ndeps, len = 1;
+	for (size_t k = 0; k < n; k++)
+		len += (types ? strlen(d->table[k].type) : d->deps[k].path ? strlen(d->deps[k].path) : 0) + 24;
+	char *s = malloc(len), *p = s;
+	if (!s)
+		return NULL;
+	*p = '\0';
+	for (size_t k = 0; k < n; k++) {
+		const char *sep = k ? "," : "";
+		if (types)
+			p += sprintf(p, "%s%s", sep, d->table[k].type);
+		else if (d->deps[k].major || d->deps[k].minor || !d->deps[k].path)
+			p += sprintf(p, "%s%u:%u", sep, d->deps[k].major, d->deps[k].minor);
+		else
+			p += sprintf(p, "%s%s", sep, d->deps[k].path);
+	}
+	return s;
+}
+
+/* udmd's report of the devices named (all: nnames 0); 0, or 1 with the error said.
  * free_report in both cases. */
 static int get_report(const char *rt, const char *what, unsigned nnames, const char **names, uint32_t flags,
 		      struct report *rep)
@@ -39,33 +63,28 @@ static int get_report(const char *rt, const char *what, unsigned nnames, const c
 	memset(rep, 0, sizeof(*rep));
 	if (cli_request(rt, what, UDM_CMD_DM_REPORT, flags, nnames, names, &rep->buf, &len))
 		return 1;
-	size_t cap = 0;
-	for (size_t off = 0; off < len;) {
-		const char *f[11];
-		for (int k = 0; k < 11; k++) {
-			if (off >= len) {
-				cli_error(what, "malformed report from udmd");
-				return 1;
-			}
-			f[k] = rep->buf + off;
-			off += strlen(f[k]) + 1;
+	if (cli_devs_parse(what, rep->buf, len, &rep->devs))
+		return 1;
+	size_t n = rep->devs.n;
+	rep->rows = calloc(n ? n : 1, sizeof(*rep->rows));
+	rep->strs = calloc(2 * n + 1, sizeof(*rep->strs));
+	if (!rep->rows || !rep->strs) {
+		cli_error(what, "%s", strerror(ENOMEM));
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cli_dev *d = &rep->devs.dev[i];
+		unsigned fl = d->flags;
+		if (!(rep->strs[2 * i] = join(d, true)) || !(rep->strs[2 * i + 1] = join(d, false))) {
+			cli_error(what, "%s", strerror(ENOMEM));
+			return 1;
 		}
-		if (rep->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			struct dms_row *nr = realloc(rep->rows, cap * sizeof(*nr));
-			if (!nr) {
-				cli_error(what, "%s", strerror(ENOMEM));
-				return 1;
-			}
-			rep->rows = nr;
-		}
-		unsigned fl = (unsigned)strtoul(f[4], NULL, 16);
 		rep->rows[rep->n++] = (struct dms_row){
-			.name = f[0], .uuid = f[1], .major = (unsigned)atoi(f[2]), .minor = (unsigned)atoi(f[3]),
+			.name = d->name, .uuid = d->uuid, .major = d->major, .minor = d->minor,
 			.flags = ((fl & UDM_F_ACTIVE_PRESENT) ? DMS_ROW_LIVE : 0) | ((fl & UDM_F_INACTIVE_PRESENT) ? DMS_ROW_INACTIVE : 0) |
 				 ((fl & UDM_F_SUSPEND) ? DMS_ROW_SUSPENDED : 0) | ((fl & UDM_F_READONLY) ? DMS_ROW_READONLY : 0),
-			.open = atoi(f[5]), .targets = (unsigned)atoi(f[6]), .events = (unsigned)atoi(f[7]),
-			.types = f[8], .deps = f[9], .link = f[10],
+			.open = d->open, .targets = d->targets, .events = d->events,
+			.types = rep->strs[2 * i], .deps = rep->strs[2 * i + 1], .link = d->loop,
 		};
 	}
 	return 0;
@@ -73,8 +92,12 @@ static int get_report(const char *rt, const char *what, unsigned nnames, const c
 
 static void free_report(struct report *rep)
 {
-	free(rep->buf);
+	for (size_t i = 0; rep->strs && rep->strs[i]; i++)
+		free(rep->strs[i]);
+	free(rep->strs);
 	free(rep->rows);
+	cli_devs_free(&rep->devs);
+	free(rep->buf);
 }
 
 static bool has_type(const char *types, const char *type)
@@ -88,27 +111,6 @@ static bool has_type(const char *types, const char *type)
 		p = e ? e + 1 : NULL;
 	}
 	return false;
-}
-
-/* Table lines "START LEN TYPE ARGS" of one device, filtered by type. */
-static void print_lines(const char *name, const char *text, const char *type, bool prefix)
-{
-	for (const char *p = text; p && *p;) {
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		char t[32] = "";
-		if (type) {
-			/* the third word */
-			sscanf(p, "%*s %*s %31s", t);
-		}
-		if (!type || strcmp(t, type) == 0) {
-			if (prefix)
-				printf("%s: ", name);
-			fwrite(p, 1, n, stdout);
-			putchar('\n');
-		}
-		p = e ? e + 1 : NULL;
-	}
 }
 
 /* Resolve -u UUID or -j MAJOR -m MINOR into a name (into buf). */
@@ -175,7 +177,7 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 	if (v->cmd == UDM_CMD_DM_LS) {
 		for (size_t i = 0; i < rep.n; i++)
 			if (!g->target || has_type(rep.rows[i].types, g->target))
-				printf("%s\t(%u:%u)\n", rep.rows[i].name, rep.rows[i].major, rep.rows[i].minor);
+				dms_print_ls_line(rep.rows[i].name, rep.rows[i].major, rep.rows[i].minor);
 		if (!rep.n)
 			printf("No devices found\n");
 		goto out;
@@ -192,22 +194,33 @@ int dms_multi_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 		size_t len = 0;
 		if (g->target && !has_type(rep.rows[i].types, g->target) && (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS))
 			continue;
+		struct cli_devs devs;
 		if (g->verbose && cmd != UDM_CMD_DM_INFO) {
 			if ((rc = cli_request(rt, what, UDM_CMD_DM_INFO, flags & UDM_F_QUERY_INACTIVE, 1, &name, &reply, &len)))
 				break;
 			/* dmsetup -v: the device's info block (ending with a blank line), then its lines */
-			fputs(reply, stdout);
+			rc = dms_print_reply(what, UDM_CMD_DM_INFO, name, reply, len);
 			free(reply);
 			reply = NULL;
+			if (rc)
+				break;
 		}
 		if ((rc = cli_request(rt, what, cmd, flags, 1, &name, &reply, &len)))
 			break;
-		if (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS)
-			print_lines(name, reply, g->target, multiple && !g->verbose);
-		else if (cmd == UDM_CMD_DM_DEPS && multiple)
-			printf("%s: %s", name, reply);
-		else
-			fputs(reply, stdout);
+		if ((rc = cli_devs_parse(what, reply, len, &devs))) {
+			free(reply);
+			break;
+		}
+		for (size_t k = 0; k < devs.n; k++) {
+			const struct cli_dev *d = &devs.dev[k];
+			if (cmd == UDM_CMD_DM_TABLE || cmd == UDM_CMD_DM_STATUS)
+				dms_print_entries(d, cmd == UDM_CMD_DM_TABLE, g->target, multiple && !g->verbose);
+			else if (cmd == UDM_CMD_DM_DEPS)
+				dms_print_deps(d, multiple);
+			else
+				dms_print_info(d);
+		}
+		cli_devs_free(&devs);
 		if (g->verbose && multiple && cmd != UDM_CMD_DM_INFO)
 			putchar('\n');
 		free(reply);
@@ -281,23 +294,32 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 			snprintf(what2, sizeof(what2), "%s %s", what, p[k]);
 			if (cli_request(rt, what2, UDM_CMD_DM_TABLE, 0, 1, &p[k], &reply, &len))
 				return 1;
-			unsigned long long size = 0;
-			for (const char *q = reply; q && *q;) {
-				unsigned long long st, ln;
-				if (sscanf(q, "%llu %llu", &st, &ln) == 2 && st + ln > size)
-					size = st + ln;
-				q = strchr(q, '\n');
-				q = q ? q + 1 : NULL;
+			struct cli_devs devs;
+			if (cli_devs_parse(what2, reply, len, &devs)) {
+				free(reply);
+				return 1;
 			}
+			uint64_t size = 0;
+			for (size_t i = 0; i < devs.n; i++)
+				for (size_t t = 0; t < devs.dev[i].ntable; t++)
+					if (devs.dev[i].table[t].start + devs.dev[i].table[t].length > size)
+						size = devs.dev[i].table[t].start + devs.dev[i].table[t].length;
+			cli_devs_free(&devs);
 			free(reply);
-			char table[64], cwd[8] = "/";
-			snprintf(table, sizeof(table), "0 %llu error", size);
-			const char *largs[3] = { p[k], cwd, table };
 			if (size == 0) {
 				cli_error(what2, "device has no live table");
 				return 1;
 			}
-			if (cli_request(rt, what2, UDM_CMD_DM_LOAD, 0, 3, largs, &reply, &len))
+			struct udm_rec_buf table = { 0 };
+			udm_rec_begin(&table, UDM_REC_TABLE);
+			udm_rec_u64(&table, UDM_K_START, 0);
+			udm_rec_u64(&table, UDM_K_LENGTH, size);
+			udm_rec_str(&table, UDM_K_TYPE, "error");
+			udm_rec_str(&table, UDM_K_PARAMS, "");
+			const char *largs[2] = { p[k], "/" };
+			int lr = cli_request_recs(rt, what2, UDM_CMD_DM_LOAD, 0, 2, largs, &table, &reply, &len);
+			free(table.buf);
+			if (lr)
 				return 1;
 			free(reply);
 			if (cli_request(rt, what2, UDM_CMD_DM_RESUME, flags & (UDM_F_NOFLUSH | UDM_F_SKIP_LOCKFS), 1, &p[k],
@@ -313,27 +335,19 @@ int dms_local_verb(const char *rt, const struct verb *v, const struct gopts *g, 
 		if (cli_request(rt, what, UDM_CMD_DM_TARGETS, 0, 0, NULL, &reply, &len))
 			return 1;
 		int rc = 0;
-		for (int k = 0; k < np; k++) {
+		for (int k = 0; k < np && rc < 2; k++) {
 			bool found = false;
-			for (const char *q = reply; q && *q && !found;) {
-				size_t tl = strlen(p[k]);
-				if (strncmp(q, p[k], tl) == 0 && q[tl] == ' ') {
-					const char *e = strchr(q, '\n');
-					fwrite(q, 1, e ? (size_t)(e - q) + 1 : strlen(q), stdout);
-					found = true;
-				}
-				q = strchr(q, '\n');
-				q = q ? q + 1 : NULL;
-			}
-			if (!found) {
+			if (dms_print_targets(what, reply, len, p[k], &found))
+				rc = 2;
+			else if (!found) {
 				cli_error(what, "Target %s not found.", p[k]);
 				rc = 1;
 			}
 		}
-		if (np == 0)
-			fputs(reply, stdout);
+		if (np == 0 && dms_print_targets(what, reply, len, NULL, NULL))
+			rc = 1;
 		free(reply);
-		return rc;
+		return rc ? 1 : 0;
 	}
 	default:
 		return -1;

@@ -478,7 +478,7 @@ static char *file_hex(const char *what, const char *file)
 		cli_error(what, "%s: %s", file, strerror(-r));
 		return NULL;
 	}
-	if (len > (UDM_PROTO_MAX_REQUEST - 4096) / 2) {
+	if (len > (UDM_PROTO_MAX_TEXT - 4096) / 2) {
 		cli_error(what, "%s: %s", file, strerror(EFBIG));
 		free(data);
 		return NULL;

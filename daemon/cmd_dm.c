@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Control commands of the device-mapper family: dmsetup's verbs on the
- * daemon's udm context, with dmsetup's output formats (LVM2 tools/dmsetup.c),
- * plus attach/detach of loop devices. */
-#include <ctype.h>
+ * daemon's udm context, plus attach/detach of loop devices. They answer with
+ * records (daemon/reply.h): the CLI renders dmsetup's text from them. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 #include "daemon/events.h"
 #include "daemon/export.h"
+#include "daemon/reply.h"
 #include "daemon/udmd.h"
 
 #define ARG(i) (req->argc > (i) ? req->argv[i] : NULL)
@@ -25,44 +25,80 @@ static void msleep(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Line number (1-based) of the idx-th table line of text, skipping blank and
- * comment-only lines as udm_table_text_parse does. */
-static unsigned spec_line(const char *text, size_t idx)
+/* The table of a create or load request: its TABLE records (sent already
+ * split by the CLI, which parsed the text) as specs pointing into the request.
+ * *lines: each entry's line in the text. 0, or -errno with the
+ * detail said. */
+static int table_from_records(const struct udmd_req *req, struct udm_target_spec **specs, unsigned **lines,
+			      size_t *count, struct udmd_out *out)
 {
-	unsigned line = 0;
-	size_t seen = 0;
-	for (const char *p = text; p && *p;) {
-		line++;
-		const char *e = strchr(p, '\n');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		bool content = false;
-		for (size_t i = 0; i < n && p[i] != '#'; i++)
-			if (!isspace((unsigned char)p[i])) {
-				content = true;
-				break;
-			}
-		if (content && seen++ == idx)
-			return line;
-		p = e ? e + 1 : NULL;
+	struct udm_rec_reader rd;
+	struct udm_rec rec;
+	size_t n = 0;
+	int r;
+	*specs = NULL;
+	*lines = NULL;
+	*count = 0;
+	if ((r = udm_rec_reader_init(&rd, req->recs, req->recs_len)))
+		goto bad;
+	while ((r = udm_rec_next(&rd, &rec)) == 1)
+		n++;
+	if (r)
+		goto bad;
+	if (n == 0)
+		return 0;
+	*specs = calloc(n, sizeof(**specs));
+	*lines = calloc(n, sizeof(**lines));
+	if (!*specs || !*lines) {
+		r = -ENOMEM;
+		goto fail;
 	}
+	udm_rec_reader_init(&rd, req->recs, req->recs_len);
+	for (size_t i = 0; udm_rec_next(&rd, &rec) == 1; i++) {
+		struct udm_target_spec *t = &(*specs)[i];
+		const char *type = udm_rec_get_str(&rec, UDM_K_TYPE), *params = udm_rec_get_str(&rec, UDM_K_PARAMS);
+		const struct udm_rec_field *st = udm_rec_get(&rec, UDM_K_START, UDM_REC_T_U64),
+					   *ln = udm_rec_get(&rec, UDM_K_LENGTH, UDM_REC_T_U64);
+		if (rec.kind != UDM_REC_TABLE || !type || !params || !st || !ln || strlen(type) >= sizeof(t->type)) {
+			r = -EBADMSG;
+			goto bad;
+		}
+		t->start = st->u64;
+		t->length = ln->u64;
+		memcpy(t->type, type, strlen(type) + 1);
+		t->params = params;
+		/* without LINE: the line after the previous entry's */
+		uint64_t line = udm_rec_get_u64(&rec, UDM_K_LINE, (i ? (*lines)[i - 1] : 0) + 1ull);
+		(*lines)[i] = line <= UINT32_MAX ? (unsigned)line : 0;
+	}
+	*count = n;
 	return 0;
+bad:
+	udmd_printf(out, "malformed table records");
+	r = -EINVAL;
+fail:
+	free(*specs);
+	free(*lines);
+	*specs = NULL;
+	*lines = NULL;
+	return r;
 }
 
-/* Parse and load table text as the inactive table of name. Relative paths in
+/* Load the request's table as the inactive table of name. Relative paths in
  * the table are resolved against the client's working directory. On failure
  * the detail names the line of the target the library says is at fault. */
-static int load_text(struct udmd *d, const char *name, const char *cwd, const char *text, unsigned flags,
-		     struct udmd_out *out)
+static int load_table(struct udmd *d, const char *name, const char *cwd, const struct udmd_req *req,
+		      struct udmd_out *out)
 {
-	struct udm_target_spec *specs = NULL;
-	size_t count = 0;
-	char *storage = NULL;
-	unsigned bad = 0;
-	int r = udm_table_text_parse(text, &specs, &count, &storage, &bad);
-	if (r) {
-		if (r == -EINVAL)
-			udmd_printf(out, "line %u: invalid table line", bad);
+	struct udm_target_spec *specs;
+	unsigned *lines;
+	size_t count;
+	int r = table_from_records(req, &specs, &lines, &count, out);
+	if (r)
 		return r;
+	if (count == 0) {
+		udmd_printf(out, "populate_table: no targets specified");
+		return -EINVAL;
 	}
 	char err[512] = "";
 	size_t bad_target = UDM_NO_TARGET;
@@ -74,19 +110,19 @@ static int load_text(struct udmd *d, const char *name, const char *cwd, const ch
 		r = -errno;
 		udmd_printf(out, "working directory %s: %s", cwd, strerror(errno));
 	} else {
-		r = udm_table_load_at(d->ctx, UDM_BY_NAME(name), dirfd, specs, count, flags & UDM_F_READONLY, err,
+		r = udm_table_load_at(d->ctx, UDM_BY_NAME(name), dirfd, specs, count, req->flags & UDM_F_READONLY, err,
 				      sizeof(err), &bad_target, NULL);
 		close(dirfd);
 	}
 	if (r && err[0]) {
-		unsigned line = bad_target < count ? spec_line(text, bad_target) : 0;
+		unsigned line = bad_target < count ? lines[bad_target] : 0;
 		if (line)
 			udmd_printf(out, "line %u: %s", line, err);
 		else
 			udmd_printf(out, "%s", err);
 	}
 	free(specs);
-	free(storage);
+	free(lines);
 	return r;
 }
 
@@ -96,21 +132,27 @@ static int cmd_version(struct udmd *d, const struct udmd_req *req, struct udmd_o
 	(void)req;
 	unsigned v[3];
 	udm_driver_version(v);
-	udmd_printf(out, "Library version:   %s\nDriver version:    %u.%u.%u\n", UDM_LIB_VERSION, v[0], v[1], v[2]);
-	return 0;
+	struct udm_rec_buf b = { 0 };
+	udm_rec_begin(&b, UDM_REC_VERSION);
+	udm_rec_str(&b, UDM_K_NAME, "driver");
+	udm_rec_u64(&b, UDM_K_MAJOR, v[0]);
+	udm_rec_u64(&b, UDM_K_MINOR, v[1]);
+	udm_rec_u64(&b, UDM_K_PATCH, v[2]);
+	udm_rec_str(&b, UDM_K_LIBRARY, UDM_LIB_VERSION);
+	return udmd_reply_records(out, &b);
 }
 
 static int cmd_create(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	const char *name = ARG(0), *uuid = ARG(1), *cwd = ARG(2), *text = ARG(3);
+	const char *name = ARG(0), *uuid = ARG(1), *cwd = ARG(2);
 	struct udm_info info;
 	int r = udm_dev_create(d->ctx, name, uuid, 0, 0, &info);
 	if (r)
 		return r;
-	if (!text || (req->flags & UDM_PROTO_F_NOTABLE))
+	if (!req->recs || (req->flags & UDM_PROTO_F_NOTABLE))
 		return 0;
 	/* libdm: a device whose table does not load or resume is removed again */
-	r = load_text(d, name, cwd, text, req->flags, out);
+	r = load_table(d, name, cwd, req, out);
 	if (!r && (r = udm_dev_resume(d->ctx, UDM_BY_NAME(name), 0, &info)))
 		udmd_printf(out, "resume: %s", strerror(-r));
 	if (r)
@@ -120,7 +162,7 @@ static int cmd_create(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 
 static int cmd_load(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	return load_text(d, ARG(0), ARG(1), ARG(2), req->flags, out);
+	return load_table(d, ARG(0), ARG(1), req, out);
 }
 
 static int cmd_resume(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
@@ -217,61 +259,69 @@ static int cmd_clear(struct udmd *d, const struct udmd_req *req, struct udmd_out
 	return udm_table_clear(d->ctx, UDM_BY_NAME(ARG(0)), NULL);
 }
 
-/* Run fn for the named device, or for every device (in name order) with the
- * name passed so fn prefixes its lines; "No devices found" when there are none. */
-typedef int (*per_dev_fn)(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out);
+/* Run fn for the named device, or for every device (in name order); each
+ * adds its records to b. With no device at all, no record: the CLI says so. */
+typedef int (*per_dev_fn)(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b);
 
 static int for_devices(struct udmd *d, const struct udmd_req *req, per_dev_fn fn, struct udmd_out *out)
 {
-	if (ARG(0))
-		return fn(d, ARG(0), false, req->flags, out);
-	struct udm_name_entry *e;
-	size_t n;
-	int r = udm_list_devices(d->ctx, &e, &n);
-	if (r)
-		return r;
-	if (n == 0)
-		udmd_printf(out, "No devices found\n");
-	for (size_t i = 0; i < n; i++) {
-		r = fn(d, e[i].name, true, req->flags, out);
-		if (r == -ENXIO)   /* removed meanwhile */
-			r = 0;
-		if (r)
-			break;
+	struct udm_rec_buf b = { 0 };
+	int r = 0;
+	if (ARG(0)) {
+		r = fn(d, ARG(0), req->flags, &b);
+	} else {
+		struct udm_name_entry *e;
+		size_t n;
+		if ((r = udm_list_devices(d->ctx, &e, &n)))
+			return r;
+		for (size_t i = 0; i < n; i++) {
+			r = fn(d, e[i].name, req->flags, &b);
+			if (r == -ENXIO)   /* removed meanwhile */
+				r = 0;
+			if (r)
+				break;
+		}
+		free(e);
 	}
-	free(e);
-	return r;
+	if (r) {
+		free(b.buf);
+		return r;
+	}
+	return udmd_reply_records(out, &b);
 }
 
-static int table_one(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out,
-		     bool table)
+/* The table (or status) entries of a device; its record first if dev. */
+static int put_entries(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b, bool table,
+		       bool dev)
 {
 	struct udm_target_status *st;
+	struct udm_info info;
 	size_t n;
 	unsigned f = (flags & (UDM_F_QUERY_INACTIVE | UDM_F_NOFLUSH)) | (table ? UDM_F_STATUS_TABLE : 0);
-	int r = udm_table_status(d->ctx, UDM_BY_NAME(name), f, &st, &n, NULL);
+	int r = udm_table_status(d->ctx, UDM_BY_NAME(name), f, &st, &n, &info);
 	if (r)
 		return r;
-	if (n == 0)
-		udmd_printf(out, prefix ? "%s: \n" : "\n", name);
+	if (dev)
+		udmd_rec_dev(b, &info);
 	for (size_t i = 0; i < n; i++) {
-		if (prefix)
-			udmd_printf(out, "%s: ", name);
-		udmd_printf(out, "%" PRIu64 " %" PRIu64 " %s %s\n", st[i].start, st[i].length, st[i].type,
-			    st[i].text);
+		udm_rec_begin(b, table ? UDM_REC_TABLE : UDM_REC_STATUS);
+		udm_rec_u64(b, UDM_K_START, st[i].start);
+		udm_rec_u64(b, UDM_K_LENGTH, st[i].length);
+		udm_rec_str(b, UDM_K_TYPE, st[i].type);
+		udm_rec_str(b, UDM_K_PARAMS, st[i].text);
 	}
 	udm_target_status_free(st, n);
 	return 0;
 }
 
-static int table_fn(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out)
+static int table_fn(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b)
 {
-	return table_one(d, name, prefix, flags, out, true);
+	return put_entries(d, name, flags, b, true, true);
 }
 
-static int status_fn(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out)
+static int status_fn(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b)
 {
-	return table_one(d, name, prefix, flags, out, false);
+	return put_entries(d, name, flags, b, false, true);
 }
 
 static int cmd_table(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
@@ -284,34 +334,13 @@ static int cmd_status(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 	return for_devices(d, req, status_fn, out);
 }
 
-/* _display_info_long() */
-static int info_fn(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out)
+static int info_fn(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b)
 {
-	(void)prefix;
 	struct udm_info i;
 	int r = udm_dev_info(d->ctx, UDM_BY_NAME(name), flags & UDM_F_QUERY_INACTIVE, &i);
-	if (r)
-		return r;
-	bool live = i.flags & UDM_F_ACTIVE_PRESENT, inactive = i.flags & UDM_F_INACTIVE_PRESENT;
-	udmd_printf(out, "Name:              %s\n", i.name);
-	udmd_printf(out, "State:             %s%s%s\n", (i.flags & UDM_F_SUSPEND) ? "SUSPENDED" : "ACTIVE",
-		    (i.flags & UDM_F_READONLY) ? " (READ-ONLY)" : "",
-		    (i.flags & UDM_F_DEFERRED_REMOVE) ? " (DEFERRED REMOVE)" : "");
-	udmd_printf(out, "Read Ahead:        %u\n", 256u);
-	if (!live && !inactive)
-		udmd_printf(out, "Tables present:    None\n");
-	else
-		udmd_printf(out, "Tables present:    %s%s%s\n", live ? "LIVE" : "", live && inactive ? " & " : "",
-			    inactive ? "INACTIVE" : "");
-	udmd_printf(out, "Open count:        %d\n", i.open_count);
-	udmd_printf(out, "Event number:      %" PRIu32 "\n", i.event_nr);
-	udmd_printf(out, "Major, minor:      %u, %u\n", major(i.dev), minor(i.dev));
-	/* printed also without a table: "Number of targets: 0" (checked with the kernel oracle) */
-	udmd_printf(out, "Number of targets: %" PRIu32 "\n", i.target_count);
-	if (i.uuid[0])
-		udmd_printf(out, "UUID: %s\n", i.uuid);
-	udmd_printf(out, "\n");
-	return 0;
+	if (!r)
+		udmd_rec_dev(b, &i);
+	return r;
 }
 
 static int cmd_info(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
@@ -319,6 +348,7 @@ static int cmd_info(struct udmd *d, const struct udmd_req *req, struct udmd_out 
 	return for_devices(d, req, info_fn, out);
 }
 
+/* Every device: name, uuid, number and event number only. */
 static int cmd_ls(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
 	(void)req;
@@ -327,17 +357,22 @@ static int cmd_ls(struct udmd *d, const struct udmd_req *req, struct udmd_out *o
 	int r = udm_list_devices(d->ctx, &e, &n);
 	if (r)
 		return r;
-	if (n == 0)
-		udmd_printf(out, "No devices found\n");
-	for (size_t i = 0; i < n; i++)
-		udmd_printf(out, "%s\t(%u:%u)\n", e[i].name, major(e[i].dev), minor(e[i].dev));
+	struct udm_rec_buf b = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		udm_rec_begin(&b, UDM_REC_DEV);
+		udm_rec_str(&b, UDM_K_NAME, e[i].name);
+		udm_rec_str(&b, UDM_K_UUID, e[i].uuid);
+		udm_rec_u64(&b, UDM_K_MAJOR, major(e[i].dev));
+		udm_rec_u64(&b, UDM_K_MINOR, minor(e[i].dev));
+		udm_rec_u64(&b, UDM_K_EVENT, e[i].event_nr);
+	}
 	free(e);
-	return 0;
+	return udmd_reply_records(out, &b);
 }
 
-/* "N dependencies\t: (maj, min) ..."; a backing regular file has no device
- * number and is shown by its path. */
-static int deps_fn(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out)
+/* The devices a table uses: a backing regular file has no device number and
+ * is named by its path. */
+static int put_deps(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b)
 {
 	dev_t *devs;
 	char **names;
@@ -345,18 +380,25 @@ static int deps_fn(struct udmd *d, const char *name, bool prefix, unsigned flags
 	int r = udm_table_deps(d->ctx, UDM_BY_NAME(name), flags & UDM_F_QUERY_INACTIVE, &devs, &names, &n, NULL);
 	if (r)
 		return r;
-	if (prefix)
-		udmd_printf(out, "%s: ", name);
-	udmd_printf(out, "%zu dependencies\t:", n);
 	for (size_t i = 0; i < n; i++) {
-		if (devs[i])
-			udmd_printf(out, " (%u, %u)", major(devs[i]), minor(devs[i]));
-		else
-			udmd_printf(out, " (%s)", names[i]);
+		udm_rec_begin(b, UDM_REC_DEP);
+		udm_rec_u64(b, UDM_K_MAJOR, devs[i] ? major(devs[i]) : 0);
+		udm_rec_u64(b, UDM_K_MINOR, devs[i] ? minor(devs[i]) : 0);
+		if (!devs[i])
+			udm_rec_str(b, UDM_K_PATH, names[i]);
 	}
-	udmd_printf(out, "\n");
 	udm_deps_free(devs, names, n);
 	return 0;
+}
+
+static int deps_fn(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b)
+{
+	struct udm_info i;
+	int r = udm_dev_info(d->ctx, UDM_BY_NAME(name), flags & UDM_F_QUERY_INACTIVE, &i);
+	if (r)
+		return r;
+	udmd_rec_dev(b, &i);
+	return put_deps(d, name, flags, b);
 }
 
 static int cmd_deps(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
@@ -375,11 +417,18 @@ static int cmd_message(struct udmd *d, const struct udmd_req *req, struct udmd_o
 	if (!result)
 		return -ENOMEM;
 	int r = udm_dev_message(d->ctx, UDM_BY_NAME(ARG(0)), sector, ARG(2), result, 64 * 1024);
-	if (r == 1 && result[0])
-		udmd_printf(out, "%s\n", result);
+	struct udm_rec_buf b = { 0 };
+	if (r == 1 && result[0]) {
+		udm_rec_begin(&b, UDM_REC_MESSAGE);
+		udm_rec_str(&b, UDM_K_TEXT, result);
+	}
 	free(result);
+	if (r < 0) {
+		free(b.buf);
+		return r;
+	}
 	/* no live table: the kernel returns its internal value 2, which libdm takes as success */
-	return r > 0 ? 0 : r;
+	return udmd_reply_records(out, &b);
 }
 
 static int cmd_targets(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
@@ -391,10 +440,16 @@ static int cmd_targets(struct udmd *d, const struct udmd_req *req, struct udmd_o
 	int r = udm_list_versions(&v, &n);
 	if (r)
 		return r;
-	for (size_t i = 0; i < n; i++)
-		udmd_printf(out, "%-16s v%u.%u.%u\n", v[i].name, v[i].version[0], v[i].version[1], v[i].version[2]);
+	struct udm_rec_buf b = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		udm_rec_begin(&b, UDM_REC_VERSION);
+		udm_rec_str(&b, UDM_K_NAME, v[i].name);
+		udm_rec_u64(&b, UDM_K_MAJOR, v[i].version[0]);
+		udm_rec_u64(&b, UDM_K_MINOR, v[i].version[1]);
+		udm_rec_u64(&b, UDM_K_PATCH, v[i].version[2]);
+	}
 	free(v);
-	return 0;
+	return udmd_reply_records(out, &b);
 }
 
 static bool client_gone(int fd)
@@ -478,76 +533,48 @@ static int cmd_mknodes(struct udmd *d, const struct udmd_req *req, struct udmd_o
 	return 0;
 }
 
-/* Raw fields of one device for the CLI's reports (info -c, -o, ls --tree,
- * --target, -u/-j/-m): each field ends with a NUL, 11 fields per device:
- * name, uuid, major, minor, flags (hex UDM_F_*), open count, target count,
- * event number, target types of the live table (comma-separated), deps
- * (comma-separated MAJ:MIN or file paths), the link or "" */
-static int report_fn(struct udmd *d, const char *name, bool prefix, unsigned flags, struct udmd_out *out)
+/* One device for the CLI's reports (info -c, -o, ls --tree, --target,
+ * -u/-j/-m): its record with the loop device it is attached to, the entries of
+ * its live table, the devices its table uses. */
+static int report_fn(struct udmd *d, const char *name, unsigned flags, struct udm_rec_buf *b)
 {
-	(void)prefix;
 	struct udm_info i;
 	int r = udm_dev_info(d->ctx, UDM_BY_NAME(name), flags & UDM_F_QUERY_INACTIVE, &i);
 	if (r)
 		return r;
-	udmd_printf(out, "%s%c%s%c%u%c%u%c%x%c%d%c%u%c%u%c", i.name, 0, i.uuid, 0, major(i.dev), 0, minor(i.dev), 0,
-		    i.flags, 0, i.open_count, 0, i.target_count, 0, i.event_nr, 0);
-	struct udm_target_status *st = NULL;
-	size_t n = 0;
-	if ((i.flags & UDM_F_ACTIVE_PRESENT) &&
-	    udm_table_status(d->ctx, UDM_BY_NAME(name), UDM_F_STATUS_TABLE, &st, &n, NULL) == 0) {
-		for (size_t k = 0; k < n; k++)
-			udmd_printf(out, "%s%s", k ? "," : "", st[k].type);
-		udm_target_status_free(st, n);
-	}
-	udmd_printf(out, "%c", 0);
-	dev_t *devs;
-	char **names;
-	if (udm_table_deps(d->ctx, UDM_BY_NAME(name), flags & UDM_F_QUERY_INACTIVE, &devs, &names, &n, NULL) == 0) {
-		for (size_t k = 0; k < n; k++) {
-			if (devs[k])
-				udmd_printf(out, "%s%u:%u", k ? "," : "", major(devs[k]), minor(devs[k]));
-			else
-				udmd_printf(out, "%s%s", k ? "," : "", names[k]);
-		}
-		udm_deps_free(devs, names, n);
-	}
+	udmd_rec_dev(b, &i);
 	int lo = udmd_export_find(d, i.dev);
-	if (lo >= 0)
-		udmd_printf(out, "%c/dev/loop%d%c", 0, lo, 0);
-	else
-		udmd_printf(out, "%c%c", 0, 0);
+	if (lo >= 0) {
+		char loop[32];
+		snprintf(loop, sizeof(loop), "/dev/loop%d", lo);
+		udm_rec_str(b, UDM_K_LOOP, loop);
+	}
+	if (i.flags & UDM_F_ACTIVE_PRESENT)
+		put_entries(d, name, 0, b, true, false);   /* a live table gone meanwhile: none */
+	put_deps(d, name, flags, b);
 	return 0;
 }
 
 static int cmd_report(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	if (req->argc == 0) {
-		struct udm_name_entry *e;
-		size_t n;
-		int r = udm_list_devices(d->ctx, &e, &n);
-		if (r)
-			return r;
-		for (size_t i = 0; i < n && !r; i++)
-			if ((r = report_fn(d, e[i].name, true, req->flags, out)) == -ENXIO)
-				r = 0;   /* removed meanwhile */
-		free(e);
-		return r;
-	}
+	if (req->argc == 0)
+		return for_devices(d, req, report_fn, out);
+	struct udm_rec_buf b = { 0 };
 	for (unsigned i = 0; i < req->argc; i++) {
-		int r = report_fn(d, req->argv[i], false, req->flags, out);
+		int r = report_fn(d, req->argv[i], req->flags, &b);
 		if (r) {
+			free(b.buf);
 			udmd_printf(out, "%s", req->argv[i]);   /* which one */
 			return r;
 		}
 	}
-	return 0;
+	return udmd_reply_records(out, &b);
 }
 
 static const struct udmd_cmd dm_cmds[] = {
 	{ .id = UDM_CMD_DM_VERSION, .name = "version", .min_args = 0, .max_args = 0, .mutating = false, .fn = cmd_version },
-	{ .id = UDM_CMD_DM_CREATE, .name = "create", .min_args = 3, .max_args = 4, .mutating = true, .fn = cmd_create },
-	{ .id = UDM_CMD_DM_LOAD, .name = "load", .min_args = 3, .max_args = 3, .mutating = true, .fn = cmd_load },
+	{ .id = UDM_CMD_DM_CREATE, .name = "create", .min_args = 3, .max_args = 3, .mutating = true, .fn = cmd_create },
+	{ .id = UDM_CMD_DM_LOAD, .name = "load", .min_args = 2, .max_args = 2, .mutating = true, .fn = cmd_load },
 	{ .id = UDM_CMD_DM_RESUME, .name = "resume", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_resume },
 	{ .id = UDM_CMD_DM_SUSPEND, .name = "suspend", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_suspend },
 	{ .id = UDM_CMD_DM_REMOVE, .name = "remove", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_remove },

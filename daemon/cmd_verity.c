@@ -4,8 +4,8 @@
  * src/veritysetup.c action_status), done on the daemon's udm context. The CLI
  * reads the superblock and builds the table; the daemon owns the signature
  * "keyring", the device and its lifetime. */
-#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "util/hex.h"
 #include "daemon/events.h"
 #include "daemon/export.h"
+#include "daemon/reply.h"
 #include "daemon/udmd.h"
 #include "targets/verity_keys.h"
 #include "verity/verity.h"
@@ -64,40 +65,6 @@ int udmd_verity_init(struct udmd *d, char *err, size_t errlen)
 
 /* --- helpers ------------------------------------------------------------- */
 
-/* The i-th space-separated word of s into out; false if there is none. */
-static bool word(const char *s, unsigned i, char *out, size_t outlen)
-{
-	for (;;) {
-		while (*s == ' ')
-			s++;
-		if (!*s)
-			return false;
-		size_t n = strcspn(s, " ");
-		if (i-- == 0) {
-			if (n >= outlen)
-				return false;
-			memcpy(out, s, n);
-			out[n] = '\0';
-			return true;
-		}
-		s += n;
-	}
-}
-
-static unsigned count_words(const char *s)
-{
-	unsigned n = 0;
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		if (!*s)
-			break;
-		n++;
-		s += strcspn(s, " ");
-	}
-	return n;
-}
-
 /* The core's rules, and a length the ioctl header can carry: cryptsetup
  * refuses what dm-ioctl would truncate, and so does verity open. */
 static bool valid_name(const char *name)
@@ -107,30 +74,135 @@ static bool valid_name(const char *name)
 
 /* --- verity_open ---------------------------------------------------------- */
 
-/* args: name, superblock uuid ("" without one), size in sectors, the ten
- * mandatory table words, the optional words without their count ("" if none),
- * [signature as hex]. The device is created with cryptsetup's uuid, the table
- * loaded read-only and resumed; any failure removes the device again. */
+/* A string field of the parameters that is one table word: present, not
+ * empty, no white space. */
+static const char *word_field(const struct udm_rec *rec, uint16_t key)
+{
+	const char *s = udm_rec_get_str(rec, key);
+	if (!s || !*s)
+		return NULL;
+	for (const char *p = s; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\v' || *p == '\f')
+			return NULL;
+	return s;
+}
+
+struct vparams {
+	const char *data, *hash, *alg, *root, *salt, *fec_dev, *sb_uuid;
+	uint64_t hash_type, dbs, hbs, blocks, hash_start, opts, fec_start, fec_blocks, fec_roots, sectors;
+	const uint8_t *sig;
+	size_t sig_len;
+};
+
+/* The one VERITY record of the request into p; false if it is not one. */
+static bool read_params(const struct udmd_req *req, struct vparams *p)
+{
+	struct udm_rec_reader rd;
+	struct udm_rec rec;
+	if (udm_rec_reader_init(&rd, req->recs, req->recs_len) || udm_rec_next(&rd, &rec) != 1 ||
+	    rec.kind != UDM_REC_VERITY || udm_rec_next(&rd, &(struct udm_rec){ 0 }) != 0)
+		return false;
+	const uint16_t nums[] = { UDM_K_V_HASH_TYPE, UDM_K_V_DATA_BLOCK, UDM_K_V_HASH_BLOCK, UDM_K_V_DATA_BLOCKS,
+				  UDM_K_V_HASH_START, UDM_K_SECTORS };
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		if (!udm_rec_get(&rec, nums[i], UDM_REC_T_U64))
+			return false;
+	*p = (struct vparams){
+		.data = word_field(&rec, UDM_K_V_DATA), .hash = word_field(&rec, UDM_K_V_HASH),
+		.alg = word_field(&rec, UDM_K_V_ALG), .root = word_field(&rec, UDM_K_V_ROOT),
+		.salt = word_field(&rec, UDM_K_V_SALT), .sb_uuid = udm_rec_get_str(&rec, UDM_K_V_SB_UUID),
+		.hash_type = udm_rec_get_u64(&rec, UDM_K_V_HASH_TYPE, 0),
+		.dbs = udm_rec_get_u64(&rec, UDM_K_V_DATA_BLOCK, 0), .hbs = udm_rec_get_u64(&rec, UDM_K_V_HASH_BLOCK, 0),
+		.blocks = udm_rec_get_u64(&rec, UDM_K_V_DATA_BLOCKS, 0),
+		.hash_start = udm_rec_get_u64(&rec, UDM_K_V_HASH_START, 0),
+		.opts = udm_rec_get_u64(&rec, UDM_K_V_OPTS, 0), .sectors = udm_rec_get_u64(&rec, UDM_K_SECTORS, 0),
+	};
+	if (!p->data || !p->hash || !p->alg || !p->root || !p->salt || !p->sb_uuid ||
+	    strlen(p->root) > 2 * VERITY_MAX_DIGEST_SIZE || strlen(p->sb_uuid) > 36)
+		return false;
+	if (udm_rec_get_str(&rec, UDM_K_V_FEC_DEV)) {
+		if (!(p->fec_dev = word_field(&rec, UDM_K_V_FEC_DEV)) ||
+		    !udm_rec_get(&rec, UDM_K_V_FEC_START, UDM_REC_T_U64) ||
+		    !udm_rec_get(&rec, UDM_K_V_FEC_BLOCKS, UDM_REC_T_U64) ||
+		    !udm_rec_get(&rec, UDM_K_V_FEC_ROOTS, UDM_REC_T_U64))
+			return false;
+		p->fec_start = udm_rec_get_u64(&rec, UDM_K_V_FEC_START, 0);
+		p->fec_blocks = udm_rec_get_u64(&rec, UDM_K_V_FEC_BLOCKS, 0);
+		p->fec_roots = udm_rec_get_u64(&rec, UDM_K_V_FEC_ROOTS, 0);
+	}
+	const struct udm_rec_field *sig = udm_rec_get(&rec, UDM_K_V_SIG, UDM_REC_T_BYTES);
+	if (sig) {
+		if (sig->len == 0 || sig->len > VERITY_MAX_SIG_SIZE)
+			return false;
+		p->sig = sig->val;
+		p->sig_len = sig->len;
+	}
+	return true;
+}
+
+/* The dm-verity table parameters (cryptsetup's get_dm_verity_params): the
+ * mandatory words, then the options in its order with the signature key last.
+ * malloc'd, NULL without memory. */
+static char *table_params(const struct vparams *p, const char *desc)
+{
+	static const struct { uint64_t bit; const char *word; } words[] = {
+		{ UDM_VOPT_IGNORE_CORRUPTION, "ignore_corruption" },
+		{ UDM_VOPT_RESTART_ON_CORRUPTION, "restart_on_corruption" },
+		{ UDM_VOPT_PANIC_ON_CORRUPTION, "panic_on_corruption" },
+		{ UDM_VOPT_RESTART_ON_ERROR, "restart_on_error" },
+		{ UDM_VOPT_PANIC_ON_ERROR, "panic_on_error" },
+		{ UDM_VOPT_IGNORE_ZERO_BLOCKS, "ignore_zero_blocks" },
+		{ UDM_VOPT_CHECK_AT_MOST_ONCE, "check_at_most_once" },
+		{ UDM_VOPT_TASKLET, "try_verify_in_tasklet" },
+	};
+	size_t len = strlen(p->data) + strlen(p->hash) + strlen(p->alg) + strlen(p->root) + strlen(p->salt) +
+		     (p->fec_dev ? strlen(p->fec_dev) : 0) + (desc ? strlen(desc) : 0) + 512;
+	char *t = malloc(len);
+	if (!t)
+		return NULL;
+	int n = snprintf(t, len, "%" PRIu64 " %s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %s %s",
+			 p->hash_type, p->data, p->hash, p->dbs, p->hbs, p->blocks, p->hash_start, p->alg, p->root,
+			 p->salt);
+	unsigned nopt = (p->fec_dev ? 8 : 0) + (desc ? 2 : 0);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		nopt += (p->opts & words[i].bit) ? 1 : 0;
+	if (nopt)
+		n += snprintf(t + n, len - (size_t)n, " %u", nopt);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (p->opts & words[i].bit)
+			n += snprintf(t + n, len - (size_t)n, " %s", words[i].word);
+	if (p->fec_dev)
+		n += snprintf(t + n, len - (size_t)n,
+			      " use_fec_from_device %s fec_start %" PRIu64 " fec_blocks %" PRIu64 " fec_roots %" PRIu64,
+			      p->fec_dev, p->fec_start, p->fec_blocks, p->fec_roots);
+	if (desc)
+		snprintf(t + n, len - (size_t)n, " root_hash_sig_key_desc %s", desc);
+	return t;
+}
+
+/* args: name; records: one VERITY with the table's parameters, the size in
+ * sectors, the superblock's uuid ("" without one) and the signature (raw,
+ * optional). The device is created with cryptsetup's uuid, the table loaded
+ * read-only and resumed; any failure removes the device again. */
 static int cmd_open(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
-	const char *name = ARG(0), *vuuid = ARG(1), *size = ARG(2), *base = ARG(3), *opts = ARG(4),
-		   *sighex = ARG(5);
-	char root_hex[2 * VERITY_MAX_DIGEST_SIZE + 2];
+	const char *name = ARG(0);
+	struct vparams p;
 	if (!valid_name(name)) {
 		udmd_printf(out, "invalid device name");
 		return -EINVAL;
 	}
-	if (count_words(base) != 10 || !word(base, 8, root_hex, sizeof(root_hex)) || strchr(base, '\n') ||
-	    strchr(opts, '\n')) {
+	if (!read_params(req, &p)) {
 		udmd_printf(out, "malformed verity parameters");
 		return -EINVAL;
 	}
+	const char *vuuid = p.sb_uuid;
 	/* cryptsetup: CRYPT-VERITY-<uuid without dashes>-<name>, key cryptsetup:<uuid>-<name> */
 	char dmuuid[UDM_UUID_LEN], hexuuid[40] = "", desc[UDM_NAME_LEN + 64];
 	size_t k = 0;
-	for (const char *p = vuuid; *p && k < 32; p++)
-		if (*p != '-')
-			hexuuid[k++] = *p;
+	for (const char *q = vuuid; *q && k < 32; q++)
+		if (*q != '-')
+			hexuuid[k++] = *q;
 	hexuuid[k] = '\0';
 	if (snprintf(dmuuid, sizeof(dmuuid), VERITY_UUID_PREFIX "%s%s%s", hexuuid, k ? "-" : "", name) >=
 	    (int)sizeof(dmuuid)) {
@@ -140,77 +212,46 @@ static int cmd_open(struct udmd *d, const struct udmd_req *req, struct udmd_out 
 	snprintf(desc, sizeof(desc), "udm:%s%s%s", vuuid, *vuuid ? "-" : "", name);
 
 	struct verity_keyring *kr = udm_verity_keyring(d->ctx);
-	uint8_t *sig = NULL;
-	size_t sig_len = 0;
 	int r;
-	if (sighex && *sighex) {
-		size_t hl = strlen(sighex);
-		if (hl % 2 || hl / 2 > VERITY_MAX_SIG_SIZE || !(sig = malloc(hl / 2)) ||
-		    udm_hex_decode(sighex, sig, hl / 2, &sig_len)) {
-			free(sig);
-			udmd_printf(out, "invalid root hash signature encoding");
-			return -EINVAL;
-		}
+	if (p.sig) {
 		/* Say why before anything exists; the target checks again, and that check decides. */
 		char reason[256] = "";
-		if ((r = verity_sig_verify(kr, root_hex, sig, sig_len, reason, sizeof(reason)))) {
-			free(sig);
+		if ((r = verity_sig_verify(kr, p.root, p.sig, p.sig_len, reason, sizeof(reason)))) {
 			udmd_printf(out, "root hash signature: %s", reason[0] ? reason : strerror(-r));
 			return r;
 		}
 	} else if (verity_sig_required(kr)) {
-		udmd_printf(out, "Root hash signature required.");
-		return -ENOKEY;
+		return udmd_reply_why(out, -ENOKEY, UDM_WHY_SIG_REQUIRED, name, -1);
 	}
 
-	/* the table text: base, then the options with the signature key last, as
-	 * cryptsetup orders them */
-	size_t tl = strlen(size) + strlen(base) + strlen(opts) + strlen(desc) + 64;
-	char *text = malloc(tl);
-	if (!text) {
-		free(sig);
+	char *params = table_params(&p, p.sig ? desc : NULL);
+	if (!params)
 		return -ENOMEM;
-	}
-	unsigned nopt = count_words(opts) + (sig ? 2 : 0);
-	int n = snprintf(text, tl, "0 %s verity %s", size, base);
-	if (nopt)
-		n += snprintf(text + n, tl - (size_t)n, " %u%s%s%s%s", nopt, *opts ? " " : "", opts,
-			      sig ? " root_hash_sig_key_desc " : "", sig ? desc : "");
-
-	if (sig && (r = verity_key_add(kr, desc, sig, sig_len))) {
-		udmd_printf(out, "Failed to load key in kernel keyring.");
+	if (p.sig && (r = verity_key_add(kr, desc, p.sig, p.sig_len))) {
+		udmd_reply_why(out, r, UDM_WHY_KEYRING, name, -1);
 		goto out_free;
 	}
 	struct udm_info info;
 	if ((r = udm_dev_create(d->ctx, name, dmuuid, 0, 0, &info))) {
 		if (r == -EBUSY || r == -EEXIST)
-			udmd_printf(out, "Device %s already exists.", name);
+			udmd_reply_why(out, r, UDM_WHY_EXISTS, name, -1);
 		goto out_key;
 	}
-	struct udm_target_spec *specs = NULL;
-	size_t count = 0;
-	char *storage = NULL, err[512] = "";
-	unsigned bad = 0;
-	r = udm_table_text_parse(text, &specs, &count, &storage, &bad);
-	if (r)
-		udmd_printf(out, "invalid table");
-	else if ((r = udm_table_load(d->ctx, UDM_BY_NAME(name), specs, count, UDM_F_READONLY, err, sizeof(err),
-				     NULL, NULL)))
+	struct udm_target_spec spec = { .start = 0, .length = p.sectors, .type = "verity", .params = params };
+	char err[512] = "";
+	if ((r = udm_table_load(d->ctx, UDM_BY_NAME(name), &spec, 1, UDM_F_READONLY, err, sizeof(err), NULL, NULL)))
 		udmd_printf(out, "%s", err[0] ? err : strerror(-r));
 	else if ((r = udm_dev_resume(d->ctx, UDM_BY_NAME(name), 0, &info)))
 		udmd_printf(out, "resume: %s", strerror(-r));
-	free(specs);
-	free(storage);
 	if (r)
 		udm_dev_remove(d->ctx, UDM_BY_NAME(name), 0);
 	else
-		udmd_log("verity: opened %s%s", name, sig ? " (signed)" : "");
+		udmd_log("verity: opened %s%s", name, p.sig ? " (signed)" : "");
 out_key:
-	if (sig)
+	if (p.sig)
 		verity_key_remove(kr, desc);   /* as cryptsetup unlinks the key after activation */
 out_free:
-	free(text);
-	free(sig);
+	free(params);
 	return r;
 }
 
@@ -249,90 +290,47 @@ static int cmd_close(struct udmd *d, const struct udmd_req *req, struct udmd_out
 	if (!(req->flags & UDM_PROTO_F_CANCEL_DEFERRED) &&
 	    (r = udmd_dev_removing(d, name, req->flags & UDM_F_DEFERRED_REMOVE, NULL))) {
 		if (r == -EBUSY)
-			udmd_printf(out, "Device %s is still in use.", name);
+			udmd_reply_why(out, r, UDM_WHY_IN_USE, name, -1);
 		return r;
 	}
 	r = verity_tables(d, name, &table, &info_text, &info, out);
 	free(table);
 	free(info_text);
 	if (r == -ENXIO || r == -ENODEV)
-		udmd_printf(out, "Device %s is not active.", name);
+		udmd_reply_why(out, r, UDM_WHY_NOT_ACTIVE, name, -1);
 	if (r)
 		return r;
 	if (req->flags & UDM_PROTO_F_CANCEL_DEFERRED) {
 		/* cryptsetup: dm_cancel_deferred_removal, dm's own message */
 		r = udm_dev_message(d->ctx, UDM_BY_NAME(name), 0, "@cancel_deferred_remove", NULL, 0);
 		if (r)
-			udmd_printf(out, "Could not cancel deferred remove from device %s.", name);
+			udmd_reply_why(out, r, UDM_WHY_CANCEL_DEFERRED, name, -1);
 		return r;
 	}
 	bool deferred = req->flags & UDM_F_DEFERRED_REMOVE;
 	int lo = udmd_export_find(d, info.dev);
-	if (lo >= 0 && !deferred) {
-		udmd_printf(out, "Device %s is still in use (attached to /dev/loop%d).", name, lo);
-		return -EBUSY;
-	}
+	if (lo >= 0 && !deferred)
+		return udmd_reply_why(out, -EBUSY, UDM_WHY_IN_USE, name, lo);
 	/* --deferred: removed now if nothing holds it, else at its last close */
 	if ((r = udm_dev_remove(d->ctx, UDM_BY_NAME(name), deferred ? UDM_F_DEFERRED_REMOVE : 0)) == -EBUSY)
-		udmd_printf(out, "Device %s is still in use.", name);
+		return udmd_reply_why(out, r, UDM_WHY_IN_USE, name, -1);
+	/* still there, its removal deferred: its record says so (UDM_F_DEFERRED_REMOVE) */
 	if (!r && deferred && udm_dev_info(d->ctx, UDM_BY_NAME(name), 0, &info) == 0 &&
-	    (info.flags & UDM_F_DEFERRED_REMOVE))
-		udmd_printf(out, "deferred");
+	    (info.flags & UDM_F_DEFERRED_REMOVE)) {
+		struct udm_rec_buf b = { 0 };
+		udmd_rec_dev(&b, &info);
+		return udmd_reply_records(out, &b);
+	}
 	return r;
 }
 
 /* --- verity_status --------------------------------------------------------- */
 
-/* What a table device word names, for veritysetup's "data device"/"data loop"
- * lines; label and loop_label are printed as given (veritysetup pads each its
- * own way: "FEC device:  "); no loop line without loop_label. */
-static void device_lines(struct udmd *d, struct udmd_out *out, const char *label, const char *loop_label,
-			 const char *dev)
-{
-	unsigned ma, mi;
-	char c;
-	if (sscanf(dev, "%u:%u%c", &ma, &mi, &c) != 2) {   /* a regular file: its path */
-		udmd_printf(out, "  %s%s\n", label, dev);
-		return;
-	}
-	if (ma == UDM_MAJOR) {
-		struct udm_name_entry *e;
-		size_t n;
-		if (udm_list_devices(d->ctx, &e, &n) == 0) {
-			for (size_t i = 0; i < n; i++)
-				if (e[i].dev == makedev(ma, mi)) {
-					udmd_printf(out, "  %s%s/%s\n", label, d->mapper_dir, e[i].name);
-					free(e);
-					return;
-				}
-			free(e);
-		}
-		udmd_printf(out, "  %s%s\n", label, dev);
-		return;
-	}
-	char path[128], link[64], bf[4096];
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", ma, mi);
-	ssize_t l = readlink(path, bf, sizeof(bf) - 1);
-	const char *base = NULL;
-	if (l > 0) {
-		bf[l] = '\0';
-		base = strrchr(bf, '/');
-	}
-	snprintf(link, sizeof(link), "/dev/%s", base ? base + 1 : dev);
-	udmd_printf(out, "  %s%s\n", label, base ? link : dev);
-	if (loop_label && base && strncmp(base + 1, "loop", 4) == 0 && udmd_loop_backing_file(base + 1, bf, sizeof(bf)) == 0)
-		udmd_printf(out, "  %s%s\n", loop_label, bf);
-}
-
-/* A number of the table text (our own target printed it), 0 if it is not one. */
-static uint64_t table_number(const char *s)
-{
-	uint64_t v;
-	return udm_parse_u64(s, &v) ? 0 : v;
-}
-
-/* veritysetup status NAME (docs/udm-verity.md, status), from the live table and
- * status, as libcryptsetup reads the kernel's (dm_query_verity). */
+/* veritysetup status NAME (docs/udm-verity.md, status): the device (its
+ * record, with PATH where it is seen and SIGNED), its live table entry and its
+ * status entry, as libcryptsetup reads the kernel's (dm_query_verity); the CLI
+ * reads the parameters and writes veritysetup's text. Not active: -ENODEV with
+ * the path as the detail. */
 static int cmd_status(struct udmd *d, const struct udmd_req *req, struct udmd_out *out)
 {
 	const char *name = ARG(0);
@@ -341,7 +339,7 @@ static int cmd_status(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 	struct udmd_out err = { 0 };
 	int r = verity_tables(d, name, &table, &info_text, &info, &err);
 	if (r == -ENXIO || r == -ENODEV) {
-		udmd_printf(out, "%s/%s is inactive.\n", d->mapper_dir, name);
+		udmd_printf(out, "%s/%s", d->mapper_dir, name);
 		free(err.buf);
 		return -ENODEV;
 	}
@@ -353,88 +351,31 @@ static int cmd_status(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 		free(info_text);
 		return r;
 	}
-	/* version data hash dbs hbs blocks hash_start alg root salt [n opts...] */
-	char w[10][4200];
-	for (unsigned i = 0; i < 10; i++)
-		if (!word(table, i, w[i], sizeof(w[i])))
-			w[i][0] = '\0';
-	bool ign = false, restart = false, panic = false, zero = false, once = false, eac = false, fec = false,
-	     tasklet = false;
-	char fecdev[4200] = "";
-	uint64_t fec_start = 0;
-	unsigned fec_roots = 0;
-	char opt[4200];
-	for (unsigned i = 11; word(table, i, opt, sizeof(opt)); i++) {
-		if (!strcmp(opt, "ignore_corruption"))
-			ign = true;
-		else if (!strcmp(opt, "restart_on_corruption"))
-			restart = true;
-		else if (!strcmp(opt, "panic_on_corruption"))
-			panic = true;
-		else if (!strcmp(opt, "restart_on_error") || !strcmp(opt, "panic_on_error"))
-			eac = true;
-		else if (!strcmp(opt, "ignore_zero_blocks"))
-			zero = true;
-		else if (!strcmp(opt, "check_at_most_once"))
-			once = true;
-		else if (!strcmp(opt, "try_verify_in_tasklet"))
-			tasklet = true;
-		else if (!strcmp(opt, "use_fec_from_device"))
-			fec = word(table, ++i, fecdev, sizeof(fecdev));
-		else if (!strcmp(opt, "fec_start") && word(table, ++i, opt, sizeof(opt)))
-			fec_start = table_number(opt);
-		else if (!strcmp(opt, "fec_roots") && word(table, ++i, opt, sizeof(opt)))
-			fec_roots = (unsigned)table_number(opt);
-		else if (!strcmp(opt, "fec_blocks") || !strcmp(opt, "root_hash_sig_key_desc"))
-			i++;
-	}
 	struct udm_integrity blob = { 0 };
 	bool signed_ = udm_dev_get_integrity(d->ctx, info.dev, &blob) == 0 && blob.sig == UDM_SIG_VALID;
-	unsigned hbs = (unsigned)table_number(w[4]), dbs = (unsigned)table_number(w[3]);
-	uint64_t hstart = table_number(w[6]);
-
-	udmd_printf(out, "%s/%s is active%s.\n", d->mapper_dir, name, info.open_count > 0 ? " and is in use" : "");
-	udmd_printf(out, "  type:        VERITY\n");
-	udmd_printf(out, "  status:      %s%s\n", info_text[0] == 'C' ? "corrupted" : "verified",
-		    signed_ ? " (with signature)" : "");
-	udmd_printf(out, "  hash type:   %s\n", w[0]);
-	udmd_printf(out, "  data block:  %u [bytes]\n", dbs);
-	udmd_printf(out, "  hash block:  %u [bytes]\n", hbs);
-	udmd_printf(out, "  hash name:   %s\n", w[7]);
-	udmd_printf(out, "  salt:        %s\n", w[9]);
-	device_lines(d, out, "data device: ", "data loop:   ", w[1]);
-	udmd_printf(out, "  size:        %" PRIu64 " [512-byte units] (%" PRIu64 " [bytes])\n", info.sectors,
-		    info.sectors * 512);
-	udmd_printf(out, "  mode:        readonly\n");
-	device_lines(d, out, "hash device: ", "hash loop:   ", w[2]);
-	udmd_printf(out, "  hash offset: %" PRIu64 " [512-byte units] (%" PRIu64 " [bytes])\n", hstart * hbs / 512,
-		    hstart * hbs);
-	if (fec) {
-		/* veritysetup looks up the FEC loop of its --fec-device option, which
-		 * status is not given: it prints no "FEC loop:" line */
-		device_lines(d, out, "FEC device:  ", NULL, fecdev);
-		udmd_printf(out, "  FEC offset:  %" PRIu64 " [512-byte units] (%" PRIu64 " [bytes])\n",
-			    fec_start * dbs / 512, fec_start * dbs);
-		udmd_printf(out, "  FEC roots:   %u\n", fec_roots);
-		const char *rep = strchr(info_text, ' ');
-		udmd_printf(out, "  FEC repaired: %s [events]\n", rep && rep[1] && rep[1] != '-' ? rep + 1 : "0");
-	}
-	udmd_printf(out, "  root hash:   %s\n", w[8]);
-	/* cryptsetup's action_status, spaces included: the *_on_error word right
-	 * after the corruption mode, "restart_on_error" with no space after it */
-	if (ign || restart || panic || zero || once || tasklet)
-		udmd_printf(out, "  flags:       %s%s%s%s%s%s%s\n", ign ? "ignore_corruption " : "",
-			    restart ? "restart_on_corruption " : "", panic ? "panic_on_corruption " : "",
-			    eac ? (panic ? "panic_on_error " : "restart_on_error") : "",
-			    zero ? "ignore_zero_blocks " : "", once ? "check_at_most_once" : "",
-			    tasklet ? "try_verify_in_tasklet" : "");
+	char path[PATH_MAX + UDM_NAME_LEN + 2];
+	snprintf(path, sizeof(path), "%s/%s", d->mapper_dir, name);
+	struct udm_rec_buf b = { 0 };
+	udmd_rec_dev(&b, &info);
+	udm_rec_str(&b, UDM_K_PATH, path);
+	udm_rec_u64(&b, UDM_K_SIGNED, signed_);
+	udm_rec_begin(&b, UDM_REC_TABLE);
+	udm_rec_u64(&b, UDM_K_START, 0);
+	udm_rec_u64(&b, UDM_K_LENGTH, info.sectors);
+	udm_rec_str(&b, UDM_K_TYPE, "verity");
+	udm_rec_str(&b, UDM_K_PARAMS, table);
+	udm_rec_begin(&b, UDM_REC_STATUS);
+	udm_rec_u64(&b, UDM_K_START, 0);
+	udm_rec_u64(&b, UDM_K_LENGTH, info.sectors);
+	udm_rec_str(&b, UDM_K_TYPE, "verity");
+	udm_rec_str(&b, UDM_K_PARAMS, info_text);
 	free(table);
 	free(info_text);
-	return 0;
+	return udmd_reply_records(out, &b);
 }
 
 static const struct udmd_cmd verity_cmds[] = {
-	{ .id = UDM_CMD_VERITY_OPEN, .name = "verity_open", .min_args = 5, .max_args = 6, .mutating = true, .fn = cmd_open },
+	{ .id = UDM_CMD_VERITY_OPEN, .name = "verity_open", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_open },
 	{ .id = UDM_CMD_VERITY_CLOSE, .name = "verity_close", .min_args = 1, .max_args = 1, .mutating = true, .fn = cmd_close },
 	{ .id = UDM_CMD_VERITY_STATUS, .name = "verity_status", .min_args = 1, .max_args = 1, .mutating = false, .fn = cmd_status },
 	{ 0 },

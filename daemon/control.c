@@ -114,7 +114,9 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 	}
 	const char *argv[UDM_PROTO_MAX_ARGS + 1];
 	unsigned argc = 0;
-	int r = udm_proto_args_decode(payload, h->len, UDM_PROTO_MAX_ARGS, &argc, argv);
+	const uint8_t *recs;
+	size_t recs_len;
+	int r = udm_proto_req_decode(payload, h->len, UDM_PROTO_MAX_ARGS, &argc, argv, &recs, &recs_len);
 	if (r) {
 		reply_text(c->fd, h->cmd, r, "malformed request arguments");
 		return;
@@ -131,6 +133,7 @@ static void handle(struct conn *c, const struct udm_proto_hdr *h, const uint8_t 
 	struct udmd_req req = {
 		.cmd = h->cmd, .flags = (uint32_t)h->status, .argc = argc, .argv = argv,
 		.uid = c->cred.uid, .gid = c->cred.gid, .pid = c->cred.pid, .conn_fd = c->fd,
+		.recs = recs, .recs_len = recs_len,
 	};
 	if (cmd->weakens && cmd->weakens(c->d, &req) && mac_admin_gate(c, cmd, &req)) {
 		reply_text(c->fd, h->cmd, -EPERM, "this weakens enforcement: CAP_MAC_ADMIN is required");

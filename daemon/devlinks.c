@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "daemon/events.h"
 #include "daemon/export.h"
+#include "daemon/reply.h"
 #include "daemon/udmd.h"
 
 struct link {

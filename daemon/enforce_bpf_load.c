@@ -111,9 +111,9 @@ static const char *const map_names[] = {
 	"udm_kseq", "udm_kprops", "udm_fsv",
 };
 
-/* Is func a function in the BTF of vmlinux (module NULL) or of module? The
- * programs on it are loaded only then: one object for 6.1 and 6.12. */
-static bool btf_has_func(const char *module, const char *func)
+/* Is name a type of that kind in the BTF of vmlinux (module NULL) or of
+ * module? The programs on it are loaded only then: one object for 6.1 and 6.12. */
+static bool btf_has_type(const char *module, const char *name, int kind)
 {
 	struct btf *vm = btf__load_vmlinux_btf();
 	if (!vm)
@@ -128,11 +128,16 @@ static bool btf_has_func(const char *module, const char *func)
 			return false;
 		}
 	}
-	bool found = btf__find_by_name_kind(b, func, BTF_KIND_FUNC) >= 0;
+	bool found = btf__find_by_name_kind(b, name, kind) >= 0;
 	if (b != vm)
 		btf__free(b);
 	btf__free(vm);
 	return found;
+}
+
+static bool btf_has_func(const char *module, const char *func)
+{
+	return btf_has_type(module, func, BTF_KIND_FUNC);
 }
 
 /* Does vmlinux's BTF have struct sname with a member mname? A kernel that
@@ -248,6 +253,12 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 	if (!e->execve_check)
 		fprintf(stderr, "udmd: enforcer: bpf: no AT_EXECVE_CHECK in this kernel (6.14+): "
 			"execve checks are not decided\n");
+	/* overlay files are decided by the layer holding their data, read through
+	 * the overlay module's BTF (bpf/overlay.bpf.h): without it at load time
+	 * they have no properties */
+	if (!btf_has_type(NULL, "ovl_inode", BTF_KIND_STRUCT) && !btf_has_type("overlay", "ovl_inode", BTF_KIND_STRUCT))
+		fprintf(stderr, "udmd: enforcer: bpf: overlay module not loaded: files on overlayfs get no properties "
+			"(load it before udmd)\n");
 	int reused = 0;
 	for (;;) {
 		if (!(e->skel = udm_enforce__open())) {

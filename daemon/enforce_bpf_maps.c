@@ -308,6 +308,7 @@ void udmd_bpf_set_boot_dev(struct udmd_bpf *e, dev_t st_dev)
 {
 	pthread_mutex_lock(&e->lock);
 	e->boot_kdev = st_dev ? kdev_of(st_dev) : 0;
+	e->cfg.boot_dev = e->boot_kdev;   /* written with the next config (overlay files) */
 	pthread_mutex_unlock(&e->lock);
 }
 

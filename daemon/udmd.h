@@ -77,8 +77,8 @@ struct udmd {
 	int lock_fd;                /* STATE_DIR, flock()ed for udmd's life */
 };
 
-/* Output of a command: text for the client (its output on success, a detail
- * line on failure). */
+/* Output of a command: its output on success (records, daemon/reply.h, or
+ * text), a detail line on failure. */
 struct udmd_out {
 	char *buf;
 	size_t len, cap;
@@ -96,6 +96,8 @@ struct udmd_req {
 	gid_t gid;
 	pid_t pid;
 	int conn_fd;                /* to notice a client that went away during a long wait */
+	const uint8_t *recs;        /* the records after the arguments (a table), NULL if none */
+	size_t recs_len;
 };
 
 /* A control command. Commands are gathered from every daemon/cmd_*.c file

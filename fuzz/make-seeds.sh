@@ -115,6 +115,22 @@ put("proto", [
     ("trailing", req(0x102, [b"a"]) + b"junk"),
 ])
 
+# proto_rec: record streams (a table of two entries, a device reply, near misses)
+def fld(key, typ, val):
+    return struct.pack("<HHI", key, typ, len(val)) + val
+u64 = lambda k, v: fld(k, 2, struct.pack("<Q", v))
+txt = lambda k, v: fld(k, 3, v + b"\0")
+pre = struct.pack("<IHH", 0x524d4455, 1, 0)
+entry = lambda s, l, t, p: fld(2, 1, b"") + u64(16, s) + u64(17, l) + txt(18, t) + txt(19, p)
+put("proto_rec", [
+    ("table", pre + entry(0, 8, b"zero", b"") + entry(8, 8, b"linear", b"/dev/loop0 0") + u64(20, 7)),
+    ("device", pre + fld(1, 1, b"") + txt(1, b"lin") + txt(2, b"") + u64(3, 240) + u64(4, 0) +
+     fld(4, 1, b"") + u64(3, 7) + u64(4, 1) + fld(5, 1, b"") + txt(1, b"driver") + fld(71, 4, b"\0\1")),
+    ("empty", b""), ("preamble", pre), ("wrong-version", struct.pack("<IHH", 0x524d4455, 2, 0)),
+    ("orphan-field", pre + u64(3, 1)), ("string-no-nul", pre + fld(1, 1, b"") + fld(1, 3, b"ab")),
+    ("length-past-end", pre + fld(1, 1, b"") + struct.pack("<HHI", 1, 3, 1 << 30) + b"x"),
+])
+
 if have_key:
     r = lambda n: open(os.path.join(tmp, n), "rb").read()
     root = open(os.path.join(tmp, "root"), "rb").read()

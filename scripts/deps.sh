@@ -5,6 +5,8 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libssl-dev openssl libfuse3-dev fuse3 libcmocka-dev
       cryptsetup-bin erofs-utils squashfs-tools e2fsprogs util-linux valgrind hyperfine clang libclang-rt-14-dev
       libbpf-dev bpftool libsystemd-dev libaudit-dev liburing-dev libnbd-dev nbdkit python3 curl xz-utils scdoc man-db systemd debhelper lintian fakeroot)
+# libipsec-mb (Intel's multi-buffer crypto, verity's SHA-256) exists for x86-64 only
+[ "$(dpkg --print-architecture)" = amd64 ] && pkgs+=(libipsec-mb-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -24,6 +24,8 @@
  *
  * Kernel dm-verity devices (kverity.bpf.h): dm_swap_table, bdev_setintegrity,
  * bdev_free_security.
+ * Files on overlayfs (overlay.bpf.h): decided by the layer that holds their
+ * data, as IPE's d_real_inode(); the record stays the overlay file's.
  *
  * A decision is one lookup: (superblock dev_t, live generation) -> the
  * first-match decision of every op, which udmd computed with lib/ipe for the
@@ -63,6 +65,7 @@ struct block_device;
 
 struct super_block {
 	__u32 s_dev;
+	unsigned long s_magic;
 	char s_id[32];
 	struct block_device *s_bdev;
 } __attribute__((preserve_access_index));
@@ -120,6 +123,7 @@ struct dentry {
 	struct qstr d_name;
 	struct inode *d_inode;
 	const struct dentry_operations *d_op;
+	void *d_fsdata;
 } __attribute__((preserve_access_index));
 
 struct vfsmount {
@@ -471,6 +475,7 @@ static __always_inline int walk_path(struct file *file, char *out, __u32 *start)
 }
 
 #include "kverity.bpf.h"
+#include "overlay.bpf.h"
 
 static __always_inline struct udm_bpf_config *config(void)
 {
@@ -582,9 +587,10 @@ struct {
  * digest could not be read for another reason than "not an fs-verity file"
  * (decided as a missing entry: denied). Not inlined: the dynptr's stack slot
  * must not be reused by the caller's code (the verifier refuses that). */
-static __noinline struct udm_bpf_decision *fsv_decision(struct file *file, __u32 dev, __u32 slot,
+static __noinline struct udm_bpf_decision *fsv_decision(struct file *file, struct inode *inode, __u64 devslot,
 							int trusted, int *fail)
 {
+	__u32 dev = (__u32)devslot, slot = devslot >> 32;   /* a BPF call has five arguments at most */
 	struct bpf_dynptr p;
 	if (!udm_fsv_kfunc)
 		return NULL;
@@ -613,8 +619,9 @@ static __noinline struct udm_bpf_decision *fsv_decision(struct file *file, __u32
 		 * (fsverity_get_info: S_VERITY, then i_verity_info's file digest;
 		 * only SHA-256 and SHA-512 exist, told apart by their size). Where
 		 * the field is gone the read is dead code (CO-RE), and an fs-verity
-		 * file is not decided by its digest: it fails closed. */
-		struct inode *inode = BPF_CORE_READ(file, f_inode);
+		 * file is not decided by its digest: it fails closed. The same read
+		 * serves an overlay file (inode: its real one; the kfunc would ask
+		 * the overlay inode, which has no fs-verity). */
 		if (!(BPF_CORE_READ(inode, i_flags) & S_VERITY))
 			return NULL;
 		if (udm_fsv_mprotect != UDM_FSV_MPROTECT_FIELD || !bpf_core_field_exists(inode->i_verity_info)) {
@@ -666,12 +673,22 @@ static __always_inline int evaluate(struct file *file, __u32 op, __u32 hook)
 		return 0;       /* no active policy: IPE allows and audits nothing */
 	__u32 gen = cfg->gen, enforcing = cfg->enforcing;
 	struct udm_bpf_key k = { .dev = UDM_BPF_DEV_NOFILE, .slot = gen & 1 };
+	struct inode *real = NULL;
+	int via_ovl = 0;
 	if (file)
 		k.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
 	if (cfg->scoped && (!file || !bpf_map_lookup_elem(&udm_scope, &k.dev)))
 		return 0;       /* mount-scoped roll-out: not one of the watched superblocks */
+	if (file) {
+		/* the properties are the real file's (overlay.bpf.h): the scope and
+		 * the record stay the file's own superblock's, as IPE's record */
+		real = real_inode(file, &via_ovl);
+		k.dev = real ? BPF_CORE_READ(real, i_sb, s_dev) : UDM_BPF_DEV_NOPROPS;
+		if (via_ovl && k.dev == cfg->boot_dev)
+			k.dev = UDM_BPF_DEV_NOPROPS;
+	}
 	struct udm_bpf_loop *lp = file ? bpf_map_lookup_elem(&udm_loops, &k.dev) : NULL;
-	if (lp && !loop_live(BPF_CORE_READ(file, f_inode, i_sb), lp))
+	if (lp && !loop_live(BPF_CORE_READ(real, i_sb), lp))
 		k.dev = UDM_BPF_DEV_NOPROPS;   /* rebound, shifted or cut: not udmd's binding */
 	struct udm_bpf_decision *d = bpf_map_lookup_elem(&udm_decisions, &k);
 	if (d && !kentry_live(k.dev, d))
@@ -680,11 +697,12 @@ static __always_inline int evaluate(struct file *file, __u32 op, __u32 hook)
 		k.dev = UDM_BPF_DEV_NOPROPS;
 		d = bpf_map_lookup_elem(&udm_decisions, &k);
 	}
-	if (d && d->fsv && file) {
+	if (d && d->fsv && file && real) {
 		/* this generation's policy names fs-verity digests */
 		int fail = 0;
-		int trusted = hook != UDM_BPF_HOOK_MPROTECT || udm_fsv_mprotect == UDM_FSV_MPROTECT_KFUNC;
-		struct udm_bpf_decision *f = fsv_decision(file, k.dev, k.slot, trusted, &fail);
+		int trusted = !via_ovl &&
+			      (hook != UDM_BPF_HOOK_MPROTECT || udm_fsv_mprotect == UDM_FSV_MPROTECT_KFUNC);
+		struct udm_bpf_decision *f = fsv_decision(file, real, k.dev | (__u64)k.slot << 32, trusted, &fail);
 		if (f && kentry_live(k.dev, f))
 			d = f;
 		else if (f || fail)

@@ -104,7 +104,9 @@ struct udm_bpf_config {
 	__u32 enforcing;      /* 0: permissive (audit enforcing=0, allow) */
 	__u32 success_audit;
 	__u32 scoped;         /* 1: decide only files on superblocks in the scope map */
-	__u32 pad;
+	__u32 boot_dev;       /* the boot superblock (kernel dev_t, 0: none): an overlay file
+			       * whose data is there is not boot_verified (IPE: the file's
+			       * own superblock is the overlay's) and gets no properties */
 	__u64 owner_tgid;     /* the udmd that holds udm's objects (0: none, it has exited);
 			       * only it may reach them, the pins and udm's loop devices
 			       * (64 bits: the programs compare-and-swap it) */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include "verity/io.h"
 #include "verity/verity.h"
 
@@ -18,8 +19,13 @@
 #define CHUNK_BYTES (2u << 20)
 /* How many chunks ahead a worker asks the kernel to prefetch. */
 #define PREFETCH_CHUNKS 4
-/* Blocks per verity_hash_blocks call: a multiple of every width (SHA-NI 1..4, AVX-512 16). */
+/* Blocks per verity_hash_blocks call: a multiple of every width (SHA-NI 3 and 4, a group of
+ * 16 libipsec-mb jobs). */
 #define HASH_BATCH 48
+/* Blocks read into slots and hashed at a time: the slots stay in the core's L2 cache
+ * between the kernel's copy and the hash (2 MiB at once went out to L3 and back). At most
+ * IOV_MAX (1024) iovecs per preadv. */
+#define SLOT_BATCH 48
 
 struct level_job {
 	const struct verity_params *p;
@@ -33,6 +39,8 @@ struct level_job {
 	unsigned level;            /* the level these digests belong to */
 	bool verify;
 	bool map_input;            /* hash the input through a mapping instead of pread copies */
+	bool slots;                /* read each block beside its salt (verity_hasher_slot_layout) */
+	size_t slot_stride, slot_off;
 	uint64_t chunk_blocks;
 	uint64_t nchunks;
 	atomic_uint_fast64_t next;
@@ -103,8 +111,40 @@ struct chunk_hash {
 	const uint8_t *in;
 	uint64_t a, b, start;
 	uint8_t *want;
+	uint8_t *slots;            /* j->slots: SLOT_BATCH slots the input is read into */
 	bool hash_failed;          /* set when the hasher, not the input, failed */
 };
+
+/* Blocks [pos, pos + n * bs) of fd, block i into slots + i * stride + off: the kernel's copy
+ * out of the page cache puts each block beside its salt, so hashing copies nothing more. */
+static int read_slots(int fd, uint8_t *slots, size_t stride, size_t off, size_t n, size_t bs, uint64_t pos)
+{
+	struct iovec iov[SLOT_BATCH];
+
+	for (size_t i = 0; i < n;) {
+		size_t k = n - i < SLOT_BATCH ? n - i : SLOT_BATCH;
+		for (size_t j = 0; j < k; j++)
+			iov[j] = (struct iovec){ .iov_base = slots + (i + j) * stride + off, .iov_len = bs };
+		ssize_t got = preadv(fd, iov, (int)k, (off_t)(pos + i * bs));
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (got == 0)
+			return -EIO;
+		size_t whole = (size_t)got / bs, part = (size_t)got % bs;
+		if (part) {    /* a short read inside a block: the rest of that block, then go on */
+			int r = verity_pread_full(fd, slots + (i + whole) * stride + off + part, bs - part,
+						  pos + (i + whole) * bs + part);
+			if (r)
+				return r;
+			whole++;
+		}
+		i += whole;
+	}
+	return 0;
+}
 
 static int hash_chunk(void *arg)
 {
@@ -116,7 +156,18 @@ static int hash_chunk(void *arg)
 		/* in batches: verity_hash_blocks hashes several blocks side by side where it can */
 		uint8_t digests[HASH_BATCH * VERITY_MAX_DIGEST_SIZE];
 		size_t n = ch->b - k >= HASH_BATCH ? HASH_BATCH : (size_t)(ch->b - k);
-		int r = verity_hash_blocks(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->in_bs, n, j->in_bs, digests);
+		int r;
+		if (j->slots) {
+			/* the input is read here, a batch at a time, into the same slots */
+			r = read_slots(j->in->fd, ch->slots, j->slot_stride, j->slot_off, n, j->in_bs,
+				       j->in_offset + k * j->in_bs);
+			if (r)
+				return r;   /* reported at the chunk's start, as for the other reads */
+			r = verity_hash_slots(j->h, ch->ctx, ch->slots, n, j->in_bs, digests);
+		} else {
+			r = verity_hash_blocks(j->h, ch->ctx, ch->in + (size_t)(k - ch->a) * j->in_bs, n, j->in_bs,
+					       digests);
+		}
 		if (r) {
 			ch->hash_failed = true;
 			return r;
@@ -133,7 +184,7 @@ static void *level_worker(void *arg)
 	struct level_job *j = arg;
 	const struct verity_geometry *g = j->g;
 	size_t hbs = j->p->hash_block_size;
-	size_t in_cap = (size_t)j->chunk_blocks * j->in_bs;
+	size_t in_cap = j->slots ? (size_t)SLOT_BATCH * j->slot_stride : (size_t)j->chunk_blocks * j->in_bs;
 	/* output of one chunk: its digests plus at most one block of slack on each side */
 	size_t out_cap = (size_t)((j->chunk_blocks + g->hash_per_block - 1) / g->hash_per_block + 2) * hbs;
 	uint8_t *in = malloc(in_cap), *want = malloc(out_cap), *have = j->verify ? malloc(out_cap) : NULL;
@@ -143,6 +194,8 @@ static void *level_worker(void *arg)
 		job_fail(j, 0, -ENOMEM, "Out of memory", 0);
 		goto out;
 	}
+	if (j->slots)   /* the salt once: the reads leave it alone */
+		verity_hasher_slots_init(j->h, in, SLOT_BATCH, j->in_bs);
 	for (;;) {
 		uint64_t c = atomic_fetch_add(&j->next, 1);
 		if (c >= j->nchunks)
@@ -158,7 +211,7 @@ static void *level_worker(void *arg)
 		uint64_t ahead = c + PREFETCH_CHUNKS;
 		if (ahead < j->nchunks && j->in->fd >= 0)
 			posix_fadvise(j->in->fd, (off_t)(j->in_offset + ahead * j->chunk_blocks * j->in_bs),
-				      (off_t)in_cap, POSIX_FADV_WILLNEED);
+				      (off_t)(j->chunk_blocks * j->in_bs), POSIX_FADV_WILLNEED);
 		uint64_t in_off = j->in_offset + a * j->in_bs;
 		uint64_t start = verity_geometry_digest_offset(g, j->p, j->level, a);
 		uint64_t last = verity_geometry_digest_offset(g, j->p, j->level, b - 1);
@@ -169,10 +222,15 @@ static void *level_worker(void *arg)
 		struct verity_map map;
 		int r;
 		memset(want, 0, out_len);
-		if (j->map_input && verity_map_open(j->in->fd, in_off, in_len, &map) == 0) {
+		if (j->slots) {
+			ch.slots = in;
+			r = hash_chunk(&ch);
+		} else if (j->map_input && verity_map_open(j->in->fd, in_off, in_len, &map) == 0) {
 			ch.in = map.data;
 			r = verity_map_guarded(&map, hash_chunk, &ch);
 			verity_map_close(&map);
+			if (r)   /* a fault may have jumped out of the middle of a hash */
+				verity_hasher_ctx_reset(ctx);
 		} else {
 			r = verity_io_read(j->in, in, in_len, in_off);
 			if (!r)
@@ -267,6 +325,12 @@ static int compute_root(const struct verity_params *p, const struct verity_geome
 	return r;
 }
 
+static bool env_on(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v && strcmp(v, "0") != 0;
+}
+
 static int create_or_check(const struct verity_params *p, const struct verity_io *data,
 			   const struct verity_io *hash, unsigned threads,
 			   bool verify, uint8_t *root, struct verity_report *rep)
@@ -287,12 +351,16 @@ static int create_or_check(const struct verity_params *p, const struct verity_io
 	threads = verity_default_threads(threads);
 	if (data->fd >= 0)
 		posix_fadvise(data->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	/* the data (almost all the work) is hashed through a mapping where the fd allows it;
-	 * UDM_VERITY_PREAD=1 forces pread copies, so benchmarks can compare both in one run */
+	/* Where the hasher takes whole salted messages (libipsec-mb), every level is read
+	 * straight into slots beside the salt (one copy, the kernel's). Otherwise the data
+	 * (almost all the work) is hashed through a mapping where the fd allows it. For
+	 * benchmarks comparing them in one run: UDM_VERITY_MAP=1 forces the mapping (then
+	 * the hasher copies each block to its salt), UDM_VERITY_PREAD=1 plain pread copies. */
 	struct stat st;
-	const char *force_pread = getenv("UDM_VERITY_PREAD");
+	bool force_pread = env_on("UDM_VERITY_PREAD"), force_map = !force_pread && env_on("UDM_VERITY_MAP");
 	bool map_data = data->fd >= 0 && fstat(data->fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
-			!(force_pread && *force_pread && strcmp(force_pread, "0") != 0);
+			!force_pread;
+	size_t stride, off;
 
 	for (unsigned i = 0; i < g.levels; i++) {
 		struct level_job j = {
@@ -303,6 +371,10 @@ static int create_or_check(const struct verity_params *p, const struct verity_io
 			.count = i ? g.level_size[i - 1] : p->data_blocks,
 			.map_input = i == 0 && map_data,
 		};
+		j.slots = j.in->fd >= 0 && !force_pread && !force_map &&
+			  verity_hasher_slot_layout(h, j.in_bs, &stride, &off);
+		if (j.slots)
+			j.slot_stride = stride, j.slot_off = off;
 		r = run_level(&j, threads, rep);
 		if (r)
 			goto out;

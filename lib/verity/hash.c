@@ -128,19 +128,47 @@ unsigned verity_hasher_digest_size(const struct verity_hasher *h)
 	return h->digest_size;
 }
 
+/* One thread's scratch: OpenSSL's context, and libipsec-mb's managers made at first use. */
+struct hash_ctx {
+	EVP_MD_CTX *evp;
+	struct verity_sha256_mb *mb;
+	bool mb_failed;            /* verity_sha256_mb_new failed: not retried */
+};
+
 void *verity_hasher_ctx_new(void)
 {
-	return EVP_MD_CTX_new();
+	struct hash_ctx *c = calloc(1, sizeof(*c));
+
+	if (c && !(c->evp = EVP_MD_CTX_new())) {
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
 void verity_hasher_ctx_free(void *ctx)
 {
-	EVP_MD_CTX_free(ctx);
+	struct hash_ctx *c = ctx;
+
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->evp);
+	verity_sha256_mb_free(c->mb);
+	free(c);
+}
+
+void verity_hasher_ctx_reset(void *ctx)
+{
+	struct hash_ctx *c = ctx;
+
+	verity_sha256_mb_discard(c->mb);
+	c->mb = NULL;
+	c->mb_failed = false;
 }
 
 static int openssl_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest)
 {
-	EVP_MD_CTX *c = ctx;
+	EVP_MD_CTX *c = ((struct hash_ctx *)ctx)->evp;
 	unsigned n = 0;
 
 	/* copying the salted prefix state saves re-hashing the salt for every block */
@@ -153,14 +181,26 @@ static int openssl_block(const struct verity_hasher *h, void *ctx, const void *b
 	return 0;
 }
 
-/* n blocks through one path other than x16 */
+/* n blocks through one path */
 static int hash_with(const struct verity_hasher *h, enum verity_sha256_impl impl, void *ctx, const uint8_t *b,
 		     size_t n, size_t len, uint8_t *digests)
 {
 	size_t i = 0;
 
-	if (impl >= VERITY_SHA256_NI1 && impl <= VERITY_SHA256_NI4) {
-		unsigned ways = impl - VERITY_SHA256_NI1 + 1;
+	if (impl >= VERITY_SHA256_IMB_SSE && h->salt_size + len > VERITY_SHA256_MB_MAX_MSG)
+		/* too long for the library: the one-block path, or OpenSSL where that is the library too */
+		impl = h->path.small < VERITY_SHA256_IMB_SSE ? h->path.small : VERITY_SHA256_OPENSSL;
+	if (impl >= VERITY_SHA256_IMB_SSE && impl <= VERITY_SHA256_IMB_AVX512) {
+		struct hash_ctx *c = ctx;
+		if (!c->mb && !c->mb_failed && !(c->mb = verity_sha256_mb_new()))
+			c->mb_failed = true;
+		if (!c->mb)
+			return -ENOMEM;
+		return verity_sha256_mb(c->mb, impl - VERITY_SHA256_IMB_SSE, h->salt, h->salt_size, h->hash_type == 1,
+					b, n, len, digests);
+	}
+	if (impl == VERITY_SHA256_NI3 || impl == VERITY_SHA256_NI4) {
+		unsigned ways = impl == VERITY_SHA256_NI3 ? 3 : 4;
 		/* full groups, then the remainder side by side too: a short group still beats OpenSSL */
 		for (; i < n; i += ways) {
 			unsigned k = n - i < ways ? (unsigned)(n - i) : ways;
@@ -187,17 +227,74 @@ int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blo
 		       uint8_t *digests)
 {
 	const uint8_t *b = blocks;
-	size_t i = 0;
+	size_t wide;
+	int r;
 
 	if (!h->sha256)
 		return hash_with(h, VERITY_SHA256_OPENSSL, ctx, b, n, len, digests);
-	if (h->path.impl != VERITY_SHA256_X16)
+	if (h->path.min_batch <= 1)
 		return hash_with(h, h->path.impl, ctx, b, n, len, digests);
-	/* sixteen lanes at a time while enough blocks are left to pay for them */
-	while (i < n && n - i >= h->path.min_batch) {
-		unsigned k = n - i < VERITY_SHA256_X16_LANES ? (unsigned)(n - i) : VERITY_SHA256_X16_LANES;
-		verity_sha256_x16(h->salt, h->salt_size, h->hash_type == 1, b + i * len, k, len, digests + i * 32);
-		i += k;
+	/* a wide path costs a whole group of lanes however few are filled: full groups
+	 * there, and a remainder too small to pay for a group through the one-block path */
+	wide = n / VERITY_SHA256_MB_GROUP * VERITY_SHA256_MB_GROUP;
+	if (n - wide >= h->path.min_batch)
+		wide = n;
+	r = wide ? hash_with(h, h->path.impl, ctx, b, wide, len, digests) : 0;
+	if (!r && wide < n)
+		r = hash_with(h, h->path.small, ctx, b + wide * len, n - wide, len, digests + wide * 32);
+	return r;
+}
+
+/* Slot layout: for type 1 the salt ends, and the block starts, on a cache-line boundary
+ * (a copy into an aligned destination runs at full speed; the library loads the message
+ * unaligned either way). */
+static size_t msg_offset(const struct verity_hasher *h)
+{
+	return h->hash_type == 1 ? (64 - h->salt_size % 64) % 64 : 0;
+}
+
+bool verity_hasher_slot_layout(const struct verity_hasher *h, size_t len, size_t *stride, size_t *data_off)
+{
+	if (!h->sha256 || h->path.impl < VERITY_SHA256_IMB_SSE || !h->salt_size ||
+	    h->salt_size + len > VERITY_SHA256_MB_MAX_MSG)
+		return false;
+	*data_off = h->hash_type == 1 ? msg_offset(h) + h->salt_size : 0;
+	*stride = (msg_offset(h) + h->salt_size + len + 63) & ~(size_t)63;
+	return true;
+}
+
+void verity_hasher_slots_init(const struct verity_hasher *h, uint8_t *slots, size_t n, size_t len)
+{
+	size_t stride, off;
+
+	if (!verity_hasher_slot_layout(h, len, &stride, &off))
+		return;
+	for (size_t i = 0; i < n; i++)
+		memcpy(slots + i * stride + (h->hash_type == 1 ? msg_offset(h) : len), h->salt, h->salt_size);
+}
+
+int verity_hash_slots(const struct verity_hasher *h, void *ctx, const uint8_t *slots, size_t n, size_t len,
+		      uint8_t *digests)
+{
+	struct hash_ctx *c = ctx;
+	size_t stride, off, wide;
+	int r = 0;
+
+	if (!verity_hasher_slot_layout(h, len, &stride, &off))
+		return -EINVAL;
+	/* as verity_hash_blocks: whole groups of jobs, a small remainder one block at a time */
+	wide = n / VERITY_SHA256_MB_GROUP * VERITY_SHA256_MB_GROUP;
+	if (n - wide >= h->path.min_batch)
+		wide = n;
+	if (wide) {
+		if (!c->mb && !c->mb_failed && !(c->mb = verity_sha256_mb_new()))
+			c->mb_failed = true;
+		if (!c->mb)
+			return -ENOMEM;
+		r = verity_sha256_mb_msgs(c->mb, h->path.impl - VERITY_SHA256_IMB_SSE, slots + msg_offset(h), stride,
+					  wide, h->salt_size + len, digests);
 	}
-	return i < n ? hash_with(h, h->path.small, ctx, b + i * len, n - i, len, digests + i * 32) : 0;
+	for (size_t i = wide; !r && i < n; i++)
+		r = hash_with(h, h->path.small, ctx, slots + i * stride + off, 1, len, digests + i * 32);
+	return r;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* SHA-256's 64 round constants (FIPS 180-4, 4.2.2), for the hand-written paths
- * (sha256_ni.c, sha256_x16.c). Static in each user, so that fully unrolled rounds can
+ * (sha256_ni.c). Static in each user, so that fully unrolled rounds can
  * take them as immediates. */
 #ifndef UDM_VERITY_SHA256_K_H
 #define UDM_VERITY_SHA256_K_H

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Which SHA-256 path hashes verity blocks fastest on this CPU, chosen at run time.
  *
+ * The candidates: OpenSSL, one block at a time; three or four SHA-extension streams
+ * interleaved (sha256_ni.c, where they beat the library's own SHA-extension path); and
+ * libipsec-mb's four managers (sha256_mb.c: SSE, AVX, AVX2, AVX-512), whichever this CPU
+ * and this build have.
+ *
  * Why a measurement and not a table: the same instructions rank differently from one core to
  * the next. On AMD Zen four interleaved SHA-extension streams hash 1.9x faster than one; on
  * Intel's Golden Cove cores (Sapphire/Emerald Rapids) one stream already saturates the SHA
@@ -11,7 +16,7 @@
  * burst of load from elsewhere hits them alike, and the best time of each counts (load only
  * ever makes a run slower). That costs about a millisecond once per process.
  *
- * UDM_SHA256_IMPL=openssl|ni1|ni2|ni3|ni4|x16 forces a path (tests, benchmarks); auto or
+ * UDM_SHA256_IMPL=openssl|ni3|ni4|imb-sse|imb-avx|imb-avx2|imb-avx512 forces a path (tests, benchmarks); auto or
  * unset calibrates. A forced path the CPU lacks is refused, never silently replaced. */
 #include <errno.h>
 #include <pthread.h>
@@ -24,11 +29,13 @@
 #include "verity/verity.h"
 
 #define CAL_BLOCK 4096u
-#define CAL_BLOCKS 16u            /* one x16 call; ni3 runs 15 of them */
+#define CAL_BLOCKS 16u            /* one group of library jobs; ni3 runs 15 of them */
 #define CAL_ROUNDS 3u
 #define CAL_SALT 32u
 
-static const char *const names[VERITY_SHA256_NIMPL] = { "openssl", "ni1", "ni2", "ni3", "ni4", "x16" };
+static const char *const names[VERITY_SHA256_NIMPL] = {
+	"openssl", "ni3", "ni4", "imb-sse", "imb-avx", "imb-avx2", "imb-avx512",
+};
 
 const char *verity_sha256_impl_name(enum verity_sha256_impl i)
 {
@@ -40,10 +47,11 @@ bool verity_sha256_impl_supported(enum verity_sha256_impl i)
 	switch (i) {
 	case VERITY_SHA256_OPENSSL:
 		return true;
-	case VERITY_SHA256_NI1: case VERITY_SHA256_NI2: case VERITY_SHA256_NI3: case VERITY_SHA256_NI4:
+	case VERITY_SHA256_NI3: case VERITY_SHA256_NI4:
 		return verity_sha256_ni_supported();
-	case VERITY_SHA256_X16:
-		return verity_sha256_x16_supported();
+	case VERITY_SHA256_IMB_SSE: case VERITY_SHA256_IMB_AVX: case VERITY_SHA256_IMB_AVX2:
+	case VERITY_SHA256_IMB_AVX512:
+		return verity_sha256_mb_supported(i - VERITY_SHA256_IMB_SSE);
 	default:
 		return false;
 	}
@@ -65,7 +73,7 @@ static int env_impl(const char **why)
 		}
 		return i;
 	}
-	*why = "UDM_SHA256_IMPL: unknown value (auto, openssl, ni1, ni2, ni3, ni4 or x16)";
+	*why = "UDM_SHA256_IMPL: unknown value (auto, openssl, ni3, ni4, imb-sse, imb-avx, imb-avx2 or imb-avx512)";
 	return -EINVAL;
 }
 
@@ -82,14 +90,23 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One candidate over as many of the CAL_BLOCKS blocks as fill its groups, the way
- * verity_hash_blocks would run it; seconds per block. */
-static double time_one(enum verity_sha256_impl i, const uint8_t *salt, const uint8_t *data, EVP_MD_CTX *prefix,
-		       EVP_MD_CTX *c, uint8_t *out)
+static bool is_wide(enum verity_sha256_impl i)
 {
-	unsigned ways = i == VERITY_SHA256_OPENSSL ? 1 : i == VERITY_SHA256_X16 ? VERITY_SHA256_X16_LANES
-		      : i - VERITY_SHA256_NI1 + 1;
+	return i >= VERITY_SHA256_IMB_SSE;
+}
+
+/* One candidate over as many of the CAL_BLOCKS blocks as fill its groups, the way
+ * verity_hash_blocks would run it; seconds per block (0: failed). */
+static double time_one(enum verity_sha256_impl i, const uint8_t *salt, const uint8_t *data, EVP_MD_CTX *prefix,
+		       EVP_MD_CTX *c, struct verity_sha256_mb *mb, uint8_t *out)
+{
+	unsigned ways = i == VERITY_SHA256_OPENSSL ? 1 : is_wide(i) ? CAL_BLOCKS : i == VERITY_SHA256_NI3 ? 3 : 4;
 	unsigned blocks = CAL_BLOCKS / ways * ways;
+
+	/* one manager serves every library path in turn: (re)initialised for this one
+	 * before the clock starts */
+	if (is_wide(i) && verity_sha256_mb(mb, i - VERITY_SHA256_IMB_SSE, salt, CAL_SALT, true, data, 1, CAL_BLOCK, out))
+		return 0;
 	double t0 = now();
 
 	for (unsigned k = 0; k < blocks; k += ways) {
@@ -98,8 +115,10 @@ static double time_one(enum verity_sha256_impl i, const uint8_t *salt, const uin
 			if (!EVP_MD_CTX_copy_ex(c, prefix) || !EVP_DigestUpdate(c, data + k * CAL_BLOCK, CAL_BLOCK) ||
 			    !EVP_DigestFinal_ex(c, out + 32 * k, &n))
 				return 0;
-		} else if (i == VERITY_SHA256_X16) {
-			verity_sha256_x16(salt, CAL_SALT, true, data + k * CAL_BLOCK, ways, CAL_BLOCK, out + 32 * k);
+		} else if (is_wide(i)) {
+			if (verity_sha256_mb(mb, i - VERITY_SHA256_IMB_SSE, salt, CAL_SALT, true, data + k * CAL_BLOCK,
+					     ways, CAL_BLOCK, out + 32 * k))
+				return 0;
 		} else {
 			verity_sha256_ni(salt, CAL_SALT, true, data + k * CAL_BLOCK, ways, CAL_BLOCK, out + 32 * k);
 		}
@@ -115,6 +134,7 @@ static void calibrate(void)
 	double best[VERITY_SHA256_NIMPL] = { 0 };
 	uint8_t salt[CAL_SALT], *data = malloc((size_t)CAL_BLOCKS * CAL_BLOCK), *out = malloc(32 * CAL_BLOCKS);
 	EVP_MD_CTX *prefix = EVP_MD_CTX_new(), *ctx = EVP_MD_CTX_new();
+	struct verity_sha256_mb *mb = verity_sha256_mb_new();   /* NULL: the library's paths fail, not chosen */
 	bool ok = data && out && prefix && ctx && EVP_DigestInit_ex(prefix, EVP_sha256(), NULL);
 
 	memset(c, 0, sizeof(*c));
@@ -133,7 +153,7 @@ static void calibrate(void)
 			enum verity_sha256_impl i = (k + round) % VERITY_SHA256_NIMPL;
 			if (!verity_sha256_impl_supported(i))
 				continue;
-			double t = time_one(i, salt, data, prefix, ctx, out);
+			double t = time_one(i, salt, data, prefix, ctx, mb, out);
 			if (t > 0 && (best[i] == 0 || t < best[i]))
 				best[i] = t;
 		}
@@ -145,15 +165,18 @@ static void calibrate(void)
 		if (c->rate[i] > c->rate[c->small])
 			c->small = i;
 	c->impl = c->small;
-	if (c->rate[VERITY_SHA256_X16] > c->rate[c->impl]) {
-		/* sixteen lanes cost the same for any count: worth it from k blocks on where
-		 * 16 / rate(x16) < k / rate(small) */
-		c->impl = VERITY_SHA256_X16;
-		c->min_batch = (unsigned)(VERITY_SHA256_X16_LANES * c->rate[c->small] / c->rate[VERITY_SHA256_X16]) + 1;
-		if (c->min_batch > VERITY_SHA256_X16_LANES)
-			c->min_batch = VERITY_SHA256_X16_LANES;
+	for (int i = VERITY_SHA256_IMB_SSE; i < VERITY_SHA256_NIMPL; i++)
+		if (c->rate[i] > c->rate[c->impl])
+			c->impl = i;
+	if (is_wide(c->impl)) {
+		/* a group of lanes costs about the same for any count: worth it from k blocks on
+		 * where GROUP / rate(wide) < k / rate(small) */
+		c->min_batch = (unsigned)(VERITY_SHA256_MB_GROUP * c->rate[c->small] / c->rate[c->impl]) + 1;
+		if (c->min_batch > VERITY_SHA256_MB_GROUP)
+			c->min_batch = VERITY_SHA256_MB_GROUP;
 	}
 out:
+	verity_sha256_mb_free(mb);
 	EVP_MD_CTX_free(prefix);
 	EVP_MD_CTX_free(ctx);
 	free(data);
@@ -173,9 +196,8 @@ int verity_sha256_choose(struct verity_sha256_choice *out)
 	if (forced >= 0) {
 		memset(out, 0, sizeof(*out));
 		out->impl = (enum verity_sha256_impl)forced;
-		/* a forced path runs every batch, down to one block; single blocks of a forced
-		 * x16 go through OpenSSL, the reference */
-		out->small = forced == VERITY_SHA256_X16 ? VERITY_SHA256_OPENSSL : (enum verity_sha256_impl)forced;
+		/* a forced path runs every batch and every single block */
+		out->small = (enum verity_sha256_impl)forced;
 		out->min_batch = 1;
 		out->forced = true;
 		return 0;

@@ -104,12 +104,28 @@ unsigned verity_digest_size(const char *name);
 /* A per-thread scratch context; hashing is thread-safe with one per thread. */
 void *verity_hasher_ctx_new(void);
 void verity_hasher_ctx_free(void *ctx);
+/* After a hash was cut short (a SIGBUS in a mapped block jumped out of it): drops state
+ * the hash may have left half-done, so the context can go on. */
+void verity_hasher_ctx_reset(void *ctx);
 int verity_hash_block(const struct verity_hasher *h, void *ctx, const void *block, size_t len, uint8_t *digest);
 /* Digests of n consecutive blocks of len bytes each (digest i at digests + i * digest size). */
 int verity_hash_blocks(const struct verity_hasher *h, void *ctx, const void *blocks, size_t n, size_t len,
 		       uint8_t *digests);
 
+/* Slots: where the chosen path hashes whole messages (libipsec-mb) and the salt is not
+ * empty, a reader can put each block beside its salt itself and spare the hasher a copy.
+ * Slot i is `stride` bytes at slots + i * stride, its block at data_off; false: no such
+ * layout, hash the blocks as they are. */
+bool verity_hasher_slot_layout(const struct verity_hasher *h, size_t len, size_t *stride, size_t *data_off);
+/* writes the salt into n slots (once: reading blocks into them leaves it alone) */
+void verity_hasher_slots_init(const struct verity_hasher *h, uint8_t *slots, size_t n, size_t len);
+/* as verity_hash_blocks, for n blocks in slots */
+int verity_hash_slots(const struct verity_hasher *h, void *ctx, const uint8_t *slots, size_t n, size_t len,
+		      uint8_t *digests);
+
 /* --- sha256_ni.c: up to four salted SHA-256 block digests at once (x86 SHA extensions) --- */
+/* Kept where it beats libipsec-mb's own SHA-extension path by more than 5 % (bench/README.md):
+ * three and four interleaved streams; one or two are no faster than OpenSSL or the library. */
 #define VERITY_SHA256_NI_MAX_WAYS 4u
 bool verity_sha256_ni_supported(void);
 /* digest(salt || block) (salt_first) or digest(block || salt) of n (1..4) consecutive
@@ -117,28 +133,56 @@ bool verity_sha256_ni_supported(void);
 void verity_sha256_ni(const uint8_t *salt, size_t salt_size, bool salt_first, const uint8_t *blocks,
 		      unsigned n, size_t len, uint8_t *out);
 
-/* --- sha256_x16.c: sixteen salted SHA-256 digests at once (AVX-512 lanes) --- */
-#define VERITY_SHA256_X16_LANES 16u
-bool verity_sha256_x16_supported(void);
-/* as verity_sha256_ni, for n = 1..16 blocks (a call costs sixteen lanes whatever n is) */
-void verity_sha256_x16(const uint8_t *salt, size_t salt_size, bool salt_first, const uint8_t *blocks,
-		       unsigned n, size_t len, uint8_t *out);
+/* --- sha256_mb.c: salted SHA-256 digests through libipsec-mb (x86-64) ----- */
+enum verity_sha256_mb_arch {
+	VERITY_SHA256_MB_SSE,            /* with the SHA extensions where the CPU has them */
+	VERITY_SHA256_MB_AVX,
+	VERITY_SHA256_MB_AVX2,
+	VERITY_SHA256_MB_AVX512,
+	VERITY_SHA256_MB_NARCH
+};
+/* The longest message libipsec-mb 1.3 hashes ("Invalid authentication message length"
+ * beyond): blocks of 64 KiB and more, with their salt, go to a path of sha256_select.c
+ * outside the library. */
+#define VERITY_SHA256_MB_MAX_MSG 65534u
+/* jobs submitted before each flush (a multiple of every manager's lane count) */
+#define VERITY_SHA256_MB_GROUP 16u
+/* false where the CPU, or this build (not x86-64, IPSEC_MB=0), lacks that manager */
+bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a);
+/* One thread's managers and scratch buffers (an IMB_MGR is not thread-safe). NULL
+ * without the library or out of memory. */
+struct verity_sha256_mb;
+struct verity_sha256_mb *verity_sha256_mb_new(void);
+void verity_sha256_mb_free(struct verity_sha256_mb *s);      /* back to a pool for the next thread */
+/* freed for good: a hash left in the middle (a SIGBUS jumped out of it) leaves jobs queued */
+void verity_sha256_mb_discard(struct verity_sha256_mb *s);
+/* as verity_sha256_ni, for any n; 0, -EINVAL (path not supported), -ENOMEM or -EIO */
+int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *salt,
+		     size_t salt_size, bool salt_first, const uint8_t *blocks, size_t n, size_t len, uint8_t *out);
+
+/* n whole messages (salt included) of msg_len bytes, message i at msgs + i * stride, hashed
+ * in place */
+int verity_sha256_mb_msgs(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, const uint8_t *msgs,
+			  size_t stride, size_t n, size_t msg_len, uint8_t *out);
 
 /* --- sha256_select.c: which SHA-256 path this CPU runs fastest --------------- */
 enum verity_sha256_impl {
 	VERITY_SHA256_OPENSSL,           /* one block at a time through OpenSSL's EVP */
-	VERITY_SHA256_NI1,               /* 1..4 SHA-extension streams interleaved */
-	VERITY_SHA256_NI2,
-	VERITY_SHA256_NI3,
+	VERITY_SHA256_NI3,               /* 3 or 4 SHA-extension streams interleaved (sha256_ni.c) */
 	VERITY_SHA256_NI4,
-	VERITY_SHA256_X16,               /* sixteen AVX-512 lanes */
+	VERITY_SHA256_IMB_SSE,           /* libipsec-mb's managers (sha256_mb.c), in groups of 16 jobs */
+	VERITY_SHA256_IMB_AVX,
+	VERITY_SHA256_IMB_AVX2,
+	VERITY_SHA256_IMB_AVX512,
 	VERITY_SHA256_NIMPL
 };
-/* "openssl", "ni1".."ni4", "x16" (the values of UDM_SHA256_IMPL) */
+/* "openssl", "ni3", "ni4", "imb-sse", "imb-avx", "imb-avx2", "imb-avx512" (the values of
+ * UDM_SHA256_IMPL) */
 const char *verity_sha256_impl_name(enum verity_sha256_impl i);
 bool verity_sha256_impl_supported(enum verity_sha256_impl i);
 /* How blocks are hashed: `impl` for batches, `small` for a remainder of fewer than
- * `min_batch` blocks (x16 costs sixteen lanes however few are used) and single blocks. */
+ * `min_batch` blocks (a group of libipsec-mb's lanes costs about the same however few are
+ * filled) and single blocks. */
 struct verity_sha256_choice {
 	enum verity_sha256_impl impl, small;
 	unsigned min_batch;

@@ -147,7 +147,7 @@ test_expect_success VERITYSETUP 'every SHA-256 path (UDM_SHA256_IMPL) writes ver
 	mkdata d 1049000 &&
 	both_format d --salt $SALT --uuid $UUID &&
 	ran= &&
-	for i in auto openssl ni1 ni2 ni3 ni4 x16; do
+	for i in auto openssl ni3 ni4 imb-sse imb-avx imb-avx2 imb-avx512; do
 		rm -f h &&
 		if UDM_SHA256_IMPL=$i "$UDM" verity format d h --salt $SALT --uuid $UUID > out 2> err; then
 			cmp v/hash h &&
@@ -166,7 +166,7 @@ test_expect_success VERITYSETUP 'every SHA-256 path (UDM_SHA256_IMPL) writes ver
 test_expect_success 'a bad UDM_SHA256_IMPL is refused with one line, nothing written' '
 	mkdata d 65536 &&
 	rm -f h &&
-	for bad in bogus NI2 ni5 "x16 "; do
+	for bad in bogus NI2 ni5 "x16 " x16 ni1 ni2; do
 		test_expect_code 1 env UDM_SHA256_IMPL="$bad" "$UDM" verity format d h > out 2> err &&
 		test "$(wc -l < err)" = 1 &&
 		grep -q "UDM_SHA256_IMPL: unknown value" err &&

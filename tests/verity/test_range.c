@@ -191,7 +191,7 @@ static void openssl_digest(unsigned type, const uint8_t *salt, size_t salt_len, 
 
 /* Every SHA-256 path, forced through UDM_SHA256_IMPL, and the calibrated choice give
  * OpenSSL's digests around each padding edge, for salts of 0..256 bytes and for block
- * counts that leave every kind of remainder (a partial group of 2..4, of 16 lanes). */
+ * counts that leave every kind of remainder (a partial group of 3 or 4, of 16 library jobs). */
 static void check_path(const char *impl)
 {
 	enum { NB = 37 };
@@ -223,6 +223,23 @@ static void check_path(const char *impl)
 				}
 				assert_int_equal(verity_hash_block(h, ctx, blocks + len, len, got), 0);
 				assert_memory_equal(got, want + 32, 32);
+				/* the same blocks read beside their salt (format and verify on libipsec-mb) */
+				size_t stride, off;
+				if (verity_hasher_slot_layout(h, len, &stride, &off)) {
+					assert_true(stride >= salt_len + len && stride % 64 == 0 && off + len <= stride);
+					uint8_t *slots = malloc(NB * stride);
+					assert_non_null(slots);
+					memset(slots, 0xa5, NB * stride);
+					verity_hasher_slots_init(h, slots, NB, len);
+					for (int b = 0; b < NB; b++)
+						memcpy(slots + b * stride + off, blocks + b * len, len);
+					for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+						memset(got, 0, sizeof(got));
+						assert_int_equal(verity_hash_slots(h, ctx, slots, counts[c], len, got), 0);
+						assert_memory_equal(got, want, counts[c] * 32);
+					}
+					free(slots);
+				}
 			}
 			verity_hasher_ctx_free(ctx);
 			verity_hasher_free(h);
@@ -255,8 +272,8 @@ static void auto_choice_is_valid(void **state)
 	assert_true(verity_sha256_impl_supported(c.impl));
 	assert_true(verity_sha256_impl_supported(c.small));
 	assert_true(c.small <= VERITY_SHA256_NI4);
-	assert_in_range(c.min_batch, 1, VERITY_SHA256_X16_LANES);
-	if (c.impl != VERITY_SHA256_X16)
+	assert_in_range(c.min_batch, 1, VERITY_SHA256_MB_GROUP);
+	if (c.impl < VERITY_SHA256_IMB_SSE)
 		assert_int_equal(c.impl, c.small);
 	for (int i = 0; i < VERITY_SHA256_NIMPL; i++) {
 		assert_true(verity_sha256_impl_supported(i) == (c.rate[i] > 0));
@@ -275,7 +292,8 @@ static void auto_choice_is_valid(void **state)
 static void bad_impl_env_is_refused(void **state)
 {
 	(void)state;
-	const char *bad[] = { "bogus", "NI2", "ni5", "ni0", "x16 ", "" };
+	/* x16, ni1 and ni2 were paths once: gone where libipsec-mb or OpenSSL matches them */
+	const char *bad[] = { "bogus", "NI2", "ni5", "ni0", "x16 ", "x16", "ni1", "ni2", "imb", "IMB-AVX512", "" };
 	struct verity_hasher *h = (void *)1;
 	const char *why;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -315,12 +333,60 @@ static void raw_widths_agree_with_openssl(void **state)
 			verity_sha256_ni(salt, sizeof(salt), type == 1, blocks, n, 4096, got);
 			assert_memory_equal(got, want, n * 32);
 		}
-		for (unsigned n = 1; verity_sha256_x16_supported() && n <= VERITY_SHA256_X16_LANES; n++) {
-			memset(got, 0, sizeof(got));
-			verity_sha256_x16(salt, sizeof(salt), type == 1, blocks, n, 4096, got);
-			assert_memory_equal(got, want, n * 32);
+		for (int a = 0; a < VERITY_SHA256_MB_NARCH; a++) {
+			if (!verity_sha256_mb_supported(a))
+				continue;
+			/* each thread its own managers: two states side by side, a group and a half */
+			struct verity_sha256_mb *s1 = verity_sha256_mb_new(), *s2 = verity_sha256_mb_new();
+			assert_non_null(s1);
+			assert_non_null(s2);
+			for (unsigned n = 1; n <= 16; n++) {
+				memset(got, 0, sizeof(got));
+				assert_int_equal(verity_sha256_mb(n & 1 ? s1 : s2, a, salt, sizeof(salt), type == 1, blocks,
+								  n, 4096, got), 0);
+				assert_memory_equal(got, want, n * 32);
+			}
+			verity_sha256_mb_free(s1);
+			verity_sha256_mb_free(s2);
 		}
 	}
+}
+
+/* Blocks too long for libipsec-mb's messages (64 KiB and up, with the salt) still get
+ * OpenSSL's digests on every path, the library's included (they go around it). */
+static void long_blocks_on_every_path(void **state)
+{
+	(void)state;
+	enum { NB = 3 };
+	const size_t lens[] = { 32768, 65536 - 64, 65536, 131072 };
+	uint8_t salt[32], got[NB * 32], want[NB * 32];
+	uint8_t *blocks = malloc(NB * 131072);
+	assert_non_null(blocks);
+	tu_fill(salt, sizeof(salt), 5);
+	for (int i = 0; i < VERITY_SHA256_NIMPL; i++) {
+		if (!verity_sha256_impl_supported(i))
+			continue;
+		setenv("UDM_SHA256_IMPL", verity_sha256_impl_name(i), 1);
+		for (unsigned type = 0; type <= 1; type++) {
+			struct verity_hasher *h;
+			assert_int_equal(verity_hasher_new("sha256", type, salt, sizeof(salt), &h), 0);
+			void *ctx = verity_hasher_ctx_new();
+			for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+				tu_fill(blocks, NB * lens[k], (uint32_t)k);
+				for (int b = 0; b < NB; b++)
+					openssl_digest(type, salt, sizeof(salt), blocks + b * lens[k], lens[k], want + b * 32);
+				memset(got, 0, sizeof(got));
+				assert_int_equal(verity_hash_blocks(h, ctx, blocks, NB, lens[k], got), 0);
+				assert_memory_equal(got, want, sizeof(want));
+				assert_int_equal(verity_hash_block(h, ctx, blocks, lens[k], got), 0);
+				assert_memory_equal(got, want, 32);
+			}
+			verity_hasher_ctx_free(ctx);
+			verity_hasher_free(h);
+		}
+	}
+	unsetenv("UDM_SHA256_IMPL");
+	free(blocks);
 }
 
 int main(void)
@@ -335,6 +401,7 @@ int main(void)
 		cmocka_unit_test(auto_choice_is_valid),
 		cmocka_unit_test(bad_impl_env_is_refused),
 		cmocka_unit_test(raw_widths_agree_with_openssl),
+		cmocka_unit_test(long_blocks_on_every_path),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

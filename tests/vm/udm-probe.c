@@ -14,6 +14,14 @@
  *   udm-probe delmod NAME          delete_module(NAME): unload where a policy denies rmmod's program
  *   udm-probe exec-loop FILE SECS  execute FILE repeatedly; counts "ok N denied M other K"
  *   udm-probe bench FILE N         execute FILE N times, print nanoseconds per exec
+ *   udm-probe race PROG LIB SECS   for SECS, alternately execute PROG and mmap(PROT_EXEC) LIB, telling the
+ *                                  lower layer's data from what `overwrite` put in the upper: PROG exits 0,
+ *                                  the upper's script exits 3; LIB's mapping starts with "\177ELF", the
+ *                                  upper's with what was written; counts "exec-lower N exec-upper N
+ *                                  exec-denied N mmap-lower N mmap-upper N mmap-denied N other N"
+ *   udm-probe overwrite FILE TEXT  open FILE for writing (an overlay copy-up), retrying while it is being
+ *                                  executed (ETXTBSY), and write TEXT (\n: newline) at offset 0
+ *   udm-probe setxattr FILE NAME VALUE   setxattr(2) (an overlay metacopy entry of a data-only layer)
  *   udm-probe execve-check FILE    execveat(fd, "", ..., AT_EMPTY_PATH | AT_EXECVE_CHECK) (6.14+)
  *   udm-probe interp [-c TEXT | SCRIPT]
  *                                  a script interpreter as Documentation/userspace-api/check_exec.rst
@@ -34,6 +42,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include "probe-result.h"
@@ -199,6 +208,59 @@ int main(int argc, char **argv)
 			c[run(argv[2])]++;
 		printf("ok %lu denied %lu other %lu\n", c[0], c[1], c[2]);
 		return 0;
+	}
+	if (strcmp(v, "race") == 0 && argc == 5) {
+		double end = now() + atof(argv[4]);
+		unsigned long c[7] = { 0 };   /* exec lower, upper, denied; mmap lower, upper, denied; other */
+		while (now() < end) {
+			pid_t pid = fork();
+			if (pid == 0) {
+				execl(argv[2], argv[2], (char *)NULL);
+				_exit(errno == EACCES ? 126 : 127);
+			}
+			int st;
+			if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+				c[6]++;
+			else
+				c[WEXITSTATUS(st) == 0 ? 0 : WEXITSTATUS(st) == 3 ? 1 : WEXITSTATUS(st) == 126 ? 2 : 6]++;
+			int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				c[6]++;
+				continue;
+			}
+			unsigned char *p = mmap(NULL, (size_t)pg, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+			if (p == MAP_FAILED)
+				c[errno == EACCES ? 5 : 6]++;
+			else {
+				c[memcmp(p, "\177ELF", 4) == 0 ? 3 : 4]++;
+				munmap(p, (size_t)pg);
+			}
+			close(fd);
+		}
+		printf("exec-lower %lu exec-upper %lu exec-denied %lu mmap-lower %lu mmap-upper %lu mmap-denied %lu "
+		       "other %lu\n", c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+		return 0;
+	}
+	if (strcmp(v, "setxattr") == 0 && argc == 5)
+		return result(setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0) ? errno : 0);
+	if (strcmp(v, "overwrite") == 0 && argc == 4) {
+		char text[256];
+		size_t n = 0;
+		for (const char *t = argv[3]; *t && n < sizeof(text); t++) {
+			if (t[0] == '\\' && t[1] == 'n') {
+				text[n++] = '\n';
+				t++;
+			} else {
+				text[n++] = *t;
+			}
+		}
+		double end = now() + 10;
+		int fd;
+		while ((fd = open(argv[2], O_WRONLY | O_CLOEXEC)) < 0 && errno == ETXTBSY && now() < end)
+			usleep(1000);
+		if (fd < 0)
+			return result(errno);
+		return result(pwrite(fd, text, n, 0) == (ssize_t)n && close(fd) == 0 ? 0 : errno);
 	}
 	if (strcmp(v, "bench") == 0 && argc == 4) {
 		long n = atol(argv[3]);
