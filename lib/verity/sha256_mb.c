@@ -33,9 +33,19 @@ struct verity_sha256_mb {
 	struct verity_sha256_mb *next;   /* in the pool */
 };
 
+/* intel-ipsec-mb 2.0 (Debian 13) has no AVX (AVX1) manager any more: there the
+ * AVX arch runs the SSE one, which needs no more than it */
+#if IMB_VERSION_NUM >= IMB_VERSION(2, 0, 0)
+#define IMB_CPUFLAGS_AVX_ARCH IMB_CPUFLAGS_SSE
+#define init_mb_mgr_avx_arch init_mb_mgr_sse
+#else
+#define IMB_CPUFLAGS_AVX_ARCH IMB_CPUFLAGS_AVX
+#define init_mb_mgr_avx_arch init_mb_mgr_avx
+#endif
+
 static const uint64_t need[VERITY_SHA256_MB_NARCH] = {
 	[VERITY_SHA256_MB_SSE] = IMB_CPUFLAGS_SSE,
-	[VERITY_SHA256_MB_AVX] = IMB_CPUFLAGS_AVX,
+	[VERITY_SHA256_MB_AVX] = IMB_CPUFLAGS_AVX_ARCH,
 	[VERITY_SHA256_MB_AVX2] = IMB_CPUFLAGS_AVX2,
 	[VERITY_SHA256_MB_AVX512] = IMB_CPUFLAGS_AVX512,
 };
@@ -44,7 +54,7 @@ static void init_arch(IMB_MGR *m, enum verity_sha256_mb_arch a)
 {
 	switch (a) {
 	case VERITY_SHA256_MB_SSE: init_mb_mgr_sse(m); break;
-	case VERITY_SHA256_MB_AVX: init_mb_mgr_avx(m); break;
+	case VERITY_SHA256_MB_AVX: init_mb_mgr_avx_arch(m); break;
 	case VERITY_SHA256_MB_AVX2: init_mb_mgr_avx2(m); break;
 	case VERITY_SHA256_MB_AVX512: init_mb_mgr_avx512(m); break;
 	default: break;
