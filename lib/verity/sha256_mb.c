@@ -159,6 +159,15 @@ static IMB_MGR *mgr_of(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a)
 	return s->mgr;
 }
 
+/* The state's manager for arch a, the arguments checked: 0, -EINVAL (no such arch here) or -ENOMEM. */
+static int checked_mgr(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, IMB_MGR **m)
+{
+	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
+		return -EINVAL;
+	*m = mgr_of(s, a);
+	return *m ? 0 : -ENOMEM;
+}
+
 /* a completed job, or one the library gave back with an error */
 static int done(IMB_JOB *job)
 {
@@ -238,11 +247,9 @@ int verity_sha256_mb(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a, c
 			      .salt_first = salt_first };
 	IMB_MGR *m;
 
-	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
-		return -EINVAL;
-	m = mgr_of(s, a);
-	if (!m)
-		return -ENOMEM;
+	int r = checked_mgr(s, a, &m);
+	if (r)
+		return r;
 	if (salt_size && s->stride < total + 64) {
 		/* 64-byte aligned buffers, each a whole number of cache lines, with room for
 		 * the salt to end on a line boundary */
@@ -275,11 +282,9 @@ int verity_sha256_mb_msgs(struct verity_sha256_mb *s, enum verity_sha256_mb_arch
 	struct slot_arg sa = { .msgs = msgs, .stride = stride };
 	IMB_MGR *m;
 
-	if (!s || (unsigned)a >= VERITY_SHA256_MB_NARCH || !verity_sha256_mb_supported(a))
-		return -EINVAL;
-	m = mgr_of(s, a);
-	if (!m)
-		return -ENOMEM;
+	int r = checked_mgr(s, a, &m);
+	if (r)
+		return r;
 	return submit_all(m, n, msg_len, out, slot_msg, &sa);
 }
 
