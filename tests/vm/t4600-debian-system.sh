@@ -62,6 +62,9 @@ test_expect_success "$S: the denial is in the journal (UDM_DECISION=deny) and in
 	result journal | grep -q "_SYSTEMD_UNIT=udmd.service" &&
 	test "$(rc auditd)" = 0 && result ausearch | grep -q "^type=USER_AVC .*ipe_op=EXECUTE .*path=\"/run/unv/early\".*action=DENY"
 '
+test_expect_success "$S: journald reads udmd's _EXE, and no ptrace refusal of a reader is recorded" '
+	result journal-exe | grep -q "_EXE=/usr/sbin/udmd" && test "$(result protect-ptrace)" = 0
+'
 test_expect_success "$S: the window from kernel start to enforcement is measured" '
 	result timing | grep -q "enforcer: bpf (attached" &&
 	us=$(result userspace | sed -n "s/.*UserspaceTimestampMonotonic=\([0-9]*\).*/\1/p") &&
