@@ -429,8 +429,14 @@ static int restore_one(struct udmd *d, int id, const struct record *rec)
 	if (!r)
 		r = udm_dev_resume(d->ctx, UDM_BY_NAME(rec->name), 0, NULL);
 	struct served *s;
-	if (!r && !(r = serve_dev(d, info.dev, rec->ro, id, &s))) {
-		record_save(d, s);
+	if (!r) {
+		/* not across the resume: its event comes back here (on_event) */
+		pthread_mutex_lock(&U.lock);
+		if (!(r = serve_dev(d, info.dev, rec->ro, id, &s)))
+			record_save(d, s);
+		pthread_mutex_unlock(&U.lock);
+	}
+	if (!r) {
 		udmd_log("took over /dev/ublkb%d (%s)", id, rec->name);
 		return 0;
 	}
@@ -464,9 +470,7 @@ static void restore(struct udmd *d)
 				unlink(p);
 				continue;
 			}
-			pthread_mutex_lock(&U.lock);
 			int r = restore_one(d, (int)id, &rec);
-			pthread_mutex_unlock(&U.lock);
 			record_free(&rec);
 			if (r == 0)
 				progress = true;

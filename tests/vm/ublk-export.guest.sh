@@ -12,8 +12,9 @@ read -r ROOT_A ROOT_B <$I/roots
 RROOT=$(cat $I/rroot)
 start() { udmd --export=ublk --enforcer=bpf --state-dir $W/st --boot-policy $I/boot.pol --audit-log $W/audit "$@" 2>>$W/udmd.err; }
 sum() { dd if=$1 iflag=direct bs=256k status=none | sha256sum | cut -d" " -f1; }
-ln -sf "$(command -v udm)" /usr/local/sbin/dmsetup
-ln -sf "$(command -v udm)" /usr/local/sbin/veritysetup
+# udm's own personalities, not the kernel's tools the image has
+mkdir -p /tmp/bin && ln -sf "$(command -v udm)" /tmp/bin/dmsetup && ln -sf "$(command -v udm)" /tmp/bin/veritysetup
+export PATH=/tmp/bin:$PATH
 
 echo "@@case start"
 start; echo "rc=$?"
@@ -63,7 +64,13 @@ LP=$!
 sleep 1
 P=$(cat /run/udm/udmd.pid); kill -9 "$P"; while kill -0 "$P" 2>/dev/null; do sleep 0.1; done
 echo "killed"
-start; echo "restart rc=$?"
+start & SP=$!
+for i in $(seq 600); do kill -0 $SP 2>/dev/null || break; sleep 0.1; done
+if kill -0 $SP 2>/dev/null; then
+	echo "restart hangs"; tail -20 $W/udmd.err
+	for t in /proc/$(cat /run/udm/udmd.pid 2>/dev/null)/task/*; do echo "$t $(cat $t/wchan)"; cat $t/stack 2>/dev/null | head -5; done
+fi
+wait $SP; echo "restart rc=$?"
 wait $LP
 cat $W/loop
 echo "want $want"
