@@ -447,6 +447,16 @@ static int restore_one(struct udmd *d, int id, const struct record *rec)
 	return r == -ENODEV || r == -ENOENT || r == -ENXIO ? -EAGAIN : r;
 }
 
+static bool served_id(long id)
+{
+	pthread_mutex_lock(&U.lock);
+	bool ours = false;
+	for (struct served *s = U.list; s && !ours; s = s->next)
+		ours = s->b.nr == id;
+	pthread_mutex_unlock(&U.lock);
+	return ours;
+}
+
 /* Every record: devices whose table stacks on another restored one come
  * after it (passes until one makes no progress). What cannot be taken over
  * is deleted, so its readers fail instead of waiting for ever. */
@@ -459,7 +469,7 @@ static void restore(struct udmd *d)
 		while (dir && (e = readdir(dir))) {
 			char *end;
 			long id = strtol(e->d_name, &end, 10);
-			if (*end || end == e->d_name || id < 0)
+			if (*end || end == e->d_name || id < 0 || served_id(id))
 				continue;
 			char p[700];
 			record_path((int)id, p, sizeof(p));
@@ -484,12 +494,7 @@ static void restore(struct udmd *d)
 	while (dir && (e = readdir(dir))) {
 		char *end;
 		long id = strtol(e->d_name, &end, 10);
-		if (*end || end == e->d_name || id < 0)
-			continue;
-		bool ours = false;
-		for (struct served *s = U.list; s && !ours; s = s->next)
-			ours = s->b.nr == id;
-		if (ours)
+		if (*end || end == e->d_name || id < 0 || served_id(id))
 			continue;
 		udmd_log("ublk: /dev/ublkb%ld cannot be taken over: deleted", id);
 		ublk_srv_delete((int)id);
