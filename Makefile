@@ -165,9 +165,9 @@ $(B)/tests/vm/udm-probe-static: tests/vm/udm-probe.c tests/vm/probe-result.h
 	@mkdir -p $(dir $@)
 	$(CC) $(VMCFLAGS) -DUDM_PROBE_STATIC -static -o $@ $<
 
-$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c tests/vm/probe-result.h
+$(B)/tests/vm/udm-attack: tests/vm/udm-attack.c tests/vm/probe-result.h daemon/ublk_uapi.h
 	@mkdir -p $(dir $@)
-	$(CC) $(VMCFLAGS) -o $@ $<
+	$(CC) $(VMCFLAGS) -o $@ $< $(shell pkg-config --libs liburing)
 
 $(B)/tests/vm/ublk-serve: tests/vm/ublk-serve.c $(B)/obj/daemon/ublk.o
 	@mkdir -p $(dir $@)

@@ -29,6 +29,12 @@ static void observed(void *arg, const struct udmd_binding *b, bool added)
 	d->enforcer->device(d->enforcer_state, b, added);
 }
 
+static void ublk_observed(void *arg, int id, bool held)
+{
+	struct udmd *d = arg;
+	d->enforcer->ublk(d->enforcer_state, id, held);
+}
+
 bool udmd_enforce_known(const char *name, char *names, size_t len)
 {
 	size_t used = 0;
@@ -71,6 +77,9 @@ int udmd_enforce_select(struct udmd *d, char *err, size_t errlen)
 			/* the backend follows which loop device serves which udm device */
 			if (o->device)
 				udmd_binding_observe(d, observed, d);
+			/* and which ublk devices are udmd's */
+			if (o->ublk)
+				udmd_ublk_observe(d, ublk_observed, d);
 			return 0;
 		}
 		if (want || last || ref.final) {
@@ -89,6 +98,8 @@ static void stop_observing(struct udmd *d)
 {
 	if (d->enforcer && d->enforcer->device && d->identity)
 		udmd_binding_observe(d, NULL, NULL);
+	if (d->enforcer && d->enforcer->ublk && d->identity)
+		udmd_ublk_observe(d, NULL, NULL);
 }
 
 void udmd_enforce_stop(struct udmd *d)

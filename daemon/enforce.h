@@ -48,6 +48,9 @@ struct enforcer_ops {
 	/* A loop device now serves a udm device (published), or is about to stop
 	 * serving it (withdrawn), as identity.c's observer. NULL: not followed. */
 	void (*device)(void *state, const struct udmd_binding *b, bool published);
+	/* ublk device id is udmd's (held) or no longer; id -1: no id it has not
+	 * said is udmd's (identity.c's ublk observer). NULL: not followed. */
+	void (*ublk)(void *state, int id, bool held);
 	/* Properties of a block device that is not one of udmd's (a kernel
 	 * dm-verity device): true with *blob filled. NULL: none. */
 	bool (*props)(void *state, dev_t st_dev, struct udm_integrity *blob);

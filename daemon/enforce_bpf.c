@@ -188,8 +188,11 @@ static void enf_bpf_stop(void *state)
 	udmd_kverity_stop(b);
 	udmd_scope_stop(b);   /* its thread takes the lock */
 	pthread_mutex_lock(&b->lock);
-	if (b->maps)
+	if (b->maps) {
+		/* its ublk devices are deleted next (a handover hands them, not this) */
+		udmd_bpf_ublk_clear(b->maps);
 		udmd_bpf_close(b->maps);
+	}
 	forget_maps(b);
 	pthread_mutex_unlock(&b->lock);
 }
@@ -241,6 +244,17 @@ static void enf_bpf_device(void *state, const struct udmd_binding *bd, bool publ
 	} else if (b->maps) {
 		udmd_bpf_loop_detach(b->maps, bd->udm);
 	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Under the identity lock: a ublk device udmd added or is about to take over
+ * (held), or deleted; -1: the export has started (identity.c). */
+static void enf_bpf_ublk(void *state, int id, bool held)
+{
+	struct udmd_bpf_backend *b = state;
+	pthread_mutex_lock(&b->lock);
+	if (b->maps)
+		udmd_bpf_ublk(b->maps, id, held);
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -321,6 +335,7 @@ const struct enforcer_ops udmd_enforcer_bpf = {
 	.check_policy = enf_bpf_check_policy,
 	.integrity = enf_bpf_integrity,
 	.device = enf_bpf_device,
+	.ublk = enf_bpf_ublk,
 	.props = enf_bpf_props,
 	.watch_add = enf_bpf_watch_add,
 	.watch_remove = enf_bpf_watch_remove,

@@ -69,6 +69,13 @@ bool udmd_bpf_fsv_kfunc(const struct udmd_bpf *e);
  * device is cleared). */
 int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, bool ublk, __u64 diskseq);
 void udmd_bpf_loop_detach(struct udmd_bpf *e, dev_t udm_dev);
+/* ublk device id is udmd's (held: guarded against other processes) or no
+ * longer; id -1: every other id in the map is not (a dead udmd's devices that
+ * were not taken over). udm_ublk keeps its entries across a restart. */
+void udmd_bpf_ublk(struct udmd_bpf *e, int id, bool held);
+/* udmd is going away gracefully and deletes its ublk devices: no guard stays
+ * on ids the kernel will give to others. */
+void udmd_bpf_ublk_clear(struct udmd_bpf *e);
 /* The published integrity blob of udm device dev changed (cleared at bind,
  * set at resume). Called under the device's lock: never blocks for long. */
 void udmd_bpf_integrity(struct udmd_bpf *e, dev_t udm_dev, const struct udm_integrity *blob);

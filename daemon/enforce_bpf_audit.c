@@ -51,6 +51,7 @@ static const char *protect_what(__u32 what)
 		[UDM_BPF_PROT_MOUNT] = "sb_mount", [UDM_BPF_PROT_MOVE_MOUNT] = "move_mount",
 		[UDM_BPF_PROT_PTRACE] = "ptrace", [UDM_BPF_PROT_TRACEME] = "ptrace_traceme",
 		[UDM_BPF_PROT_PRCTL] = "prctl", [UDM_BPF_PROT_ADOPT] = "adopt",
+		[UDM_BPF_PROT_UBLK_CMD] = "uring_cmd", [UDM_BPF_PROT_UBLK_OPEN] = "file_open",
 	};
 	return what < sizeof(names) / sizeof(names[0]) && names[what] ? names[what] : "unknown";
 }

@@ -37,6 +37,7 @@ struct udmd_bpf {
 	int lock_fd;                /* the pin directory, flock()ed for udmd's life */
 	int fd_decisions, fd_config, fd_stats, fd_scope, fd_loops, fd_objs, fd_audit, fd_kseq, fd_kprops;
 	int fd_fsv;
+	int fd_ublk;                /* udm_ublk: the ublk devices udmd serves (protect.bpf.h) */
 	bool fsv_kfunc;             /* the programs read fs-verity digests (bpf_get_fsverity_digest) */
 	int fsv_mprotect;           /* how file_mprotect reads one: 0 not, 1 i_verity_info, 2 the kfunc */
 	bool execve_check;          /* bprm_creds_for_exec decides AT_EXECVE_CHECK (6.14+) */
@@ -49,6 +50,8 @@ struct udmd_bpf {
 	__u32 boot_kdev;
 	struct dev_entry devs[MAX_DEVS];
 	struct kdev_entry kdevs[MAX_DEVS];
+	int ublk_ids[MAX_DEVS];     /* the ublk ids this udmd holds (udmd_bpf_ublk) */
+	int n_ublk;
 	bool kswap;                 /* the dm_swap_table programs are attached */
 	bool ksetintegrity;         /* the bdev_setintegrity programs are attached (6.12+) */
 	__u64 kinit_last;           /* the last udm_kseq value udmd made up */

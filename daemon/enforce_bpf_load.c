@@ -108,7 +108,7 @@ static struct bpf_map *skel_map(struct udm_enforce *s, const char *name)
 
 static const char *const map_names[] = {
 	"udm_decisions", "udm_config", "udm_stats", "udm_scope", "udm_loops", "udm_objs", "udm_audit",
-	"udm_kseq", "udm_kprops", "udm_fsv",
+	"udm_kseq", "udm_kprops", "udm_fsv", "udm_ublk",
 };
 
 /* Is name a type of that kind in the BTF of vmlinux (module NULL) or of
@@ -342,6 +342,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 	e->fd_kseq = bpf_map__fd(e->skel->maps.udm_kseq);
 	e->fd_kprops = bpf_map__fd(e->skel->maps.udm_kprops);
 	e->fd_fsv = bpf_map__fd(e->skel->maps.udm_fsv);
+	e->fd_ublk = bpf_map__fd(e->skel->maps.udm_ublk);
 	{
 		__u32 kc = UDM_OBJ_KSEQ_COUNTER;
 		__u64 zero64 = 0;

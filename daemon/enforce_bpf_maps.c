@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/bpf.h>
 #include "daemon/enforce_bpf_int.h"
 
@@ -377,6 +378,110 @@ void udmd_bpf_loop_detach(struct udmd_bpf *e, dev_t udm_dev)
 	}
 	if (d && !d->blob.has_roothash)
 		d->udm_dev = 0;
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* ---- ublk devices udmd serves (protect.bpf.h: the guards) ---- */
+
+/* The major of the char devices named name in /proc/devices (0: none). */
+static unsigned char_major(const char *name)
+{
+	FILE *f = fopen("/proc/devices", "re");
+	if (!f)
+		return 0;
+	char line[128], n[64];
+	unsigned maj = 0, m;
+	bool chr = false;
+	while (!maj && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Character", 9) == 0)
+			chr = true;
+		else if (strncmp(line, "Block", 5) == 0)
+			chr = false;
+		else if (chr && sscanf(line, "%u %63s", &m, n) == 2 && strcmp(n, name) == 0)
+			maj = m;
+	}
+	fclose(f);
+	return maj;
+}
+
+static bool ublk_map_empty(struct udmd_bpf *e)
+{
+	__u32 k;
+	return bpf_map_get_next_key(e->fd_ublk, NULL, &k) != 0;
+}
+
+/* What the programs compare with: /dev/ublk-control's number and the
+ * ublk-char major, while udm_ublk has entries (their absence keeps every
+ * io_uring command and char device open on the fast path). */
+static void ublk_objs(struct udmd_bpf *e, bool set)
+{
+	__u32 kc = UDM_OBJ_UBLK_CTL, km = UDM_OBJ_UBLKC_MAJOR;
+	if (!set) {
+		bpf_map_delete_elem(e->fd_objs, &kc);
+		bpf_map_delete_elem(e->fd_objs, &km);
+		return;
+	}
+	struct stat st;
+	__u64 ctl = stat("/dev/ublk-control", &st) == 0 && S_ISCHR(st.st_mode) ? kdev_of(st.st_rdev) : 0;
+	__u64 maj = char_major("ublk-char");
+	if (!ctl || !maj)
+		fprintf(stderr, "udmd: enforcer: bpf: %s not found: udm's ublk devices are not guarded\n",
+			!ctl ? "/dev/ublk-control" : "the ublk-char major");
+	if (ctl)
+		bpf_map_update_elem(e->fd_objs, &kc, &ctl, BPF_ANY);
+	if (maj)
+		bpf_map_update_elem(e->fd_objs, &km, &maj, BPF_ANY);
+}
+
+void udmd_bpf_ublk(struct udmd_bpf *e, int id, bool held)
+{
+	pthread_mutex_lock(&e->lock);
+	int i = 0;
+	while (i < e->n_ublk && e->ublk_ids[i] != id)
+		i++;
+	if (id < 0) {
+		/* settled: the entries of ids nobody here holds go */
+		__u32 k, next, *prev = NULL;
+		static __u32 del[1024];
+		int n = 0;
+		while (n < 1024 && bpf_map_get_next_key(e->fd_ublk, prev, &next) == 0) {
+			bool ours = false;
+			for (int j = 0; j < e->n_ublk && !ours; j++)
+				ours = (__u32)e->ublk_ids[j] == next;
+			if (!ours)
+				del[n++] = next;
+			k = next;
+			prev = &k;
+		}
+		for (int j = 0; j < n; j++)
+			bpf_map_delete_elem(e->fd_ublk, &del[j]);
+	} else if (held) {
+		__u32 k = (__u32)id, one = 1;
+		if (i == e->n_ublk && e->n_ublk < MAX_DEVS)
+			e->ublk_ids[e->n_ublk++] = id;
+		ublk_objs(e, true);   /* first: the programs look the id up only then */
+		if (bpf_map_update_elem(e->fd_ublk, &k, &one, BPF_ANY))
+			fprintf(stderr, "udmd: enforcer: bpf: /dev/ublkc%d: not guarded: %s\n", id, strerror(errno));
+	} else {
+		__u32 k = (__u32)id;
+		if (i < e->n_ublk)
+			e->ublk_ids[i] = e->ublk_ids[--e->n_ublk];
+		bpf_map_delete_elem(e->fd_ublk, &k);
+	}
+	if (ublk_map_empty(e))
+		ublk_objs(e, false);
+	pthread_mutex_unlock(&e->lock);
+}
+
+void udmd_bpf_ublk_clear(struct udmd_bpf *e)
+{
+	pthread_mutex_lock(&e->lock);
+	e->n_ublk = 0;
+	__u32 k;
+	while (bpf_map_get_next_key(e->fd_ublk, NULL, &k) == 0)
+		if (bpf_map_delete_elem(e->fd_ublk, &k))
+			break;
+	ublk_objs(e, false);
 	pthread_mutex_unlock(&e->lock);
 }
 

@@ -35,6 +35,7 @@ struct served {
 	struct ublk_srv *srv;
 	struct udmd_binding b;      /* as recorded in identity.c */
 	uint64_t sectors;           /* the size the ublk device was given */
+	int claimed;                /* the ublk id claimed at add (udmd_ublk_claim), or -1 */
 };
 
 /* One udmd per process: the export's state is this file's. */
@@ -42,7 +43,17 @@ static struct {
 	pthread_mutex_t lock;
 	struct served *list;
 	char dir[600];              /* RUNTIME/ublk */
+	struct udmd *d;
 } U = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The kernel has added our device id: guarded from now on (before we open
+ * its char device, which another process could otherwise open first). */
+static void added(void *arg, int id)
+{
+	struct served *s = arg;
+	s->claimed = id;
+	udmd_ublk_claim(U.d, id, true);
+}
 
 static int serve(void *arg, enum ublk_srv_op op, uint64_t sector, uint32_t n, void *buf)
 {
@@ -154,6 +165,7 @@ static int serve_dev(struct udmd *d, dev_t dev, bool ro, int id, struct served *
 	if (!s)
 		return -ENOMEM;
 	s->dev = dev;
+	s->claimed = -1;
 	int r = udm_dev_open(d->ctx, (struct udm_dev_id){ .dev = dev }, &s->h);
 	if (r) {
 		free(s);
@@ -161,10 +173,16 @@ static int serve_dev(struct udmd *d, dev_t dev, bool ro, int id, struct served *
 	}
 	struct ublk_srv_params p;
 	params_of(s->h, ro, &p);
+	p.added = added;
 	char err[256] = "";
+	if (id >= 0)   /* a dead udmd's: claimed already (kept in the pinned map), said again */
+		udmd_ublk_claim(d, id, true);
 	r = id >= 0 ? ublk_srv_recover(id, &p, serve, s, &s->srv, err, sizeof(err))
 		    : ublk_srv_add(&p, serve, s, &s->srv, err, sizeof(err));
 	if (r) {
+		/* an added device was deleted again; one to take over stays claimed
+		 * until it is served or deleted (restore) */
+		udmd_ublk_claim(d, s->claimed, false);
 		udmd_log("%s", err);
 		udm_dev_close(s->h);
 		free(s);
@@ -179,6 +197,7 @@ static int serve_dev(struct udmd *d, dev_t dev, bool ro, int id, struct served *
 	if ((r = diskseq_of(s->b.blk, &s->b.diskseq)) || (r = udmd_binding_add(d, &s->b))) {
 		udmd_log("ublk: /dev/ublkb%d: %s", s->b.nr, strerror(-r));
 		ublk_srv_remove(s->srv);
+		udmd_ublk_claim(d, s->b.nr, false);
 		udm_dev_close(s->h);
 		free(s);
 		return r;
@@ -230,6 +249,7 @@ static void unserve(struct udmd *d, struct served *s)
 {
 	udmd_binding_drop(d, s->b.blk);
 	ublk_srv_remove(s->srv);
+	udmd_ublk_claim(d, s->b.nr, false);   /* deleted: the id is the kernel's to give again */
 	udm_dev_close(s->h);
 	record_drop(s->b.nr);
 	udmd_log("detached /dev/ublkb%d", s->b.nr);
@@ -476,7 +496,9 @@ static void restore(struct udmd *d)
 			struct record rec;
 			if (record_read(p, &rec)) {
 				udmd_log("ublk: %s: unreadable record; /dev/ublkb%ld is deleted", p, id);
+				udmd_ublk_claim(d, (int)id, true);   /* ours to delete */
 				ublk_srv_delete((int)id);
+				udmd_ublk_claim(d, (int)id, false);
 				unlink(p);
 				continue;
 			}
@@ -498,6 +520,7 @@ static void restore(struct udmd *d)
 			continue;
 		udmd_log("ublk: /dev/ublkb%ld cannot be taken over: deleted", id);
 		ublk_srv_delete((int)id);
+		udmd_ublk_claim(d, (int)id, false);
 		char p[700];
 		record_path((int)id, p, sizeof(p));
 		unlink(p);
@@ -513,6 +536,7 @@ static int ublk_init(struct udmd *d)
 	if (!ublk_srv_available())
 		return -ENODEV;
 	snprintf(U.dir, sizeof(U.dir), "%s/ublk", d->cfg.runtime_dir);
+	U.d = d;
 	return udmd_subscribe(on_event);
 }
 

@@ -25,6 +25,12 @@ struct udmd_identity {
 	struct entry *list;
 	udmd_binding_fn observer;
 	void *observer_arg;
+	/* ublk device ids held (udmd_ublk_claim) */
+	int *ublk;
+	size_t n_ublk, cap_ublk;
+	bool ublk_settled;
+	udmd_ublk_fn ublk_observer;
+	void *ublk_arg;
 };
 
 static dev_t export_of(void *arg, dev_t blockdev);
@@ -50,6 +56,7 @@ void udmd_identity_free(struct udmd *d)
 		I->list = e->next;
 		free(e);
 	}
+	free(I->ublk);
 	pthread_rwlock_destroy(&I->lock);
 	free(I);
 	d->identity = NULL;
@@ -226,6 +233,66 @@ int udmd_binding_observe(struct udmd *d, udmd_binding_fn fn, void *arg)
 		/* what exists already, so the observer starts complete */
 		for (struct entry *e = I->list; fn && e; e = e->next)
 			notify(I, &e->b, true);
+	}
+	pthread_rwlock_unlock(&I->lock);
+	return r;
+}
+
+/* ---- ublk claims ---- */
+
+void udmd_ublk_claim(struct udmd *d, int id, bool held)
+{
+	struct udmd_identity *I = d->identity;
+	if (id < 0)
+		return;
+	pthread_rwlock_wrlock(&I->lock);
+	size_t i = 0;
+	while (i < I->n_ublk && I->ublk[i] != id)
+		i++;
+	if (held && i == I->n_ublk) {
+		if (I->n_ublk == I->cap_ublk) {
+			size_t cap = I->cap_ublk ? 2 * I->cap_ublk : 16;
+			int *v = realloc(I->ublk, cap * sizeof(*v));
+			if (v) {
+				I->ublk = v;
+				I->cap_ublk = cap;
+			}
+		}
+		if (I->n_ublk < I->cap_ublk)
+			I->ublk[I->n_ublk++] = id;
+	} else if (!held && i < I->n_ublk) {
+		I->ublk[i] = I->ublk[--I->n_ublk];
+	}
+	/* the observer hears of it even when out of memory: the guard holds */
+	if (I->ublk_observer)
+		I->ublk_observer(I->ublk_arg, id, held);
+	pthread_rwlock_unlock(&I->lock);
+}
+
+void udmd_ublk_settle(struct udmd *d)
+{
+	struct udmd_identity *I = d->identity;
+	pthread_rwlock_wrlock(&I->lock);
+	I->ublk_settled = true;
+	if (I->ublk_observer)
+		I->ublk_observer(I->ublk_arg, -1, false);
+	pthread_rwlock_unlock(&I->lock);
+}
+
+int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg)
+{
+	struct udmd_identity *I = d->identity;
+	int r = 0;
+	pthread_rwlock_wrlock(&I->lock);
+	if (I->ublk_observer && fn) {
+		r = -EBUSY;
+	} else {
+		I->ublk_observer = fn;
+		I->ublk_arg = arg;
+		for (size_t i = 0; fn && i < I->n_ublk; i++)
+			fn(arg, I->ublk[i], true);
+		if (fn && I->ublk_settled)
+			fn(arg, -1, false);
 	}
 	pthread_rwlock_unlock(&I->lock);
 	return r;

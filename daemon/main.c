@@ -529,6 +529,10 @@ int main(int argc, char **argv)
 	udmd_export_clean_stale(d);
 	if (udmd_export_start(d, err, sizeof(err)))
 		goto fail;
+	/* the export has taken over what it could: a dead udmd's ublk devices it
+	 * did not are no longer guarded as udm's (the enforcer was adopted above,
+	 * so this udmd was the owner before it touched them) */
+	udmd_ublk_settle(d);
 	if (udmd_devlinks_start(d, err, sizeof(err)))
 		goto fail;
 	udmd_devlinks_sync(d, NULL);   /* the links of devices the export took over */

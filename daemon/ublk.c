@@ -422,6 +422,8 @@ int ublk_srv_add(const struct ublk_srv_params *p, ublk_srv_io_fn io, void *arg, 
 		return r;
 	}
 	s->id = (int)info.dev_id;
+	if (p->added)
+		p->added(arg, s->id);
 	const char *what;
 	if ((r = set_params(s, p)) < 0)
 		what = "set its parameters";

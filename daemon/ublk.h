@@ -23,6 +23,10 @@ struct ublk_srv_params {
 	bool discard;                 /* the table takes discards */
 	unsigned queues;              /* 0: one per online CPU, at most 4 */
 	unsigned depth;               /* requests in flight per queue; 0: 32 */
+	/* ublk_srv_add: called with io's arg and the new device's id as soon as
+	 * the kernel has added it, before its char device is opened (a guard
+	 * against other openers goes up there). NULL: none. */
+	void (*added)(void *arg, int id);
 };
 
 struct ublk_srv;

@@ -223,6 +223,19 @@ int udmd_binding_drop(struct udmd *d, dev_t blk);
  * another observer is registered. */
 typedef void (*udmd_binding_fn)(void *arg, const struct udmd_binding *b, bool added);
 int udmd_binding_observe(struct udmd *d, udmd_binding_fn fn, void *arg);
+/* The ublk devices udmd holds, by id, binding or not (the BPF guards of
+ * /dev/ublk-control and /dev/ublkcN follow them): claimed by the export as
+ * soon as the kernel added the device (before its char device is opened) or
+ * before it takes a dead udmd's device over, released once it deleted it.
+ * Settled once the export has started: from then on no id unclaimed is
+ * udmd's (a dead udmd's device not taken over). One observer, as above:
+ * fn(arg, id, held) for each claim and release (for each held id at
+ * registration), fn(arg, -1, false) when settled (at registration too, if
+ * settled already). */
+typedef void (*udmd_ublk_fn)(void *arg, int id, bool held);
+void udmd_ublk_claim(struct udmd *d, int id, bool held);
+void udmd_ublk_settle(struct udmd *d);
+int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg);
 /* The integrity blob of the udm device behind block device st_dev, read now
  * (one snapshot of its live table): 0, or -ENODEV (zeroed) when st_dev is no
  * live binding udmd made. */

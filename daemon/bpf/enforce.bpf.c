@@ -19,7 +19,9 @@
  *   sb_umount, sb_remount, sb_mount, move_mount    the pins' bpffs and the mounts above it
  *   ptrace_access_check, ptrace_traceme           ptrace of udmd, in both directions
  *   task_prctl            PR_SET_MM exe file changes by udmd or to udmd's executable
- *   file_open             (records the pins' mount when the owner opens the pin dir)
+ *   uring_cmd             /dev/ublk-control commands (but the queries) naming a ublk device udmd serves
+ *   file_open             opens of /dev/ublkcN of a ublk device udmd serves; (records the pins'
+ *                         mount when the owner opens the pin dir)
  *   tp_btf/sched_process_exit   the owner has exited: its objects may be adopted
  *
  * Kernel dm-verity devices (kverity.bpf.h): dm_swap_table, bdev_setintegrity,
@@ -150,6 +152,7 @@ struct fs_struct {
 struct file {
 	struct path f_path;
 	struct inode *f_inode;
+	unsigned int f_flags;
 } __attribute__((preserve_access_index));
 
 /* is_check: 6.14+ (AT_EXECVE_CHECK), a bitfield (CO-RE reads it probed) */
@@ -271,6 +274,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct udm_bpf_loop);
 } udm_loops SEC(".maps");
+
+/* The ublk devices udmd serves, by device id (key; value 1), for the guards
+ * of /dev/ublk-control and /dev/ublkcN (protect.bpf.h). Written by udmd right
+ * after it adds a device and before it takes one over, deleted after it
+ * deleted the device; kept across a restart (the device waits for its next
+ * server), dropped by the successor for the ids it did not take over. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u32);
+} udm_ublk SEC(".maps");
 
 /* udm's own objects: link ids (key) that only udmd may open by id, and the
  * pin directory (key UDM_OBJ_PIN_INO: its inode number, UDM_OBJ_PIN_DEV: its

@@ -145,13 +145,17 @@ struct udm_bpf_stats {
 #define UDM_OBJ_KSEQ_COUNTER 0xfffffffeu   /* the global counter of udm_kseq values */
 #define UDM_OBJ_PIN_MNT 0xfffffffdu        /* the struct mount of the pins' bpffs (written by
 					    * the programs when the owner opens the pin dir) */
+#define UDM_OBJ_UBLK_CTL 0xfffffffcu       /* the dev_t of /dev/ublk-control, while udm_ublk
+					    * has entries (udmd writes it before the first) */
+#define UDM_OBJ_UBLKC_MAJOR 0xfffffffbu    /* the major of /dev/ublkcN (ublk-char), likewise */
 
 #define UDM_BPF_PATH_MAX 4096
 #define UDM_BPF_SID_LEN 32
 
 /* Event kinds. ACCESS: an audited decision (op, hook, action, match, rule, file).
  * PROTECT: a refused attempt on udm's own objects (hook: UDM_BPF_PROT_*, rule: the
- * ioctl command or prctl option, dev: the loop device or bpffs superblock).
+ * ioctl command, prctl option, ublk command or open flags, dev: the loop device,
+ * bpffs superblock or /dev/ublkcN).
  * ADOPT: the programs let this process adopt the objects of an owner that had
  * exited (dev: the former owner's tgid). */
 #define UDM_BPF_EV_ACCESS 0
@@ -175,6 +179,8 @@ struct udm_bpf_stats {
 #define UDM_BPF_PROT_TRACEME 14          /* PTRACE_TRACEME by udmd */
 #define UDM_BPF_PROT_PRCTL 15            /* PR_SET_MM exe file by udmd, or to udmd's file */
 #define UDM_BPF_PROT_ADOPT 16            /* adoption refused: --lock, or a traced process */
+#define UDM_BPF_PROT_UBLK_CMD 17         /* uring_cmd: a /dev/ublk-control command on a udm ublk device */
+#define UDM_BPF_PROT_UBLK_OPEN 18        /* file_open of the /dev/ublkcN of a udm ublk device */
 
 /* One audited event, for udmd to format (ACCESS: as AUDIT_IPE_ACCESS). */
 struct udm_bpf_event {

@@ -226,6 +226,95 @@ int BPF_PROG(udm_inode_rename, struct inode *old_dir, struct dentry *old_dentry,
 	return guard(cfg, UDM_BPF_PROT_PIN_RENAME, 0, obj(UDM_OBJ_PIN_DEV));
 }
 
+/* ---- ublk devices udmd serves (udm_ublk) ----
+ * Whoever holds /dev/ublkcN serves device N, and a /dev/ublk-control command
+ * naming N stops, deletes, reconfigures or recovers it; only the owner may do
+ * either to udm's devices, also while no udmd runs (a killed udmd's devices
+ * wait for its successor, which adopts the objects before it takes them over). */
+#ifndef S_IFMT
+#define S_IFMT 00170000
+#endif
+#define S_IFCHR 0020000
+
+/* the ublk commands that only read (UBLK_CMD_*, the low byte of both encodings) */
+#define UBLK_CMD_GET_QUEUE_AFFINITY 0x01
+#define UBLK_CMD_GET_DEV_INFO 0x02
+#define UBLK_CMD_GET_PARAMS 0x09
+#define UBLK_CMD_GET_DEV_INFO2 0x12
+#define UBLK_CMD_GET_FEATURES 0x13
+#define SQE_CMD_OFFSET 48   /* uapi struct io_uring_sqe: cmd[] */
+
+/* include/linux/io_uring/cmd.h: 6.2 and later point at the SQE, whose cmd
+ * area holds the command (struct ublksrv_ctrl_cmd: dev_id first); 6.1 points
+ * at the cmd area itself. CO-RE picks the one the kernel has. */
+struct io_uring_cmd {
+	struct file *file;
+	const void *sqe;
+	__u32 cmd_op;
+} __attribute__((preserve_access_index));
+
+struct io_uring_cmd___v61 {
+	const void *cmd;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 ublkc_dev(__u32 id)
+{
+	return (__u32)(obj(UDM_OBJ_UBLKC_MAJOR) << 20) | (id & 0xfffff);
+}
+
+/* Every io_uring command comes here (udmd's own per-request commands on
+ * /dev/ublkcN too): one lookup and one compare unless it is /dev/ublk-control. */
+SEC("lsm/uring_cmd")
+int BPF_PROG(udm_uring_cmd, struct io_uring_cmd *ioucmd, int ret)
+{
+	if (ret)
+		return prev(ret);
+	__u64 ctl = obj(UDM_OBJ_UBLK_CTL);
+	if (!ctl)
+		return 0;
+	struct file *file = BPF_CORE_READ(ioucmd, file);
+	if (!file || BPF_CORE_READ(file, f_inode, i_rdev) != (__u32)ctl)
+		return 0;
+	__u32 op = BPF_CORE_READ(ioucmd, cmd_op);
+	switch (op & 0xff) {
+	case UBLK_CMD_GET_QUEUE_AFFINITY:
+	case UBLK_CMD_GET_DEV_INFO:
+	case UBLK_CMD_GET_PARAMS:
+	case UBLK_CMD_GET_DEV_INFO2:
+	case UBLK_CMD_GET_FEATURES:
+		return 0;
+	}
+	const char *payload = NULL;
+	if (bpf_core_field_exists(ioucmd->sqe)) {
+		const char *sqe = BPF_CORE_READ(ioucmd, sqe);
+		payload = sqe ? sqe + SQE_CMD_OFFSET : NULL;
+	} else if (bpf_core_field_exists(((struct io_uring_cmd___v61 *)ioucmd)->cmd)) {
+		payload = BPF_CORE_READ((struct io_uring_cmd___v61 *)ioucmd, cmd);
+	}
+	__u32 id = 0;
+	/* a layout not known here, or an unreadable command: while udm serves
+	 * any ublk device (ctl is set), no other process changes any */
+	if (payload && !bpf_probe_read_kernel(&id, sizeof(id), payload) &&
+	    !bpf_map_lookup_elem(&udm_ublk, &id))
+		return 0;
+	struct udm_bpf_config *cfg = config();
+	return cfg ? guard(cfg, UDM_BPF_PROT_UBLK_CMD, op, payload ? ublkc_dev(id) : 0) : -EPERM;
+}
+
+/* An open of a char device: /dev/ublkcN of one of udm's ublk devices (by its
+ * number, whatever the path). Every other open reads two fields and returns. */
+static __always_inline int ublkc_open(struct file *file, __u32 rdev)
+{
+	__u64 major = obj(UDM_OBJ_UBLKC_MAJOR);
+	if (!major || (rdev >> 20) != major)
+		return 0;
+	__u32 id = rdev & 0xfffff;
+	if (!bpf_map_lookup_elem(&udm_ublk, &id))
+		return 0;
+	struct udm_bpf_config *cfg = config();
+	return cfg ? guard(cfg, UDM_BPF_PROT_UBLK_OPEN, BPF_CORE_READ(file, f_flags), rdev) : -EPERM;
+}
+
 /* The mount of the pins' bpffs, learnt when the owner opens the pin directory
  * (udmd does at start): an unmount of it, or of any mount above it (umount -l
  * /sys), would free the pins once udmd is gone. */
@@ -234,6 +323,9 @@ int BPF_PROG(udm_file_open, struct file *file, int ret)
 {
 	if (ret)
 		return prev(ret);
+	struct inode *inode = file->f_inode;
+	if (inode && (inode->i_mode & S_IFMT) == S_IFCHR)
+		return ublkc_open(file, inode->i_rdev);
 	struct udm_bpf_config *cfg = config();
 	if (!cfg || !cfg->owner_tgid || (bpf_get_current_pid_tgid() >> 32) != cfg->owner_tgid)
 		return 0;

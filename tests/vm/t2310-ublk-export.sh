@@ -7,7 +7,9 @@
 # on a mounted verity ublk device runs and the same program on an unverified ublk device is
 # denied; udmd killed with SIGKILL under a reader loop and started again takes the devices over:
 # no reader error, every pass sums right, the mount reads on, decisions stay; a graceful shutdown
-# removes the devices.
+# removes the devices. Another root process can neither send udm's ublk device a control command
+# other than a query nor open its char device, also while no udmd runs (between a kill -9 and the
+# restart), each refusal with its record; the same works on a ublk device that is not udm's.
 . "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
@@ -26,6 +28,7 @@ for K in $(vm_kernels 6.12 7.2); do
 	OUT=$W/out-$K
 	test_expect_success "$K: one boot" '
 		bins=() && for f in "$UDM_BUILD/tests/vm/udm-probe" "$UDM_BUILD/tests/vm/libprobe.so" "$W/img" \
+			"$UDM_BUILD/tests/vm/udm-attack" "$UDM_BUILD/tests/vm/ublk-serve" \
 			"$W/hashA" "$W/roots" "$W/rroot" "$W/boot.pol"; do bins+=(--bins "$f"); done &&
 		vm_boot out-$K --kernel $K --disk "$W/big" --disk "$W/bighash" "${bins[@]}" "$VM/ublk-export.guest.sh" &&
 		OUT=$T_TMP/out-$K.out &&
@@ -57,6 +60,21 @@ for K in $(vm_kernels 6.12 7.2); do
 		grep -q "^v /dev/ublkb" e && grep -qx "exec-v rc=0" e && grep -qx "exec-u rc=126" e &&
 		test "$(sed -n "s/^records //p" e)" -ge 1
 	'
+	test_expect_success "$K: guard: other root processes cannot command or open udm's ublk device" '
+		vm_case "$OUT" guard >g && cat g &&
+		grep -qx "info-udm rc=0 ok" g && grep -qx "stop-udm rc=1 EPERM" g &&
+		grep -qx "recover-udm rc=1 EPERM" g && grep -qx "del-udm rc=1 EPERM" g &&
+		grep -qx "open-udm rc=1 EPERM" g && grep -qx "r still $(cat "$W/big.sum")" g &&
+		n=$(sed -n "s/^id //p" g) && o=$(sed -n "s/^other //p" g) && test -n "$n" && test -n "$o" &&
+		for c in 0xc0207507 0xc0207510 0xc0207505; do   # STOP_DEV START_USER_RECOVERY DEL_DEV
+			grep -q "^record .*op=protect hook=uring_cmd detail=$c pid=[0-9]* comm=\"udm-attack\" dev=[0-9]*:$n action=DENY" g ||
+				{ echo "no record for $c"; return 1; }
+		done &&
+		grep -q "^record .*op=protect hook=file_open .*comm=\"udm-attack\" dev=[0-9]*:$n action=DENY" g &&
+		test "$(grep -c "^record .*comm=\"udm-attack\"" g)" = 4 &&
+		grep -qx "info-other rc=0 ok" g && grep -qx "recover-other rc=0 ok" g &&
+		grep -qx "open-other rc=0 ok" g && grep -qx "del-other rc=0 ok" g
+	'
 	test_expect_success "$K: kill -9 and restart under a reader loop: no error, right sums, mount reads on" '
 		vm_case "$OUT" restart >r && cat r &&
 		grep -qx "killed" r && grep -qx "restart rc=0" r && grep -qx "loop done" r && ! grep -q "pass error" r &&
@@ -65,6 +83,12 @@ for K in $(vm_kernels 6.12 7.2); do
 		grep -qx "file same" r && grep -qx "exec-v rc=0" r && grep -qx "exec-u rc=126" r &&
 		grep -q "took over /dev/ublkb[0-9]* (r)" r && grep -q "took over /dev/ublkb[0-9]* (v)" r &&
 		! grep -q "cannot" r
+	'
+	test_expect_success "$K: guard while no udmd runs: no takeover of udm'"'"'s device by another process" '
+		vm_case "$OUT" window >w && cat w &&
+		grep -qx "window-recover rc=1 EPERM" w && grep -qx "window-open rc=1 EPERM" w &&
+		test "$(grep -c "^record .*hook=uring_cmd detail=0xc0207510 .*comm=\"udm-attack\"" w)" = 2 &&
+		test "$(grep -c "^record .*hook=file_open .*comm=\"udm-attack\"" w)" = 2
 	'
 	test_expect_success "$K: a graceful shutdown removes the devices and their records" '
 		vm_case "$OUT" shutdown >sd && cat sd && grep -qx "shutdown rc=0" sd && grep -qx "left 0 records 0" sd

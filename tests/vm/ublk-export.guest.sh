@@ -2,7 +2,7 @@
 # Guest side of t2310-ublk-export.sh (bash in the VM): udmd --export=ublk --enforcer=bpf with a
 # deny-by-default EXECUTE policy allowing root hash A. /dev/vdb: a 32 MiB random image, /dev/vdc its
 # hash tree (root hash in /usr/local/bin/rroot). Inputs in /usr/local/bin: img (erofs of the probe),
-# hashA, roots, boot.pol, dmsetup-able udm. One "@@case NAME" block per case.
+# hashA, roots, boot.pol, dmsetup-able udm, udm-attack, ublk-serve. One "@@case NAME" block per case.
 set -u
 I=/usr/local/bin W=/tmp/w
 mkdir -p $W/v $W/u $W/st
@@ -12,6 +12,8 @@ read -r ROOT_A ROOT_B <$I/roots
 RROOT=$(cat $I/rroot)
 start() { udmd --export=ublk --enforcer=bpf --state-dir $W/st --boot-policy $I/boot.pol --audit-log $W/audit "$@" 2>>$W/udmd.err; }
 sum() { dd if=$1 iflag=direct bs=256k status=none | sha256sum | cut -d" " -f1; }
+# a NAME CMD...: one attempt of another root process (udm-attack), "NAME rc=N RESULT"
+a() { local n=$1; shift; timeout 30 udm-attack "$@" >$W/o 2>&1; echo "$n rc=$? $(head -c 200 $W/o | tr '\n' ' ')"; }
 # udm's own personalities, not the kernel's tools the image has
 mkdir -p /tmp/bin && ln -sf "$(command -v udm)" /tmp/bin/dmsetup && ln -sf "$(command -v udm)" /tmp/bin/veritysetup
 export PATH=/tmp/bin:$PATH
@@ -56,6 +58,31 @@ $W/v/dprog >/dev/null 2>&1; echo "exec-v rc=$?"
 $W/u/dprog >/dev/null 2>&1; echo "exec-u rc=$?"
 grep -c "ipe_op=EXECUTE.*dev=\"ublkb" $W/audit | sed "s/^/records /"
 
+echo "@@case guard"
+# another root process on udm's ublk device (r): every control command but the queries, and its
+# char device, are refused; the control: the same on a ublk device that is not udm's (ublk-serve)
+N=${R#/dev/ublkb}
+echo "id $N"
+a info-udm ublk-ctrl GET_DEV_INFO $N
+a stop-udm ublk-ctrl STOP_DEV $N
+a recover-udm ublk-ctrl START_USER_RECOVERY $N
+a del-udm ublk-ctrl DEL_DEV $N
+a open-udm open /dev/ublkc$N
+echo "r still $(sum $R)"
+head -c 1048576 /dev/zero >$W/other
+ublk-serve add $W/other >$W/serve.out 2>&1 & SV=$!
+for i in $(seq 100); do test -s $W/serve.out && break; sleep 0.1; done
+O=$(cut -d" " -f1 $W/serve.out); echo "other $O"
+a info-other ublk-ctrl GET_DEV_INFO $O
+kill -9 $SV; wait $SV 2>/dev/null
+# its server gone, the device waits for a new one: anybody may take it over
+for i in $(seq 50); do a recover-other ublk-ctrl START_USER_RECOVERY $O >$W/ro; grep -q "rc=1 EBUSY" $W/ro || break; sleep 0.2; done
+cat $W/ro
+a open-other open /dev/ublkc$O
+a del-other ublk-ctrl DEL_DEV $O
+sleep 1
+grep "op=protect" $W/audit | sed "s/^/record /"
+
 echo "@@case restart"
 want=$(sum $R)
 fsum=$(sha256sum <$W/v/lib.so | cut -d" " -f1)
@@ -64,6 +91,8 @@ LP=$!
 sleep 1
 P=$(cat /run/udm/udmd.pid); kill -9 "$P"; while kill -0 "$P" 2>/dev/null; do sleep 0.1; done
 echo "killed"
+# no udmd now: the device waits for a server; another root process may not become it
+{ a window-recover ublk-ctrl START_USER_RECOVERY $N; a window-open open /dev/ublkc$N; } >$W/window
 start & SP=$!
 for i in $(seq 600); do kill -0 $SP 2>/dev/null || break; sleep 0.1; done
 if kill -0 $SP 2>/dev/null; then
@@ -81,6 +110,10 @@ $W/v/dprog >/dev/null 2>&1; echo "exec-v rc=$?"
 $W/u/dprog >/dev/null 2>&1; echo "exec-u rc=$?"
 udm attach v
 grep "took over\|cannot" $W/udmd.err
+
+echo "@@case window"
+cat $W/window
+grep "op=protect" $W/audit | sed "s/^/record /"
 
 echo "@@case shutdown"
 umount $W/v $W/u

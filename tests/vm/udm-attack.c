@@ -11,7 +11,11 @@
  *   udm-attack ptrace-attach PID            PTRACE_ATTACH to PID, then detach
  *   udm-attack traceme CMD ARG...           run CMD under PTRACE_TRACEME, traced to its end;
  *                                           prints "exit N" (CMD's status)
- *   udm-attack nocap CMD ARG...             run CMD as root without CAP_MAC_ADMIN (bounding set) */
+ *   udm-attack nocap CMD ARG...             run CMD as root without CAP_MAC_ADMIN (bounding set)
+ *   udm-attack ublk-ctrl CMD ID             one /dev/ublk-control command (STOP_DEV, DEL_DEV,
+ *                                           START_USER_RECOVERY, GET_DEV_INFO: ioctl-encoded)
+ *                                           on ublk device ID, through io_uring (SQE128)
+ *   udm-attack open PATH                    open(PATH, O_RDWR), then close */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
@@ -28,7 +32,60 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <liburing.h>
+#include "daemon/ublk_uapi.h"
 #include "probe-result.h"
+
+/* One control command as a ublk server sends it: the kernel's result. */
+static int ublk_ctrl(const char *name, __u32 id)
+{
+	static const struct { const char *name; unsigned op; } ops[] = {
+		{ "STOP_DEV", UBLK_U_CMD_STOP_DEV }, { "DEL_DEV", UBLK_U_CMD_DEL_DEV },
+		{ "START_USER_RECOVERY", UBLK_U_CMD_START_USER_RECOVERY },
+		{ "GET_DEV_INFO", UBLK_U_CMD_GET_DEV_INFO },
+	};
+	unsigned op = 0;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].name, name) == 0)
+			op = ops[i].op;
+	if (!op) {
+		fprintf(stderr, "udm-attack: unknown ublk command %s\n", name);
+		exit(2);
+	}
+	int fd = open("/dev/ublk-control", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "udm-attack: /dev/ublk-control: %s\n", strerror(errno));
+		exit(2);
+	}
+	struct io_uring r;
+	if (io_uring_queue_init(4, &r, IORING_SETUP_SQE128)) {
+		fprintf(stderr, "udm-attack: io_uring_queue_init failed\n");
+		exit(2);
+	}
+	static struct ublksrv_ctrl_dev_info info;
+	struct ublksrv_ctrl_cmd c = { .dev_id = id, .queue_id = (__u16)-1 };
+	if (op == UBLK_U_CMD_GET_DEV_INFO) {
+		c.addr = (__u64)(uintptr_t)&info;
+		c.len = sizeof(info);
+	}
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r);
+	if (!sqe)
+		exit(2);
+	memset((void *)sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &c, sizeof(c));
+	int ret = io_uring_submit_and_wait(&r, 1);
+	struct io_uring_cqe *cqe;
+	if (ret >= 0 && !(ret = io_uring_wait_cqe(&r, &cqe))) {
+		ret = cqe->res;
+		io_uring_cqe_seen(&r, cqe);
+	}
+	io_uring_queue_exit(&r);
+	close(fd);
+	return ret < 0 ? -ret : 0;
+}
 
 
 static int open_or_die(const char *p, int flags)
@@ -106,6 +163,14 @@ int main(int argc, char **argv)
 		}
 		printf("exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		return 0;
+	}
+	if (strcmp(v, "ublk-ctrl") == 0 && argc == 4)
+		return result(ublk_ctrl(argv[2], (__u32)strtoul(argv[3], NULL, 10)));
+	if (strcmp(v, "open") == 0 && argc == 3) {
+		int fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		return result(fd < 0 ? errno : 0);
 	}
 	if (strcmp(v, "nocap") == 0) {
 		if (prctl(PR_CAPBSET_DROP, CAP_MAC_ADMIN, 0, 0, 0) < 0) {
