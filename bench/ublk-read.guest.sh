@@ -3,7 +3,8 @@
 # /usr/local/bin/root. Each round reads the whole verified device once per mode (ublk, fuse,
 # kernel), page cache dropped before each pass; prints "pass MODE MB/s" (10^6 bytes per second).
 set -u
-I=/usr/local/bin ROUNDS=3
+I=/usr/local/bin
+ROUNDS=3
 ROOT=$(cat $I/root)
 modprobe ublk_drv 2>/dev/null
 mkdir -p /tmp/st
