@@ -71,6 +71,12 @@ BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
               -I/usr/include/$(shell uname -m)-linux-gnu -Idaemon/bpf
+# UDM_TEST_LAYOUT=1: a udmd whose maps have another layout, for the handover
+# test across a layout change (tests/vm/t4170); never for a real build
+ifneq ($(UDM_TEST_LAYOUT),)
+CFLAGS     += -DUDM_TEST_LAYOUT
+BPF_CFLAGS += -DUDM_TEST_LAYOUT
+endif
 BPF_SRCS := $(sort $(wildcard daemon/bpf/*.bpf.c))
 BPF_SKELS := $(patsubst daemon/bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
 

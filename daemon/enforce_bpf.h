@@ -47,6 +47,14 @@ int udmd_bpf_handover(struct udmd_bpf *e, pid_t successor, int sock);
  * decided wait in the ring until the restored policy is set (udmd_bpf_set_policy
  * remembers it for that generation), so that their records name its rules. 0 or -errno. */
 int udmd_bpf_audit_start(struct udmd_bpf *e);
+/* A layout switch is pending (the earlier udmd's maps have another layout):
+ * nothing of this object is attached yet, the old programs decide. */
+bool udmd_bpf_relayout_pending(const struct udmd_bpf *e);
+/* The switch, once the policy is in this object's maps: drain the old audit
+ * ring, attach this object's programs beside the old ones, detach the old
+ * links, replace every pin with this object's. No-op without a pending switch.
+ * 0, or -errno with err set and the old programs still attached. */
+int udmd_bpf_relayout_finish(struct udmd_bpf *e, char *err, size_t errlen);
 /* Stop reading audit events and free; enforcement stays in force (pinned). */
 void udmd_bpf_close(struct udmd_bpf *e);
 /* The authorised way out: detach every link, remove the pins, free. */
