@@ -649,46 +649,53 @@ int udmd_bpf_relayout_finish(struct udmd_bpf *e, char *err, size_t errlen)
 		e->link_fds[e->nlinks++] = bpf_link__fd(l);
 		bpf_link__disconnect(l);
 		bpf_link__destroy(l);
-	}
-	/* 3. the old links go: this process is their owner (handed over, or
-	 * adopted), so their own guards let it */
-	for (int i = 0; i < e->nold; i++) {
-		if (bpf_link_detach(e->old_links[i]) < 0 && i == 0) {
-			r = -errno;
-			snprintf(err, errlen, "detach the old links: %s", strerror(-r));
-			goto undo;
+		struct bpf_link_info info;   /* guarded from now on */
+		__u32 len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(e->link_fds[e->nlinks - 1], &info, &len) == 0) {
+			__u64 one = 1;
+			bpf_map_update_elem(e->fd_objs, &info.id, &one, BPF_ANY);
 		}
-		close(e->old_links[i]);
-		e->old_links[i] = -1;
 	}
+	/* 3. the old links go: an LSM link cannot be detached (BPF_LINK_DETACH is
+	 * not for tracing links), it goes with its last reference: its pin, then
+	 * the fd this process holds. This process is their owner (handed over,
+	 * or adopted), so their own guards let it unlink. */
+	DIR *d = opendir(e->pin_dir);
+	struct dirent *de;
+	int gone = 0;
+	for (int pass = 0; d && pass < 2; pass++) {   /* the links' pins first, then the maps' */
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || (strncmp(de->d_name, "link_", 5) == 0) != (pass == 0))
+				continue;
+			pin_path(e, de->d_name, p, sizeof(p));
+			if (unlink(p) == 0) {
+				gone++;
+			} else if (!gone) {
+				/* nothing unlinked yet: the old set stays whole, ours goes */
+				r = -errno;
+				snprintf(err, errlen, "unpin the old objects: %s: %s", p, strerror(-r));
+				closedir(d);
+				goto undo;
+			}
+		}
+	}
+	if (d)
+		closedir(d);
+	for (int i = 0; i < e->nold; i++)
+		close(e->old_links[i]);
 	e->nold = 0;
 	if (e->old_audit >= 0)
 		close(e->old_audit);
 	e->old_audit = -1;
 	e->relayout = false;
-	/* 4. the pins: every old one goes, ours take their places (this process
-	 * holds every link meanwhile, and the directory's lock) */
-	DIR *d = opendir(e->pin_dir);
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.') {
-			pin_path(e, de->d_name, p, sizeof(p));
-			if (unlink(p) < 0 && !r)
-				r = -errno;
-		}
-	if (d)
-		closedir(d);
+	/* 4. our pins take their places (this process holds every link meanwhile,
+	 * and the directory's lock) */
 	for (int i = 0; i < e->nlinks && !r; i++) {
 		pin_path(e, e->link_names[i], p, sizeof(p));
 		if (bpf_obj_pin(e->link_fds[i], p) < 0)
 			r = -errno;
-		struct bpf_link_info info;
-		__u32 len = sizeof(info);
-		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(e->link_fds[i], &info, &len) == 0) {
-			__u64 one = 1;
-			bpf_map_update_elem(e->fd_objs, &info.id, &one, BPF_ANY);
-		}
 	}
 	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]) && !r; i++) {
 		pin_path(e, map_names[i], p, sizeof(p));

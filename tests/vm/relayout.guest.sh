@@ -9,7 +9,7 @@ set -u
 I=/usr/local/bin W=/tmp/w
 mkdir -p $W/u $W/st
 cp $I/img $W/img-u
-c() { local n=$1; shift; "$@" >$W/o 2>&1; local rc=$?; echo "case $n rc=$rc $(head -c 400 $W/o | tr '\n' ' ')"; }
+c() { local n=$1; shift; "$@" >$W/o 2>&1; local rc=$?; echo "case $n rc=$rc $(head -c 400 $W/o | tr '\n' ' ')"; cat $W/o >>$W/all; }
 ARGS="--enforcer=bpf --state-dir $W/st --trusted-certs /vm/cert.pem --audit-log $W/audit"
 pid() { cat /run/udm/udmd.pid; }
 # loops: exec loops on the unverified image and on the boot's (verified) probe, around CMD...
@@ -54,5 +54,5 @@ c readopt-links udm-attack guarded-links
 c readopt-rm rm -f /sys/fs/bpf/udm/udm_config
 c readopt-steal udm-attack obj-get /sys/fs/bpf/udm/udm_config
 udm shutdown --force >/dev/null 2>&1
-echo "--- udmd"; cat $W/udmd.err
+echo "--- outputs"; cat $W/all
 echo "--- audit"; cat $W/audit

@@ -53,7 +53,7 @@ static long ioctl_int80(int fd, unsigned long cmd, unsigned long arg)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "guarded-links") != 0)) {
 		fprintf(stderr, "udm-attack: bad arguments\n");
 		return 2;
 	}
