@@ -7,7 +7,8 @@
 # roots (ROOT_A ROOT_B), boot.pol.
 set -u
 I=/usr/local/bin W=/tmp/w
-mkdir -p $W/u $W/st
+mkdir -p $W/u $W/v $W/st
+read -r ROOT_A ROOT_B <$I/roots
 cp $I/img $W/img-u
 c() { local n=$1; shift; "$@" >$W/o 2>&1; local rc=$?; echo "case $n rc=$rc $(head -c 400 $W/o | tr '\n' ' ')"; cat $W/o >>$W/all; }
 ARGS="--enforcer=bpf --state-dir $W/st --trusted-certs /vm/cert.pem --audit-log $W/audit"
@@ -41,6 +42,11 @@ c handover-links udm-attack guarded-links
 c handover-rm rm -f /sys/fs/bpf/udm/link_udm_bprm_check
 c handover-steal udm-attack obj-get /sys/fs/bpf/udm/udm_config
 c handover-exec-u2 $W/u/dprog
+# a verified device the successor makes: its programs alone decide (no stale old ones deny it)
+udm verity open $I/img v $I/hashA "$ROOT_A" && L=$(udm attach v) && mount -t erofs -o ro "$L" $W/v ||
+	echo "verity setup failed"
+c handover-exec-v $W/v/dprog
+umount -l $W/v
 
 # a crash of the successor, then the udmd of the first layout re-adopts the other layout's pins
 kill -9 "$(pid)"; sleep 1

@@ -50,7 +50,7 @@ test_expect_success "$K: the successor enforces with one set of programs; the gu
 	expect handover-status "^rc=0 enforcer: bpf" &&
 	test "$(links handover-links)" = "$(links links-before)" &&
 	expect handover-rm "^rc=1" "Operation not permitted" && expect handover-steal "EPERM" &&
-	expect handover-exec-u2 "^rc=126" &&
+	expect handover-exec-u2 "^rc=126" && expect handover-exec-v "^rc=0" &&
 	record "op=protect hook=pin_[a-z]* .*comm=\"rm\""
 '
 test_expect_success "$K: after its crash the first layout re-adopts the pins the same way" '
