@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* BPF LSM enforcer (see enforce_bpf.h), its lifetime: skeleton load, attach, pins in bpffs,
- * re-adoption after a restart, detach, and the audit ring buffer's thread. */
+ * re-adoption after a restart, the switch from objects of another map layout,
+ * detach, and the audit ring buffer's thread. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
