@@ -156,8 +156,6 @@ static int enf_bpf_start(struct udmd *d, void **state, struct enforcer_refusal *
 	char why[256] = "";
 	r = b->synced_valid ? udmd_bpf_relayout_finish(b->maps, why, sizeof(why)) : -EOPNOTSUPP;
 	if (relayout && r == 0) {
-		/* the fds the predecessor sent are the old links' last references */
-		udmd_takeover_free(d);
 		char rec[256];
 		snprintf(rec, sizeof(rec), "lsm=udm op=relayout pins=\"%s\" pid=%ld res=1", pins, (long)getpid());
 		udmd_audit(d, UDMD_AUDIT_CONTROL, rec);

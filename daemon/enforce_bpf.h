@@ -29,7 +29,8 @@ struct udmd_bpf_opts {
 	const char *pin_dir;
 	bool adopt_never;           /* --adopt=never: pinned objects are only taken by a handover */
 	bool lock;                  /* --lock: once this udmd has exited nobody may adopt them */
-	const struct udmd_handover_objs *handover;   /* from the predecessor (--takeover), or NULL */
+	struct udmd_handover_objs *handover;   /* from the predecessor (--takeover), or NULL; a layout
+	                                       * switch takes its links' fds (-1 left) */
 };
 
 /* Load the programs and attach them, or take over the links and maps of an

@@ -240,16 +240,15 @@ static int handed(const struct udmd_handover_objs *h, const char *name)
 
 /* A layout switch: the old links, as handed over, else from their pins (the
  * programs let their adopter open them). Held until the switch detaches them. */
-static int hold_old_links(struct udmd_bpf *e, const struct udmd_handover_objs *h)
+static int hold_old_links(struct udmd_bpf *e, struct udmd_handover_objs *h)
 {
 	int cap = (int)(sizeof(e->old_links) / sizeof(e->old_links[0]));
 	if (h) {
+		/* taken, not copied: these must be the old links' last fds */
 		for (int i = 0; i < h->n && e->nold < cap; i++)
-			if (strncmp(h->names[i], "link_", 5) == 0) {
-				int fd = fcntl(h->fds[i], F_DUPFD_CLOEXEC, 0);
-				if (fd < 0)
-					return -errno;
-				e->old_links[e->nold++] = fd;
+			if (strncmp(h->names[i], "link_", 5) == 0 && h->fds[i] >= 0) {
+				e->old_links[e->nold++] = h->fds[i];
+				h->fds[i] = -1;
 			}
 		return 0;
 	}
@@ -277,7 +276,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 		      udmd_bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
 {
 	const char *pin_dir = o->pin_dir;
-	const struct udmd_handover_objs *h = o->handover;
+	struct udmd_handover_objs *h = o->handover;
 	struct udmd_bpf *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
