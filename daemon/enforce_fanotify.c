@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -58,8 +59,9 @@ struct fan_event {
 	int fd;                 /* the file being executed (read-only) */
 	pid_t pid;
 	const struct stat *st;
-	const char *path;       /* from /proc/self/fd, for audit */
-	bool may_ask_fs;        /* false: a FUSE file, no ioctl (its server could hang the decision) */
+	/* the file has fs-verity (statx says so) and its filesystem may be
+	 * asked for the digest (not FUSE: its server could hang the decision) */
+	bool fsverity;
 };
 /* Returns true to allow. Runs on the engine's thread; must not block long. */
 typedef bool (*fan_decide_fn)(void *arg, const struct fan_event *ev);
@@ -87,7 +89,7 @@ struct fan_engine {
  * the kernel's inode. A FUSE server that never answers would otherwise hang
  * this thread, and with it every exec on a marked filesystem (in system
  * scope: every exec on the machine; any user can mount a FUSE filesystem). */
-static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
+static int statx_cached(int dirfd, const char *path, int flags, struct stat *st, uint64_t *attributes)
 {
 	struct statx x;
 	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_INO, &x) < 0)
@@ -97,42 +99,78 @@ static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 	st->st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor);
 	st->st_ino = x.stx_ino;
 	st->st_mode = x.stx_mode;
+	if (attributes)
+		*attributes = x.stx_attributes & x.stx_attributes_mask;
 	return 0;
 }
 
-static void answer(int fan_fd, int fd, bool allow)
+static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 {
-	struct fanotify_response resp = { .fd = fd, .response = allow ? FAN_ALLOW : FAN_DENY };
-	/* a failed write leaves the exec waiting: retry on EINTR only */
-	while (write(fan_fd, &resp, sizeof(resp)) < 0 && errno == EINTR)
-		;
+	return statx_cached(dirfd, path, flags, st, NULL);
 }
 
 static bool fs_may_be_asked(struct fan_engine *e, dev_t dev);
 
-static void handle_event(struct fan_engine *e, const struct fanotify_event_metadata *m)
+/* Decide one permission event: true to allow. */
+static bool decide_event(struct fan_engine *e, const struct fanotify_event_metadata *m)
 {
-	if (m->fd < 0)
-		return;
-	if (m->mask & FAN_OPEN_EXEC_PERM) {
-		struct stat st;
-		char link[64], path[PATH_MAX] = "?";
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
-		ssize_t n = readlink(link, path, sizeof(path) - 1);
-		if (n >= 0)
-			path[n] = '\0';
-		/* Every event comes from a mark udmd placed, and a mark is only
-		 * removed on purpose: each one is decided. Fail closed: a file we
-		 * cannot stat is denied. */
-		bool allow = false;
-		if (stat_cached(m->fd, "", AT_EMPTY_PATH, &st) == 0) {
-			struct fan_event ev = { .fd = m->fd, .pid = m->pid, .st = &st, .path = path,
-						    .may_ask_fs = fs_may_be_asked(e, st.st_dev) };
-			allow = e->decide(e->arg, &ev);
+	struct stat st;
+	uint64_t attrs;
+	/* Every event comes from a mark udmd placed, and a mark is only
+	 * removed on purpose: each one is decided. Fail closed: a file we
+	 * cannot stat is denied. */
+	if (statx_cached(m->fd, "", AT_EMPTY_PATH, &st, &attrs) < 0)
+		return false;
+	/* Only a file with fs-verity can have fs-verity properties: the
+	 * filesystem is asked for the digest of no other (the inode's flag, as
+	 * statx reports it, is what FS_IOC_MEASURE_VERITY itself checks). */
+	struct fan_event ev = { .fd = m->fd, .pid = m->pid, .st = &st,
+				.fsverity = (attrs & STATX_ATTR_VERITY) && fs_may_be_asked(e, st.st_dev) };
+	return e->decide(e->arg, &ev);
+}
+
+/* The events one read() returned: every permission event is decided, then
+ * all are answered with one writev (the kernel takes one response per
+ * write and loops over the vector), then their files are closed. */
+#define MAX_BATCH ((int)(8192 / FAN_EVENT_METADATA_LEN) + 1)
+static void handle_events(struct fan_engine *e, const void *buf, ssize_t len)
+{
+	struct fanotify_response resp[MAX_BATCH];
+	struct iovec iov[MAX_BATCH];
+	int fds[MAX_BATCH], nresp = 0, nfds = 0;
+	for (const struct fanotify_event_metadata *m = buf; FAN_EVENT_OK(m, len) && nfds < MAX_BATCH;
+	     m = FAN_EVENT_NEXT(m, len)) {
+		if (m->fd < 0)
+			continue;
+		if (m->vers == FANOTIFY_METADATA_VERSION && (m->mask & FAN_OPEN_EXEC_PERM)) {
+			resp[nresp] = (struct fanotify_response){ .fd = m->fd,
+								  .response = decide_event(e, m) ? FAN_ALLOW : FAN_DENY };
+			iov[nresp] = (struct iovec){ &resp[nresp], sizeof(resp[nresp]) };
+			nresp++;
 		}
-		answer(e->fan_fd, m->fd, allow);
+		fds[nfds++] = m->fd;
 	}
-	close(m->fd);
+	/* A failed response leaves its exec waiting: retried on EINTR only,
+	 * and the ones after it are still sent. */
+	for (int i = 0; i < nresp;) {
+		ssize_t n = writev(e->fan_fd, iov + i, nresp - i);
+		if (n < 0 && errno == EINTR)
+			continue;
+		i += n <= 0 ? 1 : (int)(n / (ssize_t)sizeof(resp[0])) + (n % (ssize_t)sizeof(resp[0]) != 0);
+	}
+	/* The files after their answers (a closed number could be reused by the
+	 * next event before its answer). One close_range when they are a run of
+	 * numbers, which they are when nothing else opened a file meanwhile: a
+	 * run holds only event files, as each of its numbers is open here. */
+	int lo = INT_MAX, hi = -1;
+	for (int i = 0; i < nfds; i++) {
+		lo = fds[i] < lo ? fds[i] : lo;
+		hi = fds[i] > hi ? fds[i] : hi;
+	}
+	if (nfds > 1 && hi - lo + 1 == nfds && close_range((unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
 }
 
 /* ---- the mount table ---- */
@@ -432,10 +470,7 @@ static void *engine_thread(void *arg)
 		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
 		if (len <= 0)
 			continue;
-		const struct fanotify_event_metadata *m = (const void *)buf;
-		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
-			if (m->vers == FANOTIFY_METADATA_VERSION)
-				handle_event(e, m);
+		handle_events(e, buf, len);
 	}
 	return NULL;
 }
@@ -704,9 +739,10 @@ static bool decide_exec(void *arg, const struct fan_event *ev)
 	char fsv_alg[16];
 	uint8_t fsv_digest[64];
 	size_t fsv_len = 0;
-	/* not sent to a FUSE file: its server could hold the decision thread
-	 * (and every exec waiting on it) forever */
-	if (ev->may_ask_fs && fsverity_digest(ev->fd, fsv_alg, sizeof(fsv_alg), fsv_digest, &fsv_len)) {
+	/* only for a file with fs-verity, and not sent to a FUSE file: its
+	 * server could hold the decision thread (and every exec waiting on it)
+	 * forever */
+	if (ev->fsverity && fsverity_digest(ev->fd, fsv_alg, sizeof(fsv_alg), fsv_digest, &fsv_len)) {
 		c.fsv_present = true;
 		c.fsv_alg = fsv_alg;
 		c.fsv_digest = fsv_digest;
@@ -724,13 +760,19 @@ static bool decide_exec(void *arg, const struct fan_event *ev)
 	else
 		f->denied++;
 	if (pol && (!allow || success_audit)) {
+		/* the path, the command and the disk name only for a record */
 		char comm[32], dev[64], rec[2048];
+		char link[64], path[PATH_MAX] = "?";
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", ev->fd);
+		ssize_t n = readlink(link, path, sizeof(path) - 1);
+		if (n >= 0)
+			path[n] = '\0';
 		process_comm(ev->pid, comm, sizeof(comm));
 		superblock_id(ev->st->st_dev, dev, sizeof(dev));
-		struct ipe_audit_subject s = { .pid = ev->pid, .comm = comm, .has_file = true, .path = ev->path,
+		struct ipe_audit_subject s = { .pid = ev->pid, .comm = comm, .has_file = true, .path = path,
 					       .has_inode = true, .dev = dev, .ino = ev->st->st_ino };
 		ipe_audit_access(rec, sizeof(rec), &dec, IPE_HOOK_BPRM_CHECK, enforcing, &s);
-		udmd_audit_access(d, rec, &dec, IPE_HOOK_BPRM_CHECK, enforcing, ev->path, ev->pid);
+		udmd_audit_access(d, rec, &dec, IPE_HOOK_BPRM_CHECK, enforcing, path, ev->pid);
 	}
 	if (pol)
 		ipe_policy_put(pol);
