@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The fanotify backend behind struct enforcer_ops (enforce.h): exec
  * enforcement with fanotify permission events (FAN_OPEN_EXEC_PERM). One thread
- * reads the events of one fanotify group and answers each with an IPE
+ * reads the events of one fanotify group and answers them with an IPE
  * evaluation of op=EXECUTE, with the properties of the file's device read from
  * the integrity blob of the udm device object udmd bound its loop device to
- * (identity.c) at that moment; it follows the mount table so that the marked
- * filesystems stay those of the watched paths (or every filesystem, in system
- * scope).
+ * (identity.c) at that moment; another follows the mount table so that the
+ * marked filesystems stay those of the watched paths (or every filesystem, in
+ * system scope).
  *
  * Marks are filesystem marks (every mount of the superblock, in every
  * namespace). Mount scope: the filesystems mounted at the watched paths,
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -68,12 +69,13 @@ typedef bool (*fan_decide_fn)(void *arg, const struct fan_event *ev);
 
 struct fan_engine {
 	int fan_fd, stop_fd, mounts_fd;
-	pthread_t thread;
+	pthread_t thread;          /* reads the events and decides them (engine_thread) */
+	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
 	fan_decide_fn decide;
 	void *arg;
 	dev_t root_dev;          /* the filesystem of /: never marked in mount scope */
 	bool system;             /* every filesystem of udmd's mount namespace */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;     /* everything below */
 	struct watch watches[MAX_WATCHES];
 	int nwatches;
 	dev_t marks[MAX_MARKS];  /* system scope: marked superblocks */
@@ -408,24 +410,31 @@ static void refresh_fs(struct fan_engine *e)
  * server could hold this thread forever. Known from the mount table, read
  * again when the superblock is not in it yet; one only mounted in another
  * namespace is judged by its number (FUSE's are anonymous, major 0; fuseblk
- * needs root). Enforcer thread only. */
+ * needs root). */
 static bool fs_may_be_asked(struct fan_engine *e, dev_t dev)
 {
+	bool may = major(dev) != 0;
+	pthread_mutex_lock(&e->lock);
 	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < e->nfs; i++)
-			if (e->fs[i].dev == dev)
-				return !e->fs[i].fuse;
+		int i = 0;
+		while (i < e->nfs && e->fs[i].dev != dev)
+			i++;
+		if (i < e->nfs) {
+			may = !e->fs[i].fuse;
+			break;
+		}
 		if (pass == 0)
 			refresh_fs(e);
 	}
-	return major(dev) != 0;
+	pthread_mutex_unlock(&e->lock);
+	return may;
 }
 
 /* The mount table changed (or at start): follow it. */
 static void rescan(struct fan_engine *e)
 {
-	refresh_fs(e);
 	pthread_mutex_lock(&e->lock);
+	refresh_fs(e);
 	e->rescans++;
 	for (int i = 0; i < e->nwatches; i++)
 		refresh_watch(e, &e->watches[i]);
@@ -443,21 +452,46 @@ static void rescan(struct fan_engine *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* The decision thread: one blocking read() of the events, each decided on
+ * this thread and answered (handle_events), nothing else on the way of an
+ * exec: no poll, no hand-off to another thread. It is stopped only while it
+ * waits in read(), holding nothing (engine_stop cancels it). */
 static void *engine_thread(void *arg)
 {
 	struct fan_engine *e = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	struct pollfd p[3] = { { .fd = e->fan_fd, .events = POLLIN }, { .fd = e->stop_fd, .events = POLLIN },
-			       { .fd = e->mounts_fd, .events = POLLPRI } };
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (len > 0) {
+			handle_events(e, buf, len);
+		} else if (len < 0 && errno != EINTR && errno != EAGAIN) {
+			/* no file number for an event (EMFILE): the kernel denied it;
+			 * do not spin while that lasts */
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* The mount thread: follows the mount table (the marks of the watches and,
+ * in system scope, of every filesystem) until engine_stop. */
+static void *mount_thread(void *arg)
+{
+	struct fan_engine *e = arg;
+	struct pollfd p[2] = { { .fd = e->stop_fd, .events = POLLIN }, { .fd = e->mounts_fd, .events = POLLPRI } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
-		if (p[2].revents & (POLLPRI | POLLERR)) {
+		if (p[1].revents & (POLLPRI | POLLERR)) {
 			/* the mount table changed: re-read it from the start next time */
 			lseek(e->mounts_fd, 0, SEEK_SET);
 			char tmp[4096];
@@ -465,12 +499,6 @@ static void *engine_thread(void *arg)
 				;
 			rescan(e);
 		}
-		if (!(p[0].revents & POLLIN))
-			continue;
-		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
-		if (len <= 0)
-			continue;
-		handle_events(e, buf, len);
 	}
 	return NULL;
 }
@@ -487,7 +515,8 @@ static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg
 	e->stop_fd = e->mounts_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
 	int r = 0;
-	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	/* blocking: the decision thread waits in read() */
+	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (e->fan_fd < 0)
 		r = -errno;
 	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -497,6 +526,11 @@ static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg
 		rescan(e);   /* every filesystem is marked before udmd reports ready */
 	if (!r && pthread_create(&e->thread, NULL, engine_thread, e))
 		r = -ENOMEM;
+	else if (!r && pthread_create(&e->mount_thread, NULL, mount_thread, e)) {
+		pthread_cancel(e->thread);
+		pthread_join(e->thread, NULL);
+		r = -ENOMEM;
+	}
 	if (r) {
 		if (e->stop_fd >= 0)
 			close(e->stop_fd);
@@ -519,6 +553,8 @@ static void engine_stop(struct fan_engine *e)
 	uint64_t one = 1;
 	if (write(e->stop_fd, &one, sizeof(one)) < 0)
 		perror("enforcer stop");
+	pthread_join(e->mount_thread, NULL);
+	pthread_cancel(e->thread);
 	pthread_join(e->thread, NULL);
 	/* closing the group lets every pending and future exec through */
 	close(e->fan_fd);
