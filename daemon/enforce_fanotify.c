@@ -20,6 +20,8 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,7 @@ struct fan_engine {
 	int fan_fd, stop_fd, mounts_fd;
 	pthread_t thread;          /* reads the events and decides them (engine_thread) */
 	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
+	atomic_bool stopping;
 	fan_decide_fn decide;
 	void *arg;
 	dev_t root_dev;          /* the filesystem of /: never marked in mount scope */
@@ -452,19 +455,24 @@ static void rescan(struct fan_engine *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* Interrupts the decision thread's read() (engine_stop). */
+#define WAKE_SIGNAL SIGUSR2
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
 /* The decision thread: one blocking read() of the events, each decided on
  * this thread and answered (handle_events), nothing else on the way of an
- * exec: no poll, no hand-off to another thread. It is stopped only while it
- * waits in read(), holding nothing (engine_stop cancels it). */
+ * exec: no poll, no hand-off to another thread. engine_stop sets stopping
+ * and interrupts the read with WAKE_SIGNAL (again, until the thread is gone:
+ * a signal that comes just before the read is not lost on it for long). */
 static void *engine_thread(void *arg)
 {
 	struct fan_engine *e = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-	for (;;) {
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	while (!atomic_load(&e->stopping)) {
 		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		if (len > 0) {
 			handle_events(e, buf, len);
 		} else if (len < 0 && errno != EINTR && errno != EAGAIN) {
@@ -503,6 +511,23 @@ static void *mount_thread(void *arg)
 	return NULL;
 }
 
+static void stop_decisions(struct fan_engine *e)
+{
+	atomic_store(&e->stopping, true);
+	for (;;) {
+		pthread_kill(e->thread, WAKE_SIGNAL);
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 10 * 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(e->thread, NULL, &t) == 0)
+			return;
+	}
+}
+
 static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg, dev_t root_dev, bool system)
 {
 	struct fan_engine *e = calloc(1, sizeof(*e));
@@ -514,6 +539,10 @@ static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg
 	e->system = system;
 	e->stop_fd = e->mounts_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
+	/* a handler without SA_RESTART: the signal ends the read with EINTR */
+	struct sigaction sa = { .sa_handler = wake_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(WAKE_SIGNAL, &sa, NULL);
 	int r = 0;
 	/* blocking: the decision thread waits in read() */
 	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
@@ -527,8 +556,7 @@ static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg
 	if (!r && pthread_create(&e->thread, NULL, engine_thread, e))
 		r = -ENOMEM;
 	else if (!r && pthread_create(&e->mount_thread, NULL, mount_thread, e)) {
-		pthread_cancel(e->thread);
-		pthread_join(e->thread, NULL);
+		stop_decisions(e);
 		r = -ENOMEM;
 	}
 	if (r) {
@@ -554,8 +582,7 @@ static void engine_stop(struct fan_engine *e)
 	if (write(e->stop_fd, &one, sizeof(one)) < 0)
 		perror("enforcer stop");
 	pthread_join(e->mount_thread, NULL);
-	pthread_cancel(e->thread);
-	pthread_join(e->thread, NULL);
+	stop_decisions(e);
 	/* closing the group lets every pending and future exec through */
 	close(e->fan_fd);
 	close(e->stop_fd);
