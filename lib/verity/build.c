@@ -35,7 +35,7 @@
 /* Writeback of the hash device is started every this many bytes of tree written, so
  * that the caller's final fsync has little left (each start is a request to the device:
  * not one per chunk). */
-#define KICK_BYTES (1u << 20)
+#define KICK_BYTES (256u << 10)
 /* The most memory the image of the upper levels may take (1 TiB of 4 KiB blocks needs
  * 64 MiB); larger trees are built a level at a time. */
 #define UPPER_MAX ((size_t)64 << 20)
