@@ -186,16 +186,16 @@ static int remove_dev(struct udmd *d, const char *name, unsigned flags, struct u
 	int r = udm_dev_info(d->ctx, UDM_BY_NAME(name), 0, &info);
 	if (r)
 		return r;
-	int lo = udmd_export_find(d, info.dev);
+	struct export_blk blk;
 	bool detached = false;
-	if (lo >= 0) {
+	if (udmd_export_find(d, info.dev, &blk) == 0) {
 		if (!(flags & UDM_PROTO_F_FORCE) && !(flags & UDM_F_DEFERRED_REMOVE)) {
-			udmd_printf(out, "attached to /dev/loop%d (detach it first or use --force)", lo);
+			udmd_printf(out, "attached to %s (detach it first or use --force)", blk.path);
 			return -EBUSY;
 		}
 		if (flags & UDM_PROTO_F_FORCE) {
 			if ((r = udmd_export_detach(d, info.dev, true)) && r != -ENXIO) {
-				udmd_printf(out, "detach /dev/loop%d: %s", lo, strerror(-r));
+				udmd_printf(out, "detach %s: %s", blk.path, strerror(-r));
 				return r;
 			}
 			detached = true;
@@ -484,9 +484,9 @@ static int cmd_attach(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 		udmd_printf(out, "device has no live table");
 		return -ENXIO;
 	}
-	int lo = udmd_export_find(d, info.dev);
-	if (lo >= 0) {   /* already attached: the same answer again */
-		udmd_printf(out, "/dev/loop%d\n", lo);
+	struct export_blk blk;
+	if (udmd_export_find(d, info.dev, &blk) == 0) {   /* already attached: the same answer again */
+		udmd_printf(out, "%s\n", blk.path);
 		return 0;
 	}
 	/* The loop driver's first reads would wait for the resume, holding
@@ -496,14 +496,14 @@ static int cmd_attach(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 		udmd_printf(out, "device is suspended (resume it first)");
 		return -EBUSY;
 	}
-	r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
+	r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &blk);
 	if (r == -EEXIST)   /* already attached: the same answer again */
 		r = 0;
 	else if (r == -EAGAIN)
 		udmd_printf(out, "%s was renamed or replaced while being attached; nothing attached", info.name);
 	if (r)
 		return r;
-	udmd_printf(out, "/dev/loop%d\n", lo);
+	udmd_printf(out, "%s\n", blk.path);
 	return 0;
 }
 
@@ -517,7 +517,7 @@ static int cmd_detach(struct udmd *d, const struct udmd_req *req, struct udmd_ou
 	if (r == -ENXIO)
 		udmd_printf(out, "not attached");
 	else if (r == -EBUSY)
-		udmd_printf(out, "loop device in use (unmount it first or use --force)");
+		udmd_printf(out, "%s in use (unmount it first or use --force)", udmd_export_blk_noun());
 	return r;
 }
 
@@ -543,12 +543,9 @@ static int report_fn(struct udmd *d, const char *name, unsigned flags, struct ud
 	if (r)
 		return r;
 	udmd_rec_dev(b, &i);
-	int lo = udmd_export_find(d, i.dev);
-	if (lo >= 0) {
-		char loop[32];
-		snprintf(loop, sizeof(loop), "/dev/loop%d", lo);
-		udm_rec_str(b, UDM_K_LOOP, loop);
-	}
+	struct export_blk blk;
+	if (udmd_export_find(d, i.dev, &blk) == 0)
+		udm_rec_str(b, UDM_K_LOOP, blk.path);
 	if (i.flags & UDM_F_ACTIVE_PRESENT)
 		put_entries(d, name, 0, b, true, false);   /* a live table gone meanwhile: none */
 	put_deps(d, name, flags, b);

@@ -26,6 +26,7 @@ static int cmd_daemon_status(struct udmd *d, const struct udmd_req *req, struct 
 {
 	(void)req;
 	udmd_printf(out, "udmd: %s pid %ld\nruntime dir: %s\n", UDM_LIB_VERSION, (long)getpid(), d->cfg.runtime_dir);
+	udmd_printf(out, "export: %s\n", udmd_export_name());
 	struct ipe_policy *pol = d->ipe ? ipe_store_get_active(d->ipe) : NULL;
 	udmd_printf(out, "active policy: %s\nenforcing: %s\n", pol ? pol->name : "none",
 		    !d->ipe || ipe_store_enforcing(d->ipe) ? "yes" : "no (permissive)");
@@ -55,9 +56,10 @@ static int busy_devices(struct udmd *d, struct udmd_out *out, bool list)
 		struct udm_info info;
 		if (udm_dev_info(d->ctx, UDM_BY_NAME(e[i].name), 0, &info))
 			continue;
-		int lo = udmd_export_find(d, info.dev);
-		bool claimed = lo >= 0 && udmd_export_claimed(d, info.dev);
-		int others = info.open_count - (lo >= 0 ? 1 : 0);
+		struct export_blk blk;
+		bool attached = udmd_export_find(d, info.dev, &blk) == 0;
+		bool claimed = attached && udmd_export_claimed(d, info.dev);
+		int others = info.open_count - (attached ? 1 : 0);
 		if (!claimed && others <= 0)
 			continue;
 		if (list)
@@ -65,7 +67,7 @@ static int busy_devices(struct udmd *d, struct udmd_out *out, bool list)
 		else
 			udmd_printf(out, "tearing down %s (", info.name);
 		if (claimed)
-			udmd_printf(out, "/dev/loop%d mounted or claimed%s", lo, others > 0 ? ", " : "");
+			udmd_printf(out, "%s mounted or claimed%s", blk.path, others > 0 ? ", " : "");
 		if (others > 0)
 			udmd_printf(out, "open %d time%s", others, others > 1 ? "s" : "");
 		udmd_printf(out, list ? ")" : ")\n");

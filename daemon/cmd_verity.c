@@ -221,20 +221,20 @@ static int cmd_open(struct udmd *d, const struct udmd_req *req, struct udmd_out 
 			return r;
 		}
 	} else if (verity_sig_required(kr)) {
-		return udmd_reply_why(out, -ENOKEY, UDM_WHY_SIG_REQUIRED, name, -1);
+		return udmd_reply_why(out, -ENOKEY, UDM_WHY_SIG_REQUIRED, name, NULL);
 	}
 
 	char *params = table_params(&p, p.sig ? desc : NULL);
 	if (!params)
 		return -ENOMEM;
 	if (p.sig && (r = verity_key_add(kr, desc, p.sig, p.sig_len))) {
-		udmd_reply_why(out, r, UDM_WHY_KEYRING, name, -1);
+		udmd_reply_why(out, r, UDM_WHY_KEYRING, name, NULL);
 		goto out_free;
 	}
 	struct udm_info info;
 	if ((r = udm_dev_create(d->ctx, name, dmuuid, 0, 0, &info))) {
 		if (r == -EBUSY || r == -EEXIST)
-			udmd_reply_why(out, r, UDM_WHY_EXISTS, name, -1);
+			udmd_reply_why(out, r, UDM_WHY_EXISTS, name, NULL);
 		goto out_key;
 	}
 	struct udm_target_spec spec = { .start = 0, .length = p.sectors, .type = "verity", .params = params };
@@ -290,30 +290,30 @@ static int cmd_close(struct udmd *d, const struct udmd_req *req, struct udmd_out
 	if (!(req->flags & UDM_PROTO_F_CANCEL_DEFERRED) &&
 	    (r = udmd_dev_removing(d, name, req->flags & UDM_F_DEFERRED_REMOVE, NULL))) {
 		if (r == -EBUSY)
-			udmd_reply_why(out, r, UDM_WHY_IN_USE, name, -1);
+			udmd_reply_why(out, r, UDM_WHY_IN_USE, name, NULL);
 		return r;
 	}
 	r = verity_tables(d, name, &table, &info_text, &info, out);
 	free(table);
 	free(info_text);
 	if (r == -ENXIO || r == -ENODEV)
-		udmd_reply_why(out, r, UDM_WHY_NOT_ACTIVE, name, -1);
+		udmd_reply_why(out, r, UDM_WHY_NOT_ACTIVE, name, NULL);
 	if (r)
 		return r;
 	if (req->flags & UDM_PROTO_F_CANCEL_DEFERRED) {
 		/* cryptsetup: dm_cancel_deferred_removal, dm's own message */
 		r = udm_dev_message(d->ctx, UDM_BY_NAME(name), 0, "@cancel_deferred_remove", NULL, 0);
 		if (r)
-			udmd_reply_why(out, r, UDM_WHY_CANCEL_DEFERRED, name, -1);
+			udmd_reply_why(out, r, UDM_WHY_CANCEL_DEFERRED, name, NULL);
 		return r;
 	}
 	bool deferred = req->flags & UDM_F_DEFERRED_REMOVE;
-	int lo = udmd_export_find(d, info.dev);
-	if (lo >= 0 && !deferred)
-		return udmd_reply_why(out, -EBUSY, UDM_WHY_IN_USE, name, lo);
+	struct export_blk blk;
+	if (udmd_export_find(d, info.dev, &blk) == 0 && !deferred)
+		return udmd_reply_why(out, -EBUSY, UDM_WHY_IN_USE, name, blk.path);
 	/* --deferred: removed now if nothing holds it, else at its last close */
 	if ((r = udm_dev_remove(d->ctx, UDM_BY_NAME(name), deferred ? UDM_F_DEFERRED_REMOVE : 0)) == -EBUSY)
-		return udmd_reply_why(out, r, UDM_WHY_IN_USE, name, -1);
+		return udmd_reply_why(out, r, UDM_WHY_IN_USE, name, NULL);
 	/* still there, its removal deferred: its record says so (UDM_F_DEFERRED_REMOVE) */
 	if (!r && deferred && udm_dev_info(d->ctx, UDM_BY_NAME(name), 0, &info) == 0 &&
 	    (info.flags & UDM_F_DEFERRED_REMOVE)) {

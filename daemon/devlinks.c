@@ -36,7 +36,7 @@ struct link {
 	struct link *next;
 	char name[UDM_NAME_LEN];
 	dev_t dev;                  /* the udm device object */
-	int minor;                  /* /dev/loopN it points at */
+	char target[32];            /* the block device it points at: /dev/loopN, /dev/ublkbN */
 };
 
 struct udmd_devlinks {
@@ -56,34 +56,32 @@ static void link_path(const struct udmd_devlinks *L, const char *name, char *p, 
 	snprintf(p, len, "%s/%s", L->dir, name);
 }
 
-/* Does DIR/name point at /dev/loopN? */
-static bool points_at(const struct udmd_devlinks *L, const char *name, int minor)
+/* Does DIR/name point at target? */
+static bool points_at(const struct udmd_devlinks *L, const char *name, const char *target)
 {
-	char p[PATH_MAX + UDM_NAME_LEN + 2], t[64], want[64];
+	char p[PATH_MAX + UDM_NAME_LEN + 2], t[64];
 	link_path(L, name, p, sizeof(p));
 	ssize_t n = readlink(p, t, sizeof(t) - 1);
 	if (n < 0)
 		return false;
 	t[n] = '\0';
-	snprintf(want, sizeof(want), "/dev/loop%d", minor);
-	return strcmp(t, want) == 0;
+	return strcmp(t, target) == 0;
 }
 
 static void unlink_ours(const struct udmd_devlinks *L, const struct link *k)
 {
 	char p[PATH_MAX + UDM_NAME_LEN + 2];
 	link_path(L, k->name, p, sizeof(p));
-	if (points_at(L, k->name, k->minor) && unlink(p) < 0)
+	if (points_at(L, k->name, k->target) && unlink(p) < 0)
 		udmd_log("%s: %s", p, strerror(errno));
 }
 
-/* Make DIR/name a symlink to /dev/loopN: atomically replaces an older symlink
- * of that name, never a file of another kind. */
-static int make_link(const struct udmd_devlinks *L, const char *name, int minor)
+/* Make DIR/name a symlink to target (/dev/loopN): atomically replaces an
+ * older symlink of that name, never a file of another kind. */
+static int make_link(const struct udmd_devlinks *L, const char *name, const char *target)
 {
-	char p[PATH_MAX + UDM_NAME_LEN + 2], tmp[sizeof(p) + 32], target[64];
+	char p[PATH_MAX + UDM_NAME_LEN + 2], tmp[sizeof(p) + 32];
 	link_path(L, name, p, sizeof(p));
-	snprintf(target, sizeof(target), "/dev/loop%d", minor);
 	struct stat st;
 	if (lstat(p, &st) == 0 && !S_ISLNK(st.st_mode)) {
 		udmd_log("%s exists and is not a symlink: not replaced", p);
@@ -106,13 +104,13 @@ static void record_save(struct udmd_devlinks *L)
 {
 	size_t cap = 1;
 	for (struct link *k = L->list; k; k = k->next)
-		cap += strlen(k->name) + 16;
+		cap += strlen(k->name) + sizeof(k->target) + 2;
 	char *text = calloc(1, cap), *p = text;
 	if (!text)
 		return;
 	for (struct link *k = L->list; k; k = k->next)
 		if (!strchr(k->name, '\n'))
-			p += sprintf(p, "%d %s\n", k->minor, k->name);
+			p += sprintf(p, "%s %s\n", k->target, k->name);
 	if (L->saved && strcmp(L->saved, text) == 0) {
 		free(text);
 		return;
@@ -160,7 +158,8 @@ static void prune_locked(struct udmd *d)
 		bool alive = false;
 		for (size_t i = 0; i < n && !alive; i++)
 			alive = e[i].dev == k->dev && strcmp(e[i].name, k->name) == 0;
-		if (alive && udmd_export_find(d, k->dev) == k->minor) {
+		struct export_blk blk;
+		if (alive && udmd_export_find(d, k->dev, &blk) == 0 && strcmp(blk.path, k->target) == 0) {
 			pp = &k->next;
 			continue;
 		}
@@ -188,13 +187,13 @@ static void ensure_locked(struct udmd *d, const char *name)
 	if (info.flags & UDM_F_DEFERRED_REMOVE)
 		return;
 	struct link *k = find_name(L, info.name);
-	if (k && k->dev == info.dev && udmd_export_find(d, info.dev) == k->minor) {
-		if (!points_at(L, k->name, k->minor))   /* removed by hand: mknodes */
-			make_link(L, k->name, k->minor);
+	struct export_blk blk;
+	if (k && k->dev == info.dev && udmd_export_find(d, info.dev, &blk) == 0 && strcmp(blk.path, k->target) == 0) {
+		if (!points_at(L, k->name, k->target))   /* removed by hand: mknodes */
+			make_link(L, k->name, k->target);
 		return;
 	}
-	int lo = -1;
-	int r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &lo);
+	int r = udmd_export_attach(d, info.name, info.dev, info.flags & UDM_F_READONLY, &blk);
 	if (r && r != -EEXIST) {
 		udmd_log("dev-links: attach %s: %s", info.name, strerror(-r));
 		return;
@@ -205,12 +204,12 @@ static void ensure_locked(struct udmd *d, const char *name)
 		snprintf(k->name, sizeof(k->name), "%s", info.name);
 		k->next = L->list;
 		L->list = k;
-	} else if (k->minor != lo) {
+	} else if (strcmp(k->target, blk.path) != 0) {
 		unlink_ours(L, k);
 	}
 	k->dev = info.dev;
-	k->minor = lo;
-	if ((r = make_link(L, k->name, lo)))
+	snprintf(k->target, sizeof(k->target), "%s", blk.path);
+	if ((r = make_link(L, k->name, k->target)))
 		udmd_log("dev-links: %s/%s: %s", L->dir, k->name, strerror(-r));
 }
 
@@ -287,7 +286,7 @@ int udmd_devlinks_release(struct udmd *d, const char *name, bool force, struct u
 	r = udmd_export_detach(d, k->dev, force);
 	if (r == -EBUSY) {
 		if (out)
-			udmd_printf(out, "%s/%s (/dev/loop%d) is in use", L->dir, name, k->minor);
+			udmd_printf(out, "%s/%s (%s) is in use", L->dir, name, k->target);
 		goto out;
 	}
 	if (r && r != -ENXIO)
@@ -356,23 +355,27 @@ static int on_event(struct udmd *d, const struct udmd_event *ev)
 	return 0;
 }
 
-/* DIR/NAME -> /dev/loopN left by a udmd that died: the loop device is
- * unbound now (udmd_loop_clean_stale ran) or serves another file. */
+/* DIR/NAME -> /dev/loopN (or /dev/ublkbN) left by a udmd that died: the
+ * loop device is unbound now (udmd_loop_clean_stale ran) or serves another
+ * file; a ublk device a successor takes over gets its link again when its
+ * table is resumed. */
 static void clean_stale(struct udmd *d)
 {
 	struct udmd_devlinks *L = d->links;
 	/* first the links the dead udmd said it made */
 	FILE *f = fopen(L->record, "re");
-	char line[UDM_NAME_LEN + 32];
+	char line[UDM_NAME_LEN + 64];
 	while (f && fgets(line, sizeof(line), f)) {
-		int minor, n = 0;
+		char target[32];
+		int n = 0;
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%d %n", &minor, &n) != 1 || !n || !line[n] || strchr(line + n, '/'))
+		if (sscanf(line, "%31s %n", target, &n) != 1 || !n || !line[n] || strchr(line + n, '/') ||
+		    strncmp(target, "/dev/", 5) != 0)
 			continue;
-		if (points_at(L, line + n, minor)) {
+		if (points_at(L, line + n, target)) {
 			char p[PATH_MAX + UDM_NAME_LEN + 2];
 			link_path(L, line + n, p, sizeof(p));
-			udmd_log("removing stale link %s -> /dev/loop%d", p, minor);
+			udmd_log("removing stale link %s -> %s", p, target);
 			unlink(p);
 		}
 	}

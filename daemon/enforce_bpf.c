@@ -227,17 +227,17 @@ static void enf_bpf_integrity(void *state, dev_t udm_dev, const struct udm_integ
 }
 
 /* Under the identity lock. A binding is published after udmd attached its
- * loop device and withdrawn before it clears it (identity.c), so properties
- * go to that loop only and a reused minor inherits nothing. */
+ * block device (loop or ublk) and withdrawn before it clears it (identity.c),
+ * so properties go to that device only and a reused minor inherits nothing. */
 static void enf_bpf_device(void *state, const struct udmd_binding *bd, bool published)
 {
 	struct udmd_bpf_backend *b = state;
 	pthread_mutex_lock(&b->lock);
 	if (b->maps && published) {
-		int r = udmd_bpf_loop_attach(b->maps, bd->udm, bd->loop, bd->diskseq);
+		int r = udmd_bpf_loop_attach(b->maps, bd->udm, bd->blk, bd->kind == UDMD_BLK_UBLK, bd->diskseq);
 		if (r)
-			udmd_log("enforcer: bpf: /dev/loop%d: %s (its files have no properties)", bd->loop_nr,
-				 strerror(-r));
+			udmd_log("enforcer: bpf: /dev/%s%d: %s (its files have no properties)",
+				 bd->kind == UDMD_BLK_UBLK ? "ublkb" : "loop", bd->nr, strerror(-r));
 	} else if (b->maps) {
 		udmd_bpf_loop_detach(b->maps, bd->udm);
 	}

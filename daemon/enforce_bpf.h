@@ -64,9 +64,10 @@ int udmd_bpf_set_policy(struct udmd_bpf *e, struct ipe_policy *pol, bool enforci
 int udmd_bpf_check_policy(const struct ipe_policy *pol, bool fsv_kfunc, char *reason, size_t rsize);
 bool udmd_bpf_fsv_kfunc(const struct udmd_bpf *e);
 
-/* udm device dev is served by loop device st_dev (attach) / no longer (detach:
- * its entry goes before the loop device is cleared). */
-int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, __u64 diskseq);
+/* udm device dev is served by block device st_dev, a loop device or (ublk) a
+ * ublk device (attach) / no longer (detach: its entry goes before the block
+ * device is cleared). */
+int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, bool ublk, __u64 diskseq);
 void udmd_bpf_loop_detach(struct udmd_bpf *e, dev_t udm_dev);
 /* The published integrity blob of udm device dev changed (cleared at bind,
  * set at resume). Called under the device's lock: never blocks for long. */

@@ -340,7 +340,7 @@ static void write_dev(struct udmd_bpf *e, struct dev_entry *d)
 		}
 }
 
-int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, __u64 diskseq)
+int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, bool ublk, __u64 diskseq)
 {
 	pthread_mutex_lock(&e->lock);
 	struct dev_entry *d = find_dev(e, udm_dev, true);
@@ -348,7 +348,7 @@ int udmd_bpf_loop_attach(struct udmd_bpf *e, dev_t udm_dev, dev_t loop_st_dev, _
 	if (!d) {
 		r = -ENOSPC;
 	} else {
-		struct udm_bpf_loop lv = { .diskseq = diskseq };
+		struct udm_bpf_loop lv = { .diskseq = diskseq, .kind = ublk ? UDM_BPF_BLK_UBLK : UDM_BPF_BLK_LOOP };
 		d->kdev = kdev_of(loop_st_dev);
 		bpf_map_update_elem(e->fd_loops, &d->kdev, &lv, BPF_ANY);
 		write_dev(e, d);

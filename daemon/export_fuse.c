@@ -21,6 +21,7 @@ static void fuse_export_detach_all(struct udmd *d)
 
 const struct export_ops udmd_export_fuse = {
 	.name = "fuse",
+	.blk_noun = "loop device",
 	.init = udmd_loop_init,
 	.clean_stale = fuse_export_clean_stale,
 	.start = udmd_fuse_start,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Device identity: the record of which loop device serves which udm device
- * object, made by udmd at attach and dropped at detach; what every decision
- * asks instead of the loop's backing file name (docs/enforcement.md). */
+/* Device identity: the record of which block device (loop or ublk) serves
+ * which udm device object, made by udmd at attach and dropped at detach; what
+ * every decision asks instead of a loop's backing file name
+ * (docs/enforcement.md). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -85,8 +86,11 @@ bool udmd_binding_live(const struct udmd_binding *b)
 	 * offset is not part of diskseq: a LOOP_SET_STATUS that shifts the view
 	 * would show other blocks than those the device serves at offset 0. */
 	uint64_t seq, off;
-	return sysfs_u64(b->loop, "diskseq", &seq) == 0 && seq == b->diskseq &&
-	       sysfs_u64(b->loop, "loop/offset", &off) == 0 && off == 0;
+	if (sysfs_u64(b->blk, "diskseq", &seq) || seq != b->diskseq)
+		return false;
+	/* A ublk device's diskseq is its disk's: udmd serves every block of it
+	 * and there is nothing to shift (a takeover after a restart keeps it). */
+	return b->kind == UDMD_BLK_UBLK || (sysfs_u64(b->blk, "loop/offset", &off) == 0 && off == 0);
 }
 
 static void notify(struct udmd_identity *I, const struct udmd_binding *b, bool added)
@@ -110,14 +114,14 @@ int udmd_binding_add(struct udmd *d, const struct udmd_binding *b)
 	return 0;
 }
 
-int udmd_binding_drop(struct udmd *d, dev_t loop)
+int udmd_binding_drop(struct udmd *d, dev_t blk)
 {
 	struct udmd_identity *I = d->identity;
 	int r = -ENOENT;
 	pthread_rwlock_wrlock(&I->lock);
 	for (struct entry **pp = &I->list; *pp; pp = &(*pp)->next) {
 		struct entry *e = *pp;
-		if (e->b.loop == loop) {
+		if (e->b.blk == blk) {
 			notify(I, &e->b, false);
 			*pp = e->next;
 			free(e);
@@ -129,7 +133,7 @@ int udmd_binding_drop(struct udmd *d, dev_t loop)
 	return r;
 }
 
-static int find(struct udmd *d, bool by_loop, dev_t key, struct udmd_binding *out)
+static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out)
 {
 	struct udmd_identity *I = d->identity;
 	int r = -ENODEV;
@@ -137,7 +141,7 @@ static int find(struct udmd *d, bool by_loop, dev_t key, struct udmd_binding *ou
 		return r;
 	pthread_rwlock_rdlock(&I->lock);
 	for (struct entry *e = I->list; e; e = e->next)
-		if ((by_loop ? e->b.loop : e->b.udm) == key) {
+		if ((by_blk ? e->b.blk : e->b.udm) == key) {
 			*out = e->b;
 			r = 0;
 			break;
@@ -149,7 +153,7 @@ static int find(struct udmd *d, bool by_loop, dev_t key, struct udmd_binding *ou
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
 {
 	struct udmd_binding b;
-	/* Fail closed: a loop device udmd did not attach, or one whose binding
+	/* Fail closed: a block device udmd did not attach, or one whose binding
 	 * changed since (detached and reused, rebound, shifted), serves no udm
 	 * device as far as a decision is concerned. */
 	if (find(d, true, st_dev, &b) || !udmd_binding_live(&b))
@@ -175,8 +179,8 @@ static bool sysfs_line(dev_t dev, const char *attr, char *buf, size_t len)
 
 /* For the core (udm_ctx_set_export_callback): which udm device a block
  * device a table names is, so that the table stacks on the device itself:
- * a whole loop device (offset and size limit 0) udmd attached and still
- * bound (the binding), or one somebody else set up on a mapper file of ours
+ * a ublk device udmd serves, a whole loop device (offset and size limit 0)
+ * udmd attached and still bound (the bindings), or one somebody else set up on a mapper file of ours
  * (losetup RUNTIME/mapper/NAME), whose I/O would otherwise come round
  * through FUSE back into udmd. The second is no security decision (those
  * read the bindings only): it keeps udmd from mapping a device onto itself
@@ -189,10 +193,13 @@ static dev_t export_of(void *arg, dev_t blockdev)
 	char file[4096];
 	size_t n = strlen(d->mapper_dir);
 	struct udm_info info;
+	int bound = udmd_binding_lookup(d, blockdev, &b);
+	if (bound == 0 && b.kind == UDMD_BLK_UBLK)
+		return b.udm;   /* udmd serves it itself: a table on it would wait on itself */
 	if (sysfs_u64(blockdev, "loop/sizelimit", &limit) || limit ||
 	    sysfs_u64(blockdev, "loop/offset", &off) || off)
 		return 0;   /* not a loop device, or not a whole one */
-	if (udmd_binding_lookup(d, blockdev, &b) == 0)
+	if (bound == 0)
 		return b.udm;
 	if (n && sysfs_line(blockdev, "loop/backing_file", file, sizeof(file)) &&
 	    strncmp(file, d->mapper_dir, n) == 0 && file[n] == '/' &&
@@ -233,8 +240,8 @@ int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *
 		return -ENODEV;
 	if (udm_dev_get_integrity(d->ctx, b.udm, &snap))
 		return 0;
-	/* Still the same binding after the read: the loop held the device object
-	 * open all along, so b.udm named that object, not a later one. */
+	/* Still the same binding after the read: the export held the device
+	 * object open all along, so b.udm named that object, not a later one. */
 	if (udmd_binding_live(&b))
 		*blob = snap;
 	return 0;

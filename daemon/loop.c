@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "daemon/events.h"
+#include "daemon/export.h"
 #include "daemon/udmd.h"
 
 #define LOOP_MAJOR 7
@@ -111,7 +112,7 @@ static struct attachment **find_locked(struct udmd *d, dev_t dev)
 			if (still_bound(a))
 				return pp;
 			udmd_log("/dev/loop%d was detached by someone else", a->minor);
-			udmd_binding_drop(d, a->b.loop);
+			udmd_binding_drop(d, a->b.blk);
 			*pp = a->next;
 			free(a);
 			continue;
@@ -121,18 +122,34 @@ static struct attachment **find_locked(struct udmd *d, dev_t dev)
 	return NULL;
 }
 
-int udmd_loop_find(struct udmd *d, dev_t dev)
+static void blk_of(const struct attachment *a, struct export_blk *blk)
+{
+	if (!blk)
+		return;
+	blk->rdev = a->b.blk;
+	snprintf(blk->path, sizeof(blk->path), "/dev/loop%d", a->minor);
+}
+
+/* The loop minor attached to dev, or -1. */
+static int find_minor(struct udmd *d, dev_t dev, struct export_blk *blk)
 {
 	pthread_mutex_lock(&d->loops->lock);
 	struct attachment **pp = find_locked(d, dev);
 	int m = pp ? (*pp)->minor : -1;
+	if (pp)
+		blk_of(*pp, blk);
 	pthread_mutex_unlock(&d->loops->lock);
 	return m;
 }
 
+int udmd_loop_find(struct udmd *d, dev_t dev, struct export_blk *blk)
+{
+	return find_minor(d, dev, blk) < 0 ? -ENXIO : 0;
+}
+
 bool udmd_loop_claimed(struct udmd *d, dev_t dev)
 {
-	int m = udmd_loop_find(d, dev);
+	int m = find_minor(d, dev, NULL);
 	if (m < 0)
 		return false;
 	/* an exclusive open fails while a file system (or anyone else) holds it */
@@ -166,13 +183,14 @@ static int configure(int lfd, int bfd, bool ro, const char *name, unsigned block
 	return 0;
 }
 
-int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly, int *minor)
+int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly, struct export_blk *blk)
 {
 	struct udmd_loops *L = d->loops;
 	pthread_mutex_lock(&L->lock);
 	struct attachment **pp = find_locked(d, dev);
+	int loopnr = -1;
 	if (pp) {
-		*minor = (*pp)->minor;
+		blk_of(*pp, blk);
 		pthread_mutex_unlock(&L->lock);
 		return -EEXIST;
 	}
@@ -216,7 +234,7 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 		/* a device's logical block size, as the kernel's io_hints raise it (verity: dbs) */
 		r = configure(lfd, bfd, readonly, name, block_size(d, dev));
 		if (r == 0) {
-			*minor = n;
+			loopnr = n;
 		} else {
 			close(lfd);
 			lfd = -1;
@@ -233,9 +251,10 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 		goto out;
 	}
 	a->dev = dev;
-	a->minor = *minor;
-	a->b.loop = lst.st_rdev;
-	a->b.loop_nr = *minor;
+	a->minor = loopnr;
+	a->b.kind = UDMD_BLK_LOOP;
+	a->b.blk = lst.st_rdev;
+	a->b.nr = loopnr;
 	a->b.udm = dev;
 	if ((r = udmd_binding_add(d, &a->b))) {
 		ioctl(lfd, LOOP_CLR_FD, 0);
@@ -243,8 +262,9 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 	}
 	a->next = L->list;
 	L->list = a;
+	blk_of(a, blk);
 	a = NULL;
-	udmd_log("attached %s to /dev/loop%d%s", name, *minor, readonly ? " (read-only)" : "");
+	udmd_log("attached %s to /dev/loop%d%s", name, loopnr, readonly ? " (read-only)" : "");
 out:
 	free(a);
 	if (lfd >= 0)
@@ -324,7 +344,7 @@ int udmd_loop_detach(struct udmd *d, dev_t dev, bool force)
 		/* Drop the binding first: from here on no decision sees the
 		 * device behind this loop, even while a forced detach waits for
 		 * a mount's last close. Put back if the loop stays bound. */
-		udmd_binding_drop(d, a->b.loop);
+		udmd_binding_drop(d, a->b.blk);
 		int before = open_count(d, dev);
 		r = clear_claimed(fd, a->minor);
 		if (!r) {
@@ -352,7 +372,7 @@ static int table_live(struct udmd *d, const struct udmd_event *ev)
 {
 	if (ev->kind != UDMD_EV_RESUMED || !ev->swapped || !d->loops)
 		return 0;
-	int m = udmd_loop_find(d, ev->dev);
+	int m = find_minor(d, ev->dev, NULL);
 	if (m < 0)
 		return 0;
 	int fd = open_loop(m, O_RDONLY);
@@ -375,7 +395,7 @@ void udmd_loop_detach_all(struct udmd *d)
 	pthread_mutex_lock(&L->lock);
 	while (L->list) {
 		struct attachment *a = L->list;
-		udmd_binding_drop(d, a->b.loop);
+		udmd_binding_drop(d, a->b.blk);
 		int r = clear_loop(a->minor, true);
 		if (r)
 			udmd_log("detach /dev/loop%d: %s", a->minor, strerror(-r));

@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		   "            [--boot-policy FILE] [--audit-log FILE] [--audit=file,log,journal,kernel]\n"
 		   "            [--enforce-mount PATH]... [--allow-uid UID]... [--allow-gid GID]...\n"
 		   "            [--enforcer=bpf|fanotify|auto] [--bpf-pin-dir DIR]\n"
-		   "            [--export=fuse] [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
+		   "            [--export=fuse|ublk|auto] [--dev-links | --no-dev-links] [--dev-dir DIR] [--log DEST]...\n"
 		   "            [--fanotify-scope=mounts|system] [--foreground]\n"
 		   "            [--adopt=on-crash|never] [--lock] [--takeover]\n"
 		   "       udmd --help | --version\n");
@@ -494,8 +494,13 @@ int main(int argc, char **argv)
 	strcpy(d->cfg.runtime_dir, real);
 	snprintf(d->mapper_dir, sizeof(d->mapper_dir), "%s/mapper", d->cfg.runtime_dir);
 
-	if (!(d->ctx = udm_ctx_new()) || udmd_identity_init(d) || udmd_export_init(d)) {
+	if (!(d->ctx = udm_ctx_new()) || udmd_identity_init(d)) {
 		snprintf(err, sizeof(err), "out of memory");
+		goto fail;
+	}
+	if ((r = udmd_export_init(d))) {
+		snprintf(err, sizeof(err), "--export=%s: %s", d->cfg.export ? d->cfg.export : "fuse",
+			 r == -ENODEV ? "this kernel has no such block devices (no /dev/ublk-control?)" : strerror(-r));
 		goto fail;
 	}
 	udm_ctx_set_mapper_dir(d->ctx, d->mapper_dir);
@@ -526,6 +531,7 @@ int main(int argc, char **argv)
 		goto fail;
 	if (udmd_devlinks_start(d, err, sizeof(err)))
 		goto fail;
+	udmd_devlinks_sync(d, NULL);   /* the links of devices the export took over */
 	/* UDM_FAULT=udmd.start: a start that fails right after the mapper mount */
 	if (udm_fault("udmd.start")) {
 		snprintf(err, sizeof(err), "fault injected at udmd.start");

@@ -29,17 +29,14 @@ done:
 	return r;
 }
 
-int udmd_reply_why(struct udmd_out *out, int r, unsigned why, const char *name, int loop)
+int udmd_reply_why(struct udmd_out *out, int r, unsigned why, const char *name, const char *blk)
 {
 	struct udm_rec_buf b = { 0 };
 	udm_rec_begin(&b, UDM_REC_ERROR);
 	udm_rec_u64(&b, UDM_K_WHY, why);
 	udm_rec_str(&b, UDM_K_NAME, name);
-	if (loop >= 0) {
-		char l[32];
-		snprintf(l, sizeof(l), "/dev/loop%d", loop);
-		udm_rec_str(&b, UDM_K_LOOP, l);
-	}
+	if (blk)
+		udm_rec_str(&b, UDM_K_LOOP, blk);
 	out->len = 0;   /* nothing else: the reason is the detail */
 	udmd_reply_records(out, &b);
 	return r;

@@ -12,8 +12,8 @@
  * -EMSGSIZE), or -ENOMEM if out could not grow. */
 int udmd_reply_records(struct udmd_out *out, struct udm_rec_buf *b);
 /* A failure's reason for the CLI to word (UDM_REC_ERROR): out's only
- * content; returns r. loop: the loop device in the way, or -1. */
-int udmd_reply_why(struct udmd_out *out, int r, unsigned why, const char *name, int loop);
+ * content; returns r. blk: the block device in the way (/dev/loopN), or NULL. */
+int udmd_reply_why(struct udmd_out *out, int r, unsigned why, const char *name, const char *blk);
 /* The record of a device (UDM_REC_DEV) from its info. */
 void udmd_rec_dev(struct udm_rec_buf *b, const struct udm_info *i);
 

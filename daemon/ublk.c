@@ -333,13 +333,22 @@ static struct ublk_srv *srv_new(const struct ublk_srv_params *p, ublk_srv_io_fn 
 	return s;
 }
 
+/* Delete device id: without waiting for the last opener of its (stopped)
+ * disk where the kernel can (6.9), so a forced removal under a mount returns. */
+static void delete_dev(int id)
+{
+	int r = ctrl_dev(UBLK_U_CMD_DEL_DEV_ASYNC, id, NULL, 0, 0);
+	if (r == -EINVAL || r == -EOPNOTSUPP || r == -ENOTTY)
+		(void)ctrl_dev(UBLK_U_CMD_DEL_DEV, id, NULL, 0, 0);
+}
+
 static void srv_free(struct ublk_srv *s, bool del)
 {
 	queues_stop(s);
 	if (s->cfd >= 0)
 		close(s->cfd);
 	if (del && s->id >= 0)
-		(void)ctrl_dev(UBLK_U_CMD_DEL_DEV, s->id, NULL, 0, 0);
+		delete_dev(s->id);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);
@@ -402,7 +411,9 @@ int ublk_srv_add(const struct ublk_srv_params *p, ublk_srv_io_fn io, void *arg, 
 		.queue_depth = (__u16)s->depth,
 		.max_io_buf_bytes = MAX_IO_BYTES,
 		.dev_id = (__u32)-1,
-		.flags = UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE | UBLK_F_CMD_IOCTL_ENCODE,
+		/* older kernels clear the flags they do not know (UPDATE_SIZE before 6.16) */
+		.flags = UBLK_F_USER_RECOVERY | UBLK_F_USER_RECOVERY_REISSUE | UBLK_F_CMD_IOCTL_ENCODE |
+			 UBLK_F_UPDATE_SIZE,
 	};
 	int r = ctrl_dev(UBLK_U_CMD_ADD_DEV, -1, &info, sizeof(info), 0);
 	if (r < 0) {
@@ -485,6 +496,18 @@ int ublk_srv_recover(int id, const struct ublk_srv_params *p, ublk_srv_io_fn io,
 	s->id = -1;                      /* left for another attempt, not deleted */
 	srv_free(s, false);
 	return r;
+}
+
+int ublk_srv_resize(struct ublk_srv *s, uint64_t sectors)
+{
+	int r = ctrl_dev(UBLK_U_CMD_UPDATE_SIZE, s->id, NULL, 0, sectors);
+	return r < 0 ? (r == -EINVAL || r == -ENOTTY ? -EOPNOTSUPP : r) : 0;
+}
+
+void ublk_srv_delete(int id)
+{
+	(void)ctrl_dev(UBLK_U_CMD_STOP_DEV, id, NULL, 0, 0);
+	delete_dev(id);
 }
 
 int ublk_srv_id(const struct ublk_srv *s) { return s->id; }

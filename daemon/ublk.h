@@ -36,6 +36,11 @@ int ublk_srv_add(const struct ublk_srv_params *p, ublk_srv_io_fn io, void *arg, 
 /* Takes over device `id` left by a server that died (state QUIESCED). */
 int ublk_srv_recover(int id, const struct ublk_srv_params *p, ublk_srv_io_fn io, void *arg,
 		     struct ublk_srv **out, char *err, size_t errlen);
+/* A new size (a table swap): 0, -EOPNOTSUPP before Linux 6.16, or -errno. */
+int ublk_srv_resize(struct ublk_srv *s, uint64_t sectors);
+/* Stop and delete device id that no server of ours serves (a dead server's,
+ * which cannot be taken over): its users see it gone. */
+void ublk_srv_delete(int id);
 int ublk_srv_id(const struct ublk_srv *s);
 dev_t ublk_srv_devt(const struct ublk_srv *s);
 /* Stops and deletes the device (opened users then see it gone), frees s. */

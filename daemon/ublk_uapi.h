@@ -2,7 +2,7 @@
 /* The ublk UAPI beyond what Debian 12's linux-libc-dev (6.1) declares.
  *
  * Origin: Linux's include/uapi/linux/ublk_cmd.h (the ioctl-encoded commands
- * came in 6.3, the device number parameters in 6.2, GET_FEATURES in 6.5;
+ * came in 6.3, the device number parameters in 6.2, GET_FEATURES in 6.5, DEL_DEV_ASYNC in 6.9, UPDATE_SIZE in 6.16;
  * values checked against the 6.12 and 7.2 headers). Only what udmd uses is
  * carried, each definition guarded so that a newer system header wins. */
 #ifndef UDMD_UBLK_UAPI_H
@@ -29,6 +29,16 @@
 #ifndef UBLK_U_IO_FETCH_REQ
 #define UBLK_U_IO_FETCH_REQ            _IOWR('u', UBLK_IO_FETCH_REQ, struct ublksrv_io_cmd)
 #define UBLK_U_IO_COMMIT_AND_FETCH_REQ _IOWR('u', UBLK_IO_COMMIT_AND_FETCH_REQ, struct ublksrv_io_cmd)
+#endif
+/* 6.9: delete without waiting for the disk's last opener; 6.16: resize */
+#ifndef UBLK_U_CMD_DEL_DEV_ASYNC
+#define UBLK_U_CMD_DEL_DEV_ASYNC       _IOR('u', 0x14, struct ublksrv_ctrl_cmd)
+#endif
+#ifndef UBLK_U_CMD_UPDATE_SIZE
+#define UBLK_U_CMD_UPDATE_SIZE         _IOWR('u', 0x15, struct ublksrv_ctrl_cmd)
+#endif
+#ifndef UBLK_F_UPDATE_SIZE
+#define UBLK_F_UPDATE_SIZE (1ULL << 10)
 #endif
 #ifndef UBLK_F_CMD_IOCTL_ENCODE
 #define UBLK_F_CMD_IOCTL_ENCODE (1UL << 6)

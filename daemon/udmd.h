@@ -160,16 +160,17 @@ void udmd_fuse_clean_stale(const char *mapper_dir);
 
 /* loop.c: loop devices on RUNTIME/mapper/NAME */
 int udmd_loop_init(struct udmd *d);
-/* Attach the device object dev (currently called name); *minor receives the
- * loop number. Returns -EEXIST with *minor set if already attached, -EAGAIN if
+/* Attach the device object dev (currently called name); *blk receives the
+ * loop device. Returns -EEXIST with *blk set if already attached, -EAGAIN if
  * name was given to another device meanwhile. Records the binding (identity.c). */
-int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly, int *minor);
+struct export_blk;
+int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly, struct export_blk *blk);
 /* Detach what is attached to dev; -ENXIO if nothing, -EBUSY if the loop
  * device is in use and !force (force: detach when its last user goes). The
  * binding is dropped before the loop device is cleared: a file on a mount
  * that outlives a forced detach has no udm device behind it. */
 int udmd_loop_detach(struct udmd *d, dev_t dev, bool force);
-int udmd_loop_find(struct udmd *d, dev_t dev);   /* loop minor or -1 */
+int udmd_loop_find(struct udmd *d, dev_t dev, struct export_blk *blk);   /* 0 or -ENXIO */
 /* The loop device attached to dev is claimed (mounted, or held O_EXCL). */
 bool udmd_loop_claimed(struct udmd *d, dev_t dev);
 void udmd_loop_detach_all(struct udmd *d);
@@ -180,18 +181,24 @@ void udmd_loop_clean_stale(const char *mapper_dir);
  * security decision (names move; see identity.c). 0 or -errno. */
 int udmd_loop_backing_file(const char *disk, char *path, size_t len);
 
-/* identity.c: which loop device serves which udm device object.
- * udmd makes a binding when it attaches a loop device (udmd_loop_attach) and
- * drops it when it detaches it; nothing else makes one. A loop device udmd did
- * not attach -- even one on RUNTIME/mapper/NAME set up with losetup -- has no
- * udm device behind it, so its files have no dm-verity properties. Keyed by
- * the loop's dev_t (the st_dev of files on it), which is what a BPF LSM
- * backend keys its maps by; the diskseq tells this binding from any later use
- * of the same loop minor. */
+/* identity.c: which block device (a loop device, or a ublk device) serves
+ * which udm device object. An export makes a binding when it attaches its
+ * block device (loop.c, export_ublk.c) and drops it when it detaches it;
+ * nothing else makes one. A block device udmd did not attach -- even a loop
+ * device on RUNTIME/mapper/NAME set up with losetup, or a ublk device someone
+ * else added -- has no udm device behind it, so its files have no dm-verity
+ * properties. Keyed by the block device's dev_t (the st_dev of files on it),
+ * which is what a BPF LSM backend keys its maps by; the diskseq tells this
+ * binding from any later use of the same device number. */
+enum udmd_blk_kind {
+	UDMD_BLK_LOOP,              /* /dev/loopN on RUNTIME/mapper/NAME */
+	UDMD_BLK_UBLK,              /* /dev/ublkbN served by udmd itself */
+};
 struct udmd_binding {
-	dev_t loop;                 /* st_rdev of /dev/loopN */
-	int loop_nr;                /* N */
-	uint64_t diskseq;           /* the loop's disk sequence number for this binding */
+	enum udmd_blk_kind kind;
+	dev_t blk;                  /* st_rdev of the block device */
+	int nr;                     /* N of /dev/loopN or /dev/ublkbN */
+	uint64_t diskseq;           /* the block device's disk sequence number for this binding */
 	dev_t udm;                  /* the udm device object (UDM_MAJOR:minor); a rename keeps it */
 };
 int udmd_identity_init(struct udmd *d);
@@ -200,17 +207,17 @@ void udmd_identity_free(struct udmd *d);
  * still live (udmd_binding_live): 0, else -ENODEV. Any thread; never waits
  * for an attach or detach in progress. */
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *b);
-/* The loop device still serves the binding: same diskseq (not detached,
- * rebound or reused since) and offset 0. Reads sysfs; no lock. */
+/* The block device still serves the binding: same diskseq (not detached,
+ * rebound or reused since) and, for a loop device, offset 0. Reads sysfs; no lock. */
 bool udmd_binding_live(const struct udmd_binding *b);
 /* The binding recorded for udm device object udm (live or not): 0 or -ENODEV. */
 int udmd_binding_of_udm(struct udmd *d, dev_t udm, struct udmd_binding *b);
-/* loop.c only: record a binding / drop the one of loop device loop. */
+/* Exports only: record a binding / drop the one of block device blk. */
 int udmd_binding_add(struct udmd *d, const struct udmd_binding *b);
-int udmd_binding_drop(struct udmd *d, dev_t loop);
+int udmd_binding_drop(struct udmd *d, dev_t blk);
 /* One observer of bindings (a backend that mirrors them, e.g. into BPF maps):
  * called with added=true for each existing binding at registration and after
- * each new one, added=false before a binding is dropped (so before its loop
+ * each new one, added=false before a binding is dropped (so before its block
  * device is cleared). Runs with the identity lock held for writing: it must
  * not block nor call back into identity. fn NULL unregisters; -EBUSY if
  * another observer is registered. */

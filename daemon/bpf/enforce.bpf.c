@@ -649,17 +649,22 @@ static __noinline struct udm_bpf_decision *fsv_decision(struct file *file, struc
 	return bpf_map_lookup_elem(&udm_fsv, &fk);
 }
 
-/* Does the loop device under superblock sb still serve udmd's binding: the
+/* Does the block device under superblock sb still serve udmd's binding: a
+ * ublk device's diskseq, or for a loop device the
  * recorded diskseq (bumped by every LOOP_CONFIGURE, SET_FD, CHANGE_FD and
  * detach), offset 0 and no size limit (LOOP_SET_STATUS changes those without a
  * new diskseq)? The ioctls are refused to others anyway (file_ioctl below);
  * this holds even if one got through. No loop type in the BTF: not live. */
 static __always_inline int loop_live(struct super_block *sb, const struct udm_bpf_loop *lp)
 {
-	if (!bpf_core_type_exists(struct loop_device))
-		return 0;
 	struct gendisk *disk = BPF_CORE_READ(sb, s_bdev, bd_disk);
 	if (!disk || BPF_CORE_READ(disk, diskseq) != lp->diskseq)
+		return 0;
+	/* udmd serves every block of a ublk device itself: its diskseq is the
+	 * disk's, and a takeover after a restart keeps it */
+	if (lp->kind == UDM_BPF_BLK_UBLK)
+		return 1;
+	if (!bpf_core_type_exists(struct loop_device))
 		return 0;
 	struct loop_device *lo = BPF_CORE_READ(disk, private_data);
 	return lo && BPF_CORE_READ(lo, lo_offset) == 0 && BPF_CORE_READ(lo, lo_sizelimit) == 0;

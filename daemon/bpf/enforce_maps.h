@@ -121,11 +121,16 @@ struct udm_bpf_config {
 			       * restores the same policy can still name its rules */
 };
 
-/* loops map value: a loop device udmd attached, as it recorded the binding. The
- * programs give its files properties only while the loop still serves exactly
- * that binding: same diskseq, offset 0, no size limit. */
+/* loops map value: a block device udmd attached (a loop device, or a ublk
+ * device it serves), as it recorded the binding. The programs give its files
+ * properties only while the device still serves exactly that binding: same
+ * diskseq and, for a loop device, offset 0 and no size limit. */
+#define UDM_BPF_BLK_LOOP 0
+#define UDM_BPF_BLK_UBLK 1
 struct udm_bpf_loop {
 	__u64 diskseq;
+	__u32 kind;           /* UDM_BPF_BLK_* */
+	__u32 pad;
 };
 
 /* stats map, one element, written by the programs. */

@@ -334,11 +334,23 @@ int BPF_PROG(udm_move_mount, const struct path *from_path, const struct path *to
 	return guard(cfg, UDM_BPF_PROT_MOVE_MOUNT, 0, pins);
 }
 
+/* Attaching to udmd, or reading or writing its memory (/proc/PID/mem,
+ * process_vm_readv/writev, pidfd_getfd: all PTRACE_MODE_ATTACH). Read-mode
+ * checks are let through: they guard /proc/PID/exe, environ, maps and the fd
+ * links, which journald reads for every line udmd logs (refusing them made
+ * each record produce another) and ps, lsof and systemd read too. None of them
+ * gives a handle on what enforcement rests on: the BPF objects are anonymous
+ * inodes that a reopen through /proc does not give back, the pin directory is
+ * guarded by inode_permission whatever path reaches it, and udm's loop
+ * devices by their ioctl guards (docs/enforcement.md "Threat model"). */
+#define UDM_PTRACE_MODE_ATTACH 0x02
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(udm_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
 	if (ret)
 		return prev(ret);
+	if (!(mode & UDM_PTRACE_MODE_ATTACH))
+		return 0;
 	struct udm_bpf_config *cfg = config();
 	if (!cfg || !task_is_owner(cfg, child))
 		return 0;

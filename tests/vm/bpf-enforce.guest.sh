@@ -71,7 +71,6 @@ c unlink-pin rm /sys/fs/bpf/udm/link_udm_bprm_check
 c map-fd bpftool map dump pinned /sys/fs/bpf/udm/udm_config
 c prog-list bpftool prog show name udm_bprm_check
 c link-by-id bash -c 'for id in $(bpftool link list 2>/dev/null | sed -n "s/^\([0-9]*\): lsm.*/\1/p"); do bpftool link detach id $id && exit 0; done; exit 1'
-c ptrace cat /proc/$(cat /run/udm/udmd.pid)/environ
 c ptrace-mem head -c 16 /proc/$(cat /run/udm/udmd.pid)/mem
 
 # fail-closed: udmd killed, then restarted

@@ -69,6 +69,10 @@ c journal sh -c 'journalctl -b -u udmd UDM_DECISION=deny UDM_PATH=/run/unv/early
 	grep -E "^ *(UDM_|MESSAGE=|_SYSTEMD_UNIT=)"' 
 c ausearch sh -c 'ausearch -m USER_AVC --input-logs | grep "ipe_op=EXECUTE" | grep "/run/unv/early" | head -2' 
 c auditd systemctl is-active auditd.service
+# journald reads /proc/PID/exe of every process that logs: udmd's lines carry _EXE, and no
+# refusal of journald (or anyone) reading it is recorded
+c journal-exe sh -c 'journalctl -b _COMM=udmd -o verbose --no-pager | grep -m1 "^ *_EXE="'
+c protect-ptrace sh -c 'journalctl -b --no-pager | grep "op=protect hook=ptrace" | head -3'
 # the window from the kernel's start to enforcement: journal timestamps are seconds since the kernel
 # started (monotonic); udmd logs "enforcer: bpf (attached ...)" once its programs are attached
 c timing sh -c 'journalctl -b -o short-monotonic --no-pager |

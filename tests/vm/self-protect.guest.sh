@@ -43,8 +43,14 @@ c first-table udm table v
 # 5. ptrace: udmd traced from its exec (PTRACE_TRACEME first) is not trusted, and udmd cannot be attached
 c traceme-udmd timeout 60 udm-attack traceme udmd --foreground --takeover --enforcer=bpf --state-dir $W/st --audit-log $W/audit
 c traceme-other udm-attack traceme udm-probe
-c ptrace-attach cat /proc/$(pid)/environ
-c ptrace-other cat /proc/self/environ
+c ptrace-attach udm-attack ptrace-attach $(pid)
+c ptrace-mem head -c 16 /proc/$(pid)/mem
+sleep 60 & OTHER=$!
+c ptrace-other udm-attack ptrace-attach $OTHER
+kill $OTHER
+# read-mode checks stay open: what journald, ps and lsof read of udmd, with no record
+c ptrace-exe readlink /proc/$(pid)/exe
+c ptrace-environ cat /proc/$(pid)/environ
 # 6. PR_SET_MM_EXE_FILE naming udmd's executable
 c prctl-udmd udm-attack prctl-exe /usr/sbin/udmd
 c prctl-other udm-attack prctl-exe $I/udm-probe

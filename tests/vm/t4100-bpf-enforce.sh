@@ -84,16 +84,8 @@ test_expect_success "$K: other processes cannot rebind udm loops, remove pins, o
 	result unlink-pin | grep -q "Operation not permitted" &&
 	result map-fd | grep -q "Operation not permitted" &&
 	result link-by-id | grep -q "^rc=1" &&
-	result ptrace-mem | grep -q "Permission denied\|Operation not permitted" &&
-	{ [ "$K" = 7.2 ] || result ptrace | grep -q "Permission denied\|Operation not permitted"; }
+	result ptrace-mem | grep -q "Permission denied\|Operation not permitted"
 '
-# 7.2 calls ptrace_access_check for /proc/PID/environ (ftrace shows it), yet the read of udmd's is
-# allowed there while /proc/PID/mem is refused; not understood yet (docs/vm-tier.md)
-if [ "$K" = 7.2 ]; then
-test_expect_failure "$K: known gap: /proc/PID/environ of udmd is refused to other processes" '
-	result ptrace | grep -q "Permission denied\|Operation not permitted"
-'
-fi
 test_expect_success "$K: kill -9 udmd leaves enforcement in force; a restart re-adopts it" '
 	for c in "dead-exec-u:^rc=126" "dead-mmap-u:EACCES" "restart:^rc=0" "restarted-exec-u:^rc=126"; do
 		result ${c%%:*} | grep -q "${c#*:}" || { echo "${c%%:*}: $(result ${c%%:*})"; return 1; }

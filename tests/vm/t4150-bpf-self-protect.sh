@@ -59,17 +59,15 @@ test_expect_success "$K: 3. a second udmd is refused, on the same pins or its ow
 '
 test_expect_success "$K: 5. a udmd traced from its exec gets nothing; udmd cannot be attached" '
 	expect traceme-udmd "exit 1" && grep -q "is traced by pid" "$OUT" && expect traceme-other "exit 0" &&
-	{ [ $K = 7.2 ] || { expect ptrace-attach "Permission denied\|Operation not permitted" &&
-		record "op=protect hook=ptrace .*comm=\"cat\""; }; } &&
-	expect ptrace-other "^rc=0"
+	expect ptrace-attach "^rc=1 EPERM" && record "op=protect hook=ptrace detail=0x12 .*comm=\"udm-attack\"" &&
+	expect ptrace-mem "Permission denied\|Operation not permitted" &&
+	record "op=protect hook=ptrace detail=0xa .*comm=\"head\"" &&
+	expect ptrace-other "^rc=0 ok"
 '
-# 7.2: udmd's /proc/PID/environ is readable (/proc/PID/mem is refused: t4100); docs/vm-tier.md
-if [ $K = 7.2 ]; then
-test_expect_failure "$K: known gap: /proc/PID/environ of udmd is refused and audited" '
-	expect ptrace-attach "Permission denied\|Operation not permitted" &&
-	record "op=protect hook=ptrace .*comm=\"cat\""
+test_expect_success "$K: 5. what journald, ps and lsof read of udmd stays readable, with no record" '
+	expect ptrace-exe "^rc=0 /usr/sbin/udmd" && expect ptrace-environ "^rc=0" &&
+	! grep -E "^type=1107 .*hook=ptrace .*comm=\"(readlink|cat)\"" "$OUT"
 '
-fi
 test_expect_success "$K: 6. PR_SET_MM_EXE_FILE naming the executable of udmd is refused" '
 	expect prctl-udmd "^rc=1 EPERM" && ! expect prctl-other "EPERM" >/dev/null &&
 	record "op=protect hook=prctl detail=0xd .*comm=\"udm-attack\""

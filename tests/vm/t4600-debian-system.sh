@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: long (tests/run starts it first)
 # udm on real Debian systems: Debian 12 (bookworm, kernel 6.1) and Debian 13 (trixie, kernel 6.12),
 # debootstrap'd from Debian's packages and booted with systemd (tests/vm/vm-debian), with udm's .debs
 # built from this checkout for each. One boot sequence per system: install the packages and configure
@@ -61,6 +62,10 @@ test_expect_success "$S: the denial is in the journal (UDM_DECISION=deny) and in
 	result journal | grep -q "UDM_DECISION=deny" && result journal | grep -q "UDM_PATH=/run/unv/early" &&
 	result journal | grep -q "_SYSTEMD_UNIT=udmd.service" &&
 	test "$(rc auditd)" = 0 && result ausearch | grep -q "^type=USER_AVC .*ipe_op=EXECUTE .*path=\"/run/unv/early\".*action=DENY"
+'
+test_expect_success "$S: journald reads udmd's _EXE, and no ptrace refusal of a reader is recorded" '
+	{ result journal-exe | grep -q "_EXE=/usr/sbin/udmd" || { echo "journal-exe: $(result journal-exe)"; false; }; } &&
+	{ test -z "$(result protect-ptrace)" || { echo "protect-ptrace: $(result protect-ptrace)"; false; }; }
 '
 test_expect_success "$S: the window from kernel start to enforcement is measured" '
 	result timing | grep -q "enforcer: bpf (attached" &&

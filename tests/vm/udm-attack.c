@@ -8,6 +8,7 @@
  *   udm-attack set-offset DEV OFFSET        LOOP_GET_STATUS64, then LOOP_SET_STATUS64 with lo_offset
  *   udm-attack obj-get PATH                 bpf(BPF_OBJ_GET) of a pinned object
  *   udm-attack prctl-exe FILE               prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, fd of FILE)
+ *   udm-attack ptrace-attach PID            PTRACE_ATTACH to PID, then detach
  *   udm-attack traceme CMD ARG...           run CMD under PTRACE_TRACEME, traced to its end;
  *                                           prints "exit N" (CMD's status)
  *   udm-attack nocap CMD ARG...             run CMD as root without CAP_MAC_ADMIN (bounding set) */
@@ -79,6 +80,15 @@ int main(int argc, char **argv)
 	if (strcmp(v, "prctl-exe") == 0 && argc == 3) {
 		int fd = open_or_die(argv[2], O_RDONLY);
 		return result(prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, fd, 0, 0) < 0 ? errno : 0);
+	}
+	if (strcmp(v, "ptrace-attach") == 0 && argc == 3) {
+		pid_t pid = (pid_t)strtol(argv[2], NULL, 10);
+		if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) < 0)
+			return result(errno);
+		int st;
+		waitpid(pid, &st, __WALL);
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+		return result(0);
 	}
 	if (strcmp(v, "traceme") == 0) {
 		pid_t pid = fork();

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# udmd --export=ublk on the kernels that have ublk (6.12, the newest), one boot each: devices of
+# every target read back byte for byte through /dev/ublkbN, with their /dev/mapper links and
+# dmsetup/veritysetup unchanged; a verity device has the data block size and is read-only; a
+# corrupted block gives EIO; under the BPF enforcer and a policy allowing one root hash, a program
+# on a mounted verity ublk device runs and the same program on an unverified ublk device is
+# denied; udmd killed with SIGKILL under a reader loop and started again takes the devices over:
+# no reader error, every pass sums right, the mount reads on, decisions stay; a graceful shutdown
+# removes the devices.
+. "$(dirname "$0")/vm-harness.sh"
+vm_require_probe
+W=$T_TMP/w
+
+test_expect_success 'setup: a verified probe image, a 32 MiB verified random image, a policy' '
+	vm_probe_image "$W" &&
+	{ echo "policy_name=ublk policy_version=0.0.1"; echo "DEFAULT action=ALLOW"
+	  echo "DEFAULT op=EXECUTE action=DENY"; echo "op=EXECUTE boot_verified=TRUE action=ALLOW"
+	  echo "op=EXECUTE dmverity_roothash=sha256:$A action=ALLOW"; } >"$W/boot.pol" &&
+	head -c $((32 << 20)) /dev/urandom >"$W/big" && "$UDM" verity format "$W/big" "$W/bighash" >"$W/fr" &&
+	sed -n "s/^Root hash:[[:space:]]*//p" "$W/fr" >"$W/rroot" && test -s "$W/rroot" &&
+	sha256sum <"$W/big" | cut -d" " -f1 >"$W/big.sum"
+'
+
+for K in $(vm_kernels 6.12 7.2); do
+	OUT=$W/out-$K
+	test_expect_success "$K: one boot" '
+		bins=() && for f in "$UDM_BUILD/tests/vm/udm-probe" "$UDM_BUILD/tests/vm/libprobe.so" "$W/img" \
+			"$W/hashA" "$W/roots" "$W/rroot" "$W/boot.pol"; do bins+=(--bins "$f"); done &&
+		vm_boot out-$K --kernel $K --disk "$W/big" --disk "$W/bighash" "${bins[@]}" "$VM/ublk-export.guest.sh" &&
+		OUT=$T_TMP/out-$K.out &&
+		{ grep -q "^@@done" "$OUT" || { tail -40 "$OUT" "$T_TMP/out-$K.err"; false; }; }
+	'
+	OUT=$T_TMP/out-$K.out
+	test_expect_success "$K: started with the ublk export, status says so" '
+		vm_case "$OUT" start >s && cat s && grep -qx "rc=0" s && grep -qx "export: ublk" s
+	'
+	test_expect_success "$K: every target reads back byte for byte through /dev/ublkbN and its link" '
+		vm_case "$OUT" targets >t && cat t &&
+		want=$(cat "$W/big.sum") && grep -qx "want $want" t &&
+		for n in linear striped delay flakey; do
+			grep -qE "^$n dev /dev/ublkb[0-9]+ link /dev/ublkb[0-9]+ sum $want$" t || { echo "$n wrong"; return 1; }
+		done &&
+		test "$(sed -n "s/^zero sum //p" t)" = "$(sed -n "s/^zero want //p" t)" &&
+		grep -q "^0 [0-9]* linear" t && grep -qx "left 0" t
+	'
+	test_expect_success "$K: verity through ublk: right data, data block size, read-only" '
+		vm_case "$OUT" verity >v && cat v &&
+		grep -qE "^r sum $(cat "$W/big.sum") link /dev/ublkb[0-9]+$" v &&
+		grep -qx "lbs 4096 ro 1" v && grep -q "status: *verified" v
+	'
+	test_expect_success "$K: a corrupted block gives EIO" '
+		vm_case "$OUT" corrupt >c && cat c && grep -q "^read rc=1 .*Input/output error" c
+	'
+	test_expect_success "$K: BPF enforcement: verified program runs, unverified one is denied" '
+		vm_case "$OUT" enforce >e && cat e &&
+		grep -q "^v /dev/ublkb" e && grep -qx "exec-v rc=0" e && grep -qx "exec-u rc=126" e &&
+		test "$(sed -n "s/^records //p" e)" -ge 1
+	'
+	test_expect_success "$K: kill -9 and restart under a reader loop: no error, right sums, mount reads on" '
+		vm_case "$OUT" restart >r && cat r &&
+		grep -qx "killed" r && grep -qx "restart rc=0" r && grep -qx "loop done" r && ! grep -q "pass error" r &&
+		want=$(sed -n "s/^want //p" r) && test "$want" = "$(cat "$W/big.sum")" &&
+		test "$(grep -c "^pass $want$" r)" = 6 && test "$(sed -n "s/^after //p" r)" = "$want" &&
+		grep -qx "file same" r && grep -qx "exec-v rc=0" r && grep -qx "exec-u rc=126" r &&
+		grep -q "took over /dev/ublkb[0-9]* (r)" r && grep -q "took over /dev/ublkb[0-9]* (v)" r &&
+		! grep -q "cannot" r
+	'
+	test_expect_success "$K: a graceful shutdown removes the devices and their records" '
+		vm_case "$OUT" shutdown >sd && cat sd && grep -qx "shutdown rc=0" sd && grep -qx "left 0 records 0" sd
+	'
+done
+
+vm_done
