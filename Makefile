@@ -55,10 +55,13 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -fPIC -pthread \
            -Iinclude -Ilib -I. $(shell pkg-config --cflags $(PKGS)) $(IPSEC_MB_CFLAGS) $(SANFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
-LIBS    := $(shell pkg-config --libs $(PKGS)) $(IPSEC_MB_LIBS) -lm
+# libnbd is compiled against but not linked: lib/nbd/libnbd.c loads it at the first
+# NBD URI (its twenty-odd libraries would cost every run of udm ~12 ms to load).
+LINK_PKGS := $(filter-out libnbd,$(PKGS))
+LIBS    := $(shell pkg-config --libs $(LINK_PKGS)) $(IPSEC_MB_LIBS) -lm -ldl
 # What libudm itself needs; udm.pc says the same (Requires.private, Libs.private).
-LIB_PKGS := libcrypto libnbd
-LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) $(IPSEC_MB_LIBS) -pthread
+LIB_PKGS := libcrypto
+LIB_LIBS := $(shell pkg-config --libs $(LIB_PKGS)) $(IPSEC_MB_LIBS) -ldl -pthread
 TESTLIBS := $(shell pkg-config --libs cmocka)
 # udmd alone: the BPF enforcer (libbpf), the journal and kernel audit sinks
 # (libsystemd's sd_journal_sendv, libaudit's netlink socket: daemon/audit_*.c)
@@ -71,6 +74,12 @@ BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),/usr/sbin/bpftool)
 BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -Werror \
               -I/usr/include/$(shell uname -m)-linux-gnu -Idaemon/bpf
+# UDM_TEST_LAYOUT=1: a udmd whose maps have another layout, for the handover
+# test across a layout change (tests/vm/t4170); never for a real build
+ifneq ($(UDM_TEST_LAYOUT),)
+CFLAGS     += -DUDM_TEST_LAYOUT
+BPF_CFLAGS += -DUDM_TEST_LAYOUT
+endif
 BPF_SRCS := $(sort $(wildcard daemon/bpf/*.bpf.c))
 BPF_SKELS := $(patsubst daemon/bpf/%.bpf.c,$(B)/bpf/%.skel.h,$(BPF_SRCS))
 
@@ -191,7 +200,7 @@ fuzz:
 fuzz-bins: $(FUZZ_BINS)
 
 # udm.pc is written at install time, so that it names the PREFIX installed to.
-UDM_PC = 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: udm\nDescription: user-space device-mapper, dm-verity and IPE\nVersion: 0.1.0\nRequires.private: $(LIB_PKGS)\nLibs: -L$${libdir} -ludm\nLibs.private: $(IPSEC_MB_LIBS) -pthread\nCflags: -I$${includedir}\n'
+UDM_PC = 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: udm\nDescription: user-space device-mapper, dm-verity and IPE\nVersion: 0.1.0\nRequires.private: $(LIB_PKGS)\nLibs: -L$${libdir} -ludm\nLibs.private: $(IPSEC_MB_LIBS) -ldl -pthread\nCflags: -I$${includedir}\n'
 
 check: all
 	B=$(B) tests/run

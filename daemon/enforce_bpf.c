@@ -149,9 +149,22 @@ static int enf_bpf_start(struct udmd *d, void **state, struct enforcer_refusal *
 		udmd_log("enforcer: bpf: kernel dm-verity devices followed (table swaps%s)",
 			 setint ? ", bdev_setintegrity" : "");
 	enf_bpf_policy_changed(b);
+	/* a layout switch: this object's programs take over from the old ones
+	 * now that its maps hold the restored policy (the old ones decided until
+	 * then, and stay if it fails) */
+	bool relayout = udmd_bpf_relayout_pending(b->maps);
+	char why[256] = "";
+	r = b->synced_valid ? udmd_bpf_relayout_finish(b->maps, why, sizeof(why)) : -EOPNOTSUPP;
+	if (relayout && r == 0) {
+		char rec[256];
+		snprintf(rec, sizeof(rec), "lsm=udm op=relayout pins=\"%s\" pid=%ld res=1", pins, (long)getpid());
+		udmd_audit(d, UDMD_AUDIT_CONTROL, rec);
+		udmd_log("enforcer: bpf: the maps of another layout are replaced, the old programs detached");
+	}
 	/* the ring is read only now that the restored policy is in the maps: what
 	 * was decided while udmd was down is audited with that policy's rules */
-	r = b->synced_valid ? udmd_bpf_audit_start(b->maps) : -EOPNOTSUPP;
+	if (r == 0)
+		r = udmd_bpf_audit_start(b->maps);
 	if (r == 0) {
 		*state = b;
 		return 0;
@@ -172,7 +185,10 @@ static int enf_bpf_start(struct udmd *d, void **state, struct enforcer_refusal *
 	forget_maps(b);
 	pthread_mutex_unlock(&b->lock);
 	ref->final = true;
-	if (r == -EOPNOTSUPP)
+	if (why[0])
+		snprintf(ref->err, sizeof(ref->err), "--enforcer=bpf: another map layout: %s "
+			 "(the old programs stay attached and enforcing)", why);
+	else if (r == -EOPNOTSUPP)
 		snprintf(ref->err, sizeof(ref->err), "--enforcer=bpf: the active policy cannot be enforced in BPF mode");
 	else
 		snprintf(ref->err, sizeof(ref->err), "--enforcer=bpf: audit ring buffer: %s", strerror(-r));

@@ -29,7 +29,8 @@ struct udmd_bpf_opts {
 	const char *pin_dir;
 	bool adopt_never;           /* --adopt=never: pinned objects are only taken by a handover */
 	bool lock;                  /* --lock: once this udmd has exited nobody may adopt them */
-	const struct udmd_handover_objs *handover;   /* from the predecessor (--takeover), or NULL */
+	struct udmd_handover_objs *handover;   /* from the predecessor (--takeover), or NULL; a layout
+	                                       * switch takes its links' fds (-1 left) */
 };
 
 /* Load the programs and attach them, or take over the links and maps of an
@@ -47,6 +48,14 @@ int udmd_bpf_handover(struct udmd_bpf *e, pid_t successor, int sock);
  * decided wait in the ring until the restored policy is set (udmd_bpf_set_policy
  * remembers it for that generation), so that their records name its rules. 0 or -errno. */
 int udmd_bpf_audit_start(struct udmd_bpf *e);
+/* A layout switch is pending (the earlier udmd's maps have another layout):
+ * nothing of this object is attached yet, the old programs decide. */
+bool udmd_bpf_relayout_pending(const struct udmd_bpf *e);
+/* The switch, once the policy is in this object's maps: drain the old audit
+ * ring, attach this object's programs beside the old ones, detach the old
+ * links, replace every pin with this object's. No-op without a pending switch.
+ * 0, or -errno with err set and the old programs still attached. */
+int udmd_bpf_relayout_finish(struct udmd_bpf *e, char *err, size_t errlen);
 /* Stop reading audit events and free; enforcement stays in force (pinned). */
 void udmd_bpf_close(struct udmd_bpf *e);
 /* The authorised way out: detach every link, remove the pins, free. */

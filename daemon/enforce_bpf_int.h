@@ -63,6 +63,13 @@ struct udmd_bpf {
 	pthread_t thread;
 	int stop_fd;
 	bool thread_started;
+	/* a layout switch: the objects handed over (or pinned) came from a udmd whose
+	 * maps have another layout; they keep deciding until udmd_bpf_relayout_finish
+	 * attaches this object's programs on its filled maps and replaces them */
+	bool relayout;
+	int old_links[64];          /* the old links (detached at the switch) */
+	int nold;
+	int old_audit;              /* the old audit ring, drained once at the switch (-1) */
 };
 
 static inline __u32 kdev_of(dev_t st_dev)

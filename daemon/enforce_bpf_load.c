@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* BPF LSM enforcer (see enforce_bpf.h), its lifetime: skeleton load, attach, pins in bpffs,
- * re-adoption after a restart, detach, and the audit ring buffer's thread. */
+ * re-adoption after a restart, the switch from objects of another map layout,
+ * detach, and the audit ring buffer's thread. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -110,6 +112,7 @@ static const char *const map_names[] = {
 	"udm_decisions", "udm_config", "udm_stats", "udm_scope", "udm_loops", "udm_objs", "udm_audit",
 	"udm_kseq", "udm_kprops", "udm_fsv", "udm_ublk",
 };
+enum { MAP_CONFIG = 1, MAP_AUDIT = 6 };   /* their places in map_names */
 
 /* Is name a type of that kind in the BTF of vmlinux (module NULL) or of
  * module? The programs on it are loaded only then: one object for 6.1 and 6.12. */
@@ -195,6 +198,37 @@ static int ensure_config_defaults(struct udmd_bpf *e, bool lock)
 	return 0;
 }
 
+static void close_fds(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* Does the map behind fd (pinned or handed over) differ from m, this object's
+ * map name? Then why says how (when given). */
+static bool map_differs(int fd, const struct bpf_map *m, const char *name, char *why, size_t len)
+{
+	struct bpf_map_info info;
+	__u32 ilen = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &ilen) < 0) {
+		if (why)
+			snprintf(why, len, "map %s: %s", name, fd < 0 ? "missing" : strerror(errno));
+		return true;
+	}
+	if (info.type == (__u32)bpf_map__type(m) && info.key_size == bpf_map__key_size(m) &&
+	    info.value_size == bpf_map__value_size(m) && info.max_entries == bpf_map__max_entries(m))
+		return false;
+	if (why)
+		snprintf(why, len, "map %s: type %u key %u value %u entries %u, this udmd's %u %u %u %u", name,
+			 info.type, info.key_size, info.value_size, info.max_entries, (unsigned)bpf_map__type(m),
+			 bpf_map__key_size(m), bpf_map__value_size(m), bpf_map__max_entries(m));
+	return true;
+}
+
 /* The fd of name in a handover (map "udm_config", link "link_udm_bprm_check"), or -1. */
 static int handed(const struct udmd_handover_objs *h, const char *name)
 {
@@ -204,11 +238,45 @@ static int handed(const struct udmd_handover_objs *h, const char *name)
 	return -1;
 }
 
+/* A layout switch: the old links, as handed over, else from their pins (the
+ * programs let their adopter open them). Held until the switch detaches them. */
+static int hold_old_links(struct udmd_bpf *e, struct udmd_handover_objs *h)
+{
+	int cap = (int)(sizeof(e->old_links) / sizeof(e->old_links[0]));
+	if (h) {
+		/* taken, not copied: these must be the old links' last fds */
+		for (int i = 0; i < h->n && e->nold < cap; i++)
+			if (strncmp(h->names[i], "link_", 5) == 0 && h->fds[i] >= 0) {
+				e->old_links[e->nold++] = h->fds[i];
+				h->fds[i] = -1;
+			}
+		return 0;
+	}
+	DIR *d = opendir(e->pin_dir);
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	int r = 0;
+	char p[PATH_MAX];
+	while (!r && (de = readdir(d)) && e->nold < cap) {
+		if (strncmp(de->d_name, "link_", 5) != 0)
+			continue;
+		pin_path(e, de->d_name, p, sizeof(p));
+		int fd = bpf_obj_get(p);
+		if (fd < 0)
+			r = -errno;
+		else
+			e->old_links[e->nold++] = fd;
+	}
+	closedir(d);
+	return r;
+}
+
 int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *adopted,
 		      udmd_bpf_audit_fn audit, void *audit_arg, char *err, size_t errlen)
 {
 	const char *pin_dir = o->pin_dir;
-	const struct udmd_handover_objs *h = o->handover;
+	struct udmd_handover_objs *h = o->handover;
 	struct udmd_bpf *e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -217,6 +285,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 	pthread_mutex_init(&e->lock, NULL);
 	e->stop_fd = -1;
 	e->lock_fd = -1;
+	e->old_audit = -1;
 	e->audit = audit;
 	e->audit_arg = audit_arg;
 	snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", pin_dir);
@@ -266,9 +335,14 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 			snprintf(err, errlen, "BPF object: %s", strerror(-r));
 			goto fail;
 		}
-		/* pinned maps of an earlier udmd: the new programs decide from the same state */
+		/* pinned maps of an earlier udmd: the new programs decide from the same
+		 * state, when the maps have this object's layout */
 		reused = 0;
-		for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		int fds[sizeof(map_names) / sizeof(map_names[0])];
+		size_t nmaps = sizeof(map_names) / sizeof(map_names[0]), present = 0;
+		for (size_t i = 0; i < nmaps; i++)
+			fds[i] = -1;
+		for (size_t i = 0; i < nmaps; i++) {
 			pin_path(e, map_names[i], p, sizeof(p));
 			int fd = handed(h, map_names[i]);
 			if (fd >= 0) {
@@ -279,6 +353,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 				r = -EBUSY;
 				snprintf(err, errlen, "%s: enforcement is pinned and --adopt=never: "
 					 "hand it over (udmd --takeover) or reboot", p);
+				close_fds(fds, nmaps);
 				goto fail;
 			} else {
 				fd = bpf_obj_get(p);   /* adoption: the programs let it only if no udmd holds them */
@@ -288,12 +363,47 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 				snprintf(err, errlen, "%s: %s", p, r == -EBUSY ?
 					 "refused: another udmd holds the enforcement, or it is locked (--lock) "
 					 "since its udmd exited; decisions stay in force until reboot" : strerror(-r));
+				close_fds(fds, nmaps);
 				goto fail;
 			}
-			r = bpf_map__reuse_fd(skel_map(e->skel, map_names[i]), fd);
-			close(fd);
+			fds[i] = fd;
+			present++;
+		}
+		/* another layout (a map added, or one whose type, key, value or size
+		 * changed): this object gets maps of its own and the old objects
+		 * decide until it is filled (udmd_bpf_relayout_finish) */
+		char why[256] = "";
+		for (size_t i = 0; present && i < nmaps && !why[0]; i++)
+			if (fds[i] < 0)
+				snprintf(why, sizeof(why), "map %s is new", map_names[i]);
+			else
+				map_differs(fds[i], skel_map(e->skel, map_names[i]), map_names[i], why, sizeof(why));
+		if (why[0]) {
+			if (!e->relayout) {
+				fprintf(stderr, "udmd: enforcer: bpf: the earlier udmd's maps have another layout (%s): "
+					"loading a fresh set; the old programs decide until it holds the policy\n", why);
+				/* what --lock set stays set */
+				struct udm_bpf_config oc;
+				__u32 zero = 0;
+				if (!map_differs(fds[MAP_CONFIG], skel_map(e->skel, "udm_config"), "udm_config", NULL, 0) &&
+				    bpf_map_lookup_elem(fds[MAP_CONFIG], &zero, &oc) == 0 && oc.locked)
+					e->cfg.locked = 1;
+				if (fds[MAP_AUDIT] >= 0)
+					e->old_audit = fcntl(fds[MAP_AUDIT], F_DUPFD_CLOEXEC, 0);
+			}
+			e->relayout = true;
+			close_fds(fds, nmaps);
+		}
+		for (size_t i = 0; i < nmaps; i++) {
+			if (fds[i] < 0)
+				continue;
+			pin_path(e, map_names[i], p, sizeof(p));
+			r = bpf_map__reuse_fd(skel_map(e->skel, map_names[i]), fds[i]);
+			close(fds[i]);
+			fds[i] = -1;
 			if (r) {
 				snprintf(err, errlen, "%s: %s", p, strerror(-r));
+				close_fds(fds, nmaps);
 				goto fail;
 			}
 			reused++;
@@ -393,10 +503,18 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 	}
 	udmd_bpf_put_config(e);
 
+	/* a layout switch: the old links are held until the switch, this
+	 * object's programs are attached only then (udmd_bpf_relayout_finish) */
+	if (e->relayout && (r = hold_old_links(e, h))) {
+		snprintf(err, errlen, "%s: the old links: %s", pin_dir, strerror(-r));
+		goto fail;
+	}
 	/* links: adopt a pinned one, else attach and pin */
 	struct bpf_program *prog;
 	int attached = 0, kept = 0;
 	bpf_object__for_each_program(prog, e->skel->obj) {
+		if (e->relayout)
+			break;
 		if (e->nlinks == (int)(sizeof(e->link_fds) / sizeof(e->link_fds[0]))) {
 			r = -E2BIG;
 			snprintf(err, errlen, "too many programs");
@@ -433,7 +551,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 		attached++;
 	}
 	/* maps are pinned once the programs hold them */
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]) && !e->relayout; i++) {
 		struct bpf_map *m = skel_map(e->skel, map_names[i]);
 		pin_path(e, map_names[i], p, sizeof(p));
 		if (access(p, F_OK) == 0)
@@ -464,7 +582,7 @@ int udmd_bpf_open(struct udmd_bpf **out, const struct udmd_bpf_opts *o, bool *ad
 	int mfd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mfd >= 0)
 		close(mfd);
-	*adopted = kept > 0;
+	*adopted = kept > 0 || e->relayout;
 
 	e->rb = ring_buffer__new(e->fd_audit, on_event, e, NULL);
 	e->stop_fd = eventfd(0, EFD_CLOEXEC);
@@ -481,6 +599,124 @@ fail:
 	return r;
 }
 
+bool udmd_bpf_relayout_pending(const struct udmd_bpf *e)
+{
+	return e->relayout;
+}
+
+/* A record of the old ring: read only when it has this udmd's event layout;
+ * its generation is the old udmd's, so no rule text is named. */
+static int on_old_event(void *ctx, void *data, size_t size)
+{
+	struct udmd_bpf *e = ctx;
+	if (size == sizeof(struct udm_bpf_event))
+		e->audit(e->audit_arg, data, NULL);
+	return 0;
+}
+
+int udmd_bpf_relayout_finish(struct udmd_bpf *e, char *err, size_t errlen)
+{
+	if (!e->relayout)
+		return 0;
+	char p[PATH_MAX];
+	int r = 0;
+	/* 1. what the old programs recorded that nobody has read (their records
+	 * from here to their detaching, a moment, also come from ours: dropped) */
+	if (e->old_audit >= 0) {
+		struct ring_buffer *orb = ring_buffer__new(e->old_audit, on_old_event, e, NULL);
+		if (orb) {
+			ring_buffer__consume(orb);
+			ring_buffer__free(orb);
+		}
+	}
+	/* 2. this object's programs, on maps that hold the policy, beside the old
+	 * ones: both decide and a refusal of either stands (LSM programs stack) */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, e->skel->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		if (e->nlinks == (int)(sizeof(e->link_fds) / sizeof(e->link_fds[0]))) {
+			r = -E2BIG;
+			snprintf(err, errlen, "too many programs");
+			goto undo;
+		}
+		struct bpf_link *l = bpf_program__attach(prog);
+		if (!l) {
+			r = -errno;
+			snprintf(err, errlen, "attach %s: %s", bpf_program__name(prog), strerror(-r));
+			goto undo;
+		}
+		snprintf(e->link_names[e->nlinks], sizeof(e->link_names[0]), "link_%s", bpf_program__name(prog));
+		e->link_fds[e->nlinks++] = bpf_link__fd(l);
+		bpf_link__disconnect(l);
+		bpf_link__destroy(l);
+		struct bpf_link_info info;   /* guarded from now on */
+		__u32 len = sizeof(info);
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(e->link_fds[e->nlinks - 1], &info, &len) == 0) {
+			__u64 one = 1;
+			bpf_map_update_elem(e->fd_objs, &info.id, &one, BPF_ANY);
+		}
+	}
+	/* 3. the old links go: an LSM link cannot be detached (BPF_LINK_DETACH is
+	 * not for tracing links), it goes with its last reference: its pin, then
+	 * the fd this process holds. This process is their owner (handed over,
+	 * or adopted), so their own guards let it unlink. */
+	DIR *d = opendir(e->pin_dir);
+	struct dirent *de;
+	int gone = 0;
+	for (int pass = 0; d && pass < 2; pass++) {   /* the links' pins first, then the maps' */
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || (strncmp(de->d_name, "link_", 5) == 0) != (pass == 0))
+				continue;
+			pin_path(e, de->d_name, p, sizeof(p));
+			if (unlink(p) == 0) {
+				gone++;
+			} else if (!gone) {
+				/* nothing unlinked yet: the old set stays whole, ours goes */
+				r = -errno;
+				snprintf(err, errlen, "unpin the old objects: %s: %s", p, strerror(-r));
+				closedir(d);
+				goto undo;
+			}
+		}
+	}
+	if (d)
+		closedir(d);
+	for (int i = 0; i < e->nold; i++)
+		close(e->old_links[i]);
+	e->nold = 0;
+	if (e->old_audit >= 0)
+		close(e->old_audit);
+	e->old_audit = -1;
+	e->relayout = false;
+	/* 4. our pins take their places (this process holds every link meanwhile,
+	 * and the directory's lock) */
+	for (int i = 0; i < e->nlinks && !r; i++) {
+		pin_path(e, e->link_names[i], p, sizeof(p));
+		if (bpf_obj_pin(e->link_fds[i], p) < 0)
+			r = -errno;
+	}
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]) && !r; i++) {
+		pin_path(e, map_names[i], p, sizeof(p));
+		r = bpf_map__pin(skel_map(e->skel, map_names[i]), p);
+	}
+	int mfd = open(e->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd >= 0)
+		close(mfd);
+	if (r)   /* enforcing, but only while this process lives: never undone now */
+		fprintf(stderr, "udmd: enforcer: bpf: %s: the new pins: %s (enforcing while this udmd runs)\n",
+			e->pin_dir, strerror(-r));
+	return 0;
+undo:
+	/* ours were never pinned: closed, they are detached; the old ones decide */
+	for (int i = 0; i < e->nlinks; i++)
+		close(e->link_fds[i]);
+	e->nlinks = 0;
+	return r;
+}
+
 static void free_enforcer(struct udmd_bpf *e)
 {
 	if (e->thread_started) {
@@ -494,6 +730,10 @@ static void free_enforcer(struct udmd_bpf *e)
 	ring_buffer__free(e->rb);
 	for (int i = 0; i < e->nlinks; i++)
 		close(e->link_fds[i]);
+	for (int i = 0; i < e->nold; i++)
+		close(e->old_links[i]);   /* an unfinished switch: their pins keep them */
+	if (e->old_audit >= 0)
+		close(e->old_audit);
 	udm_enforce__destroy(e->skel);   /* programs stay attached through the pinned links */
 	if (e->lock_fd >= 0)
 		close(e->lock_fd);
@@ -516,6 +756,11 @@ int udmd_bpf_detach(struct udmd_bpf *e)
 {
 	char p[PATH_MAX];
 	int r = 0;
+	if (e->relayout) {
+		/* nothing of ours is attached or pinned: the pins are the old udmd's */
+		free_enforcer(e);
+		return 0;
+	}
 	/* links first: from here on nothing is decided */
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, e->skel->obj) {

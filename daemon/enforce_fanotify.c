@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The fanotify backend behind struct enforcer_ops (enforce.h): exec
  * enforcement with fanotify permission events (FAN_OPEN_EXEC_PERM). One thread
- * reads the events of one fanotify group and answers each with an IPE
+ * reads the events of one fanotify group and answers them with an IPE
  * evaluation of op=EXECUTE, with the properties of the file's device read from
  * the integrity blob of the udm device object udmd bound its loop device to
- * (identity.c) at that moment; it follows the mount table so that the marked
- * filesystems stay those of the watched paths (or every filesystem, in system
- * scope).
+ * (identity.c) at that moment; another follows the mount table so that the
+ * marked filesystems stay those of the watched paths (or every filesystem, in
+ * system scope).
  *
  * Marks are filesystem marks (every mount of the superblock, in every
  * namespace). Mount scope: the filesystems mounted at the watched paths,
@@ -20,10 +20,14 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <sys/fanotify.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -58,20 +62,23 @@ struct fan_event {
 	int fd;                 /* the file being executed (read-only) */
 	pid_t pid;
 	const struct stat *st;
-	const char *path;       /* from /proc/self/fd, for audit */
-	bool may_ask_fs;        /* false: a FUSE file, no ioctl (its server could hang the decision) */
+	/* the file has fs-verity (statx says so) and its filesystem may be
+	 * asked for the digest (not FUSE: its server could hang the decision) */
+	bool fsverity;
 };
 /* Returns true to allow. Runs on the engine's thread; must not block long. */
 typedef bool (*fan_decide_fn)(void *arg, const struct fan_event *ev);
 
 struct fan_engine {
 	int fan_fd, stop_fd, mounts_fd;
-	pthread_t thread;
+	pthread_t thread;          /* reads the events and decides them (engine_thread) */
+	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
+	atomic_bool stopping;
 	fan_decide_fn decide;
 	void *arg;
 	dev_t root_dev;          /* the filesystem of /: never marked in mount scope */
 	bool system;             /* every filesystem of udmd's mount namespace */
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;     /* everything below */
 	struct watch watches[MAX_WATCHES];
 	int nwatches;
 	dev_t marks[MAX_MARKS];  /* system scope: marked superblocks */
@@ -87,7 +94,7 @@ struct fan_engine {
  * the kernel's inode. A FUSE server that never answers would otherwise hang
  * this thread, and with it every exec on a marked filesystem (in system
  * scope: every exec on the machine; any user can mount a FUSE filesystem). */
-static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
+static int statx_cached(int dirfd, const char *path, int flags, struct stat *st, uint64_t *attributes)
 {
 	struct statx x;
 	if (statx(dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MODE | STATX_INO, &x) < 0)
@@ -97,42 +104,78 @@ static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 	st->st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor);
 	st->st_ino = x.stx_ino;
 	st->st_mode = x.stx_mode;
+	if (attributes)
+		*attributes = x.stx_attributes & x.stx_attributes_mask;
 	return 0;
 }
 
-static void answer(int fan_fd, int fd, bool allow)
+static int stat_cached(int dirfd, const char *path, int flags, struct stat *st)
 {
-	struct fanotify_response resp = { .fd = fd, .response = allow ? FAN_ALLOW : FAN_DENY };
-	/* a failed write leaves the exec waiting: retry on EINTR only */
-	while (write(fan_fd, &resp, sizeof(resp)) < 0 && errno == EINTR)
-		;
+	return statx_cached(dirfd, path, flags, st, NULL);
 }
 
 static bool fs_may_be_asked(struct fan_engine *e, dev_t dev);
 
-static void handle_event(struct fan_engine *e, const struct fanotify_event_metadata *m)
+/* Decide one permission event: true to allow. */
+static bool decide_event(struct fan_engine *e, const struct fanotify_event_metadata *m)
 {
-	if (m->fd < 0)
-		return;
-	if (m->mask & FAN_OPEN_EXEC_PERM) {
-		struct stat st;
-		char link[64], path[PATH_MAX] = "?";
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", m->fd);
-		ssize_t n = readlink(link, path, sizeof(path) - 1);
-		if (n >= 0)
-			path[n] = '\0';
-		/* Every event comes from a mark udmd placed, and a mark is only
-		 * removed on purpose: each one is decided. Fail closed: a file we
-		 * cannot stat is denied. */
-		bool allow = false;
-		if (stat_cached(m->fd, "", AT_EMPTY_PATH, &st) == 0) {
-			struct fan_event ev = { .fd = m->fd, .pid = m->pid, .st = &st, .path = path,
-						    .may_ask_fs = fs_may_be_asked(e, st.st_dev) };
-			allow = e->decide(e->arg, &ev);
+	struct stat st;
+	uint64_t attrs;
+	/* Every event comes from a mark udmd placed, and a mark is only
+	 * removed on purpose: each one is decided. Fail closed: a file we
+	 * cannot stat is denied. */
+	if (statx_cached(m->fd, "", AT_EMPTY_PATH, &st, &attrs) < 0)
+		return false;
+	/* Only a file with fs-verity can have fs-verity properties: the
+	 * filesystem is asked for the digest of no other (the inode's flag, as
+	 * statx reports it, is what FS_IOC_MEASURE_VERITY itself checks). */
+	struct fan_event ev = { .fd = m->fd, .pid = m->pid, .st = &st,
+				.fsverity = (attrs & STATX_ATTR_VERITY) && fs_may_be_asked(e, st.st_dev) };
+	return e->decide(e->arg, &ev);
+}
+
+/* The events one read() returned: every permission event is decided, then
+ * all are answered with one writev (the kernel takes one response per
+ * write and loops over the vector), then their files are closed. */
+#define MAX_BATCH ((int)(8192 / FAN_EVENT_METADATA_LEN) + 1)
+static void handle_events(struct fan_engine *e, const void *buf, ssize_t len)
+{
+	struct fanotify_response resp[MAX_BATCH];
+	struct iovec iov[MAX_BATCH];
+	int fds[MAX_BATCH], nresp = 0, nfds = 0;
+	for (const struct fanotify_event_metadata *m = buf; FAN_EVENT_OK(m, len) && nfds < MAX_BATCH;
+	     m = FAN_EVENT_NEXT(m, len)) {
+		if (m->fd < 0)
+			continue;
+		if (m->vers == FANOTIFY_METADATA_VERSION && (m->mask & FAN_OPEN_EXEC_PERM)) {
+			resp[nresp] = (struct fanotify_response){ .fd = m->fd,
+								  .response = decide_event(e, m) ? FAN_ALLOW : FAN_DENY };
+			iov[nresp] = (struct iovec){ &resp[nresp], sizeof(resp[nresp]) };
+			nresp++;
 		}
-		answer(e->fan_fd, m->fd, allow);
+		fds[nfds++] = m->fd;
 	}
-	close(m->fd);
+	/* A failed response leaves its exec waiting: retried on EINTR only,
+	 * and the ones after it are still sent. */
+	for (int i = 0; i < nresp;) {
+		ssize_t n = writev(e->fan_fd, iov + i, nresp - i);
+		if (n < 0 && errno == EINTR)
+			continue;
+		i += n <= 0 ? 1 : (int)(n / (ssize_t)sizeof(resp[0])) + (n % (ssize_t)sizeof(resp[0]) != 0);
+	}
+	/* The files after their answers (a closed number could be reused by the
+	 * next event before its answer). One close_range when they are a run of
+	 * numbers, which they are when nothing else opened a file meanwhile: a
+	 * run holds only event files, as each of its numbers is open here. */
+	int lo = INT_MAX, hi = -1;
+	for (int i = 0; i < nfds; i++) {
+		lo = fds[i] < lo ? fds[i] : lo;
+		hi = fds[i] > hi ? fds[i] : hi;
+	}
+	if (nfds > 1 && hi - lo + 1 == nfds && close_range((unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
 }
 
 /* ---- the mount table ---- */
@@ -370,24 +413,31 @@ static void refresh_fs(struct fan_engine *e)
  * server could hold this thread forever. Known from the mount table, read
  * again when the superblock is not in it yet; one only mounted in another
  * namespace is judged by its number (FUSE's are anonymous, major 0; fuseblk
- * needs root). Enforcer thread only. */
+ * needs root). */
 static bool fs_may_be_asked(struct fan_engine *e, dev_t dev)
 {
+	bool may = major(dev) != 0;
+	pthread_mutex_lock(&e->lock);
 	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < e->nfs; i++)
-			if (e->fs[i].dev == dev)
-				return !e->fs[i].fuse;
+		int i = 0;
+		while (i < e->nfs && e->fs[i].dev != dev)
+			i++;
+		if (i < e->nfs) {
+			may = !e->fs[i].fuse;
+			break;
+		}
 		if (pass == 0)
 			refresh_fs(e);
 	}
-	return major(dev) != 0;
+	pthread_mutex_unlock(&e->lock);
+	return may;
 }
 
 /* The mount table changed (or at start): follow it. */
 static void rescan(struct fan_engine *e)
 {
-	refresh_fs(e);
 	pthread_mutex_lock(&e->lock);
+	refresh_fs(e);
 	e->rescans++;
 	for (int i = 0; i < e->nwatches; i++)
 		refresh_watch(e, &e->watches[i]);
@@ -405,21 +455,51 @@ static void rescan(struct fan_engine *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* Interrupts the decision thread's read() (engine_stop). */
+#define WAKE_SIGNAL SIGUSR2
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+/* The decision thread: one blocking read() of the events, each decided on
+ * this thread and answered (handle_events), nothing else on the way of an
+ * exec: no poll, no hand-off to another thread. engine_stop sets stopping
+ * and interrupts the read with WAKE_SIGNAL (again, until the thread is gone:
+ * a signal that comes just before the read is not lost on it for long). */
 static void *engine_thread(void *arg)
 {
 	struct fan_engine *e = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	struct pollfd p[3] = { { .fd = e->fan_fd, .events = POLLIN }, { .fd = e->stop_fd, .events = POLLIN },
-			       { .fd = e->mounts_fd, .events = POLLPRI } };
+	while (!atomic_load(&e->stopping)) {
+		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
+		if (len > 0) {
+			handle_events(e, buf, len);
+		} else if (len < 0 && errno != EINTR && errno != EAGAIN) {
+			/* no file number for an event (EMFILE): the kernel denied it;
+			 * do not spin while that lasts */
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* The mount thread: follows the mount table (the marks of the watches and,
+ * in system scope, of every filesystem) until engine_stop. */
+static void *mount_thread(void *arg)
+{
+	struct fan_engine *e = arg;
+	struct pollfd p[2] = { { .fd = e->stop_fd, .events = POLLIN }, { .fd = e->mounts_fd, .events = POLLPRI } };
 	for (;;) {
-		if (poll(p, 3, -1) < 0) {
+		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (p[1].revents)
+		if (p[0].revents)
 			break;
-		if (p[2].revents & (POLLPRI | POLLERR)) {
+		if (p[1].revents & (POLLPRI | POLLERR)) {
 			/* the mount table changed: re-read it from the start next time */
 			lseek(e->mounts_fd, 0, SEEK_SET);
 			char tmp[4096];
@@ -427,17 +507,25 @@ static void *engine_thread(void *arg)
 				;
 			rescan(e);
 		}
-		if (!(p[0].revents & POLLIN))
-			continue;
-		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
-		if (len <= 0)
-			continue;
-		const struct fanotify_event_metadata *m = (const void *)buf;
-		for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
-			if (m->vers == FANOTIFY_METADATA_VERSION)
-				handle_event(e, m);
 	}
 	return NULL;
+}
+
+static void stop_decisions(struct fan_engine *e)
+{
+	atomic_store(&e->stopping, true);
+	for (;;) {
+		pthread_kill(e->thread, WAKE_SIGNAL);
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 10 * 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(e->thread, NULL, &t) == 0)
+			return;
+	}
 }
 
 static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg, dev_t root_dev, bool system)
@@ -451,8 +539,13 @@ static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg
 	e->system = system;
 	e->stop_fd = e->mounts_fd = -1;
 	pthread_mutex_init(&e->lock, NULL);
+	/* a handler without SA_RESTART: the signal ends the read with EINTR */
+	struct sigaction sa = { .sa_handler = wake_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(WAKE_SIGNAL, &sa, NULL);
 	int r = 0;
-	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	/* blocking: the decision thread waits in read() */
+	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (e->fan_fd < 0)
 		r = -errno;
 	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
@@ -462,6 +555,10 @@ static int engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg
 		rescan(e);   /* every filesystem is marked before udmd reports ready */
 	if (!r && pthread_create(&e->thread, NULL, engine_thread, e))
 		r = -ENOMEM;
+	else if (!r && pthread_create(&e->mount_thread, NULL, mount_thread, e)) {
+		stop_decisions(e);
+		r = -ENOMEM;
+	}
 	if (r) {
 		if (e->stop_fd >= 0)
 			close(e->stop_fd);
@@ -484,7 +581,8 @@ static void engine_stop(struct fan_engine *e)
 	uint64_t one = 1;
 	if (write(e->stop_fd, &one, sizeof(one)) < 0)
 		perror("enforcer stop");
-	pthread_join(e->thread, NULL);
+	pthread_join(e->mount_thread, NULL);
+	stop_decisions(e);
 	/* closing the group lets every pending and future exec through */
 	close(e->fan_fd);
 	close(e->stop_fd);
@@ -704,9 +802,10 @@ static bool decide_exec(void *arg, const struct fan_event *ev)
 	char fsv_alg[16];
 	uint8_t fsv_digest[64];
 	size_t fsv_len = 0;
-	/* not sent to a FUSE file: its server could hold the decision thread
-	 * (and every exec waiting on it) forever */
-	if (ev->may_ask_fs && fsverity_digest(ev->fd, fsv_alg, sizeof(fsv_alg), fsv_digest, &fsv_len)) {
+	/* only for a file with fs-verity, and not sent to a FUSE file: its
+	 * server could hold the decision thread (and every exec waiting on it)
+	 * forever */
+	if (ev->fsverity && fsverity_digest(ev->fd, fsv_alg, sizeof(fsv_alg), fsv_digest, &fsv_len)) {
 		c.fsv_present = true;
 		c.fsv_alg = fsv_alg;
 		c.fsv_digest = fsv_digest;
@@ -724,13 +823,19 @@ static bool decide_exec(void *arg, const struct fan_event *ev)
 	else
 		f->denied++;
 	if (pol && (!allow || success_audit)) {
+		/* the path, the command and the disk name only for a record */
 		char comm[32], dev[64], rec[2048];
+		char link[64], path[PATH_MAX] = "?";
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", ev->fd);
+		ssize_t n = readlink(link, path, sizeof(path) - 1);
+		if (n >= 0)
+			path[n] = '\0';
 		process_comm(ev->pid, comm, sizeof(comm));
 		superblock_id(ev->st->st_dev, dev, sizeof(dev));
-		struct ipe_audit_subject s = { .pid = ev->pid, .comm = comm, .has_file = true, .path = ev->path,
+		struct ipe_audit_subject s = { .pid = ev->pid, .comm = comm, .has_file = true, .path = path,
 					       .has_inode = true, .dev = dev, .ino = ev->st->st_ino };
 		ipe_audit_access(rec, sizeof(rec), &dec, IPE_HOOK_BPRM_CHECK, enforcing, &s);
-		udmd_audit_access(d, rec, &dec, IPE_HOOK_BPRM_CHECK, enforcing, ev->path, ev->pid);
+		udmd_audit_access(d, rec, &dec, IPE_HOOK_BPRM_CHECK, enforcing, path, ev->pid);
 	}
 	if (pol)
 		ipe_policy_put(pol);

@@ -60,6 +60,7 @@ int udmd_handover_recv(int sock, struct udmd_handover_objs *h)
 void udmd_handover_free(struct udmd_handover_objs *h)
 {
 	for (int i = 0; i < h->n; i++)
-		close(h->fds[i]);
+		if (h->fds[i] >= 0)   /* -1: taken (a layout switch) */
+			close(h->fds[i]);
 	h->n = 0;
 }

@@ -2,7 +2,8 @@
 /* Device identity: the record of which block device (loop or ublk) serves
  * which udm device object, made by udmd at attach and dropped at detach; what
  * every decision asks instead of a loop's backing file name
- * (docs/enforcement.md). */
+ * (docs/enforcement.md). Whether a loop binding is still live comes from the
+ * identity cache (identity_cache.c) while it vouches for it, else from sysfs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -11,11 +12,15 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "daemon/identity_cache.h"
 #include "daemon/udmd.h"
 
 struct entry {
 	struct entry *next;
 	struct udmd_binding b;
+	/* the udm device's live table when the binding was made, if the loop
+	 * device's size was that table's then; 0: never vouched for by the cache */
+	uint64_t table_id;
 };
 
 struct udmd_identity {
@@ -25,6 +30,7 @@ struct udmd_identity {
 	struct entry *list;
 	udmd_binding_fn observer;
 	void *observer_arg;
+	struct udmd_idcache *cache;   /* NULL: every liveness check reads sysfs */
 	/* ublk device ids held (udmd_ublk_claim) */
 	int *ublk;
 	size_t n_ublk, cap_ublk;
@@ -41,6 +47,10 @@ int udmd_identity_init(struct udmd *d)
 	if (!d->identity)
 		return -ENOMEM;
 	pthread_rwlock_init(&d->identity->lock, NULL);
+	int r = udmd_idcache_open(&d->identity->cache);
+	if (r)
+		udmd_log("identity: no uevent cache (%s): each decision reads the loop device's diskseq and offset "
+			 "in sysfs", strerror(-r));
 	/* the core asks which block devices are our exports (table stacking) */
 	udm_ctx_set_export_callback(d->ctx, export_of, d);
 	return 0;
@@ -56,6 +66,7 @@ void udmd_identity_free(struct udmd *d)
 		I->list = e->next;
 		free(e);
 	}
+	udmd_idcache_close(I->cache);
 	free(I->ublk);
 	pthread_rwlock_destroy(&I->lock);
 	free(I);
@@ -106,6 +117,21 @@ static void notify(struct udmd_identity *I, const struct udmd_binding *b, bool a
 		I->observer(I->observer_arg, b, added);
 }
 
+/* The udm device's live table, if the loop device's size is that table's
+ * now (as attached: offset 0, no size limit), else 0. Then an offset change
+ * always changes the loop device's size (a RESIZE uevent) for as long as
+ * the table stays; after a table swap the cache no longer vouches. */
+static uint64_t table_of_binding(struct udmd *d, const struct udmd_binding *b)
+{
+	struct udm_info info;
+	uint64_t sectors, t = udm_dev_live_table_id(d->ctx, b->udm);
+	if (!t || udm_dev_info(d->ctx, ((struct udm_dev_id){ .dev = b->udm }), 0, &info) ||
+	    sysfs_u64(b->blk, "size", &sectors) || sectors != info.sectors ||
+	    udm_dev_live_table_id(d->ctx, b->udm) != t)
+		return 0;
+	return t;
+}
+
 int udmd_binding_add(struct udmd *d, const struct udmd_binding *b)
 {
 	struct udmd_identity *I = d->identity;
@@ -113,6 +139,9 @@ int udmd_binding_add(struct udmd *d, const struct udmd_binding *b)
 	if (!e)
 		return -ENOMEM;
 	e->b = *b;
+	/* the cache vouches for loop devices only (a ublk binding's liveness is
+	 * one sysfs read of its diskseq) */
+	e->table_id = I->cache && b->kind == UDMD_BLK_LOOP ? table_of_binding(d, b) : 0;
 	pthread_rwlock_wrlock(&I->lock);
 	e->next = I->list;
 	I->list = e;
@@ -140,7 +169,7 @@ int udmd_binding_drop(struct udmd *d, dev_t blk)
 	return r;
 }
 
-static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out)
+static int find_entry(struct udmd *d, bool by_blk, dev_t key, struct entry *out)
 {
 	struct udmd_identity *I = d->identity;
 	int r = -ENODEV;
@@ -149,7 +178,8 @@ static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out
 	pthread_rwlock_rdlock(&I->lock);
 	for (struct entry *e = I->list; e; e = e->next)
 		if ((by_blk ? e->b.blk : e->b.udm) == key) {
-			*out = e->b;
+			*out = *e;
+			out->next = NULL;
 			r = 0;
 			break;
 		}
@@ -157,15 +187,36 @@ static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out
 	return r;
 }
 
+static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out)
+{
+	struct entry e;
+	int r = find_entry(d, by_blk, key, &e);
+	if (!r)
+		*out = e.b;
+	return r;
+}
+
+/* Is binding e live now, known without reading sysfs? Its udm device still
+ * runs the table it had at attach (live_table, read by the caller), and no
+ * uevent queued until now says that the loop device changed. false: ask
+ * sysfs (udmd_binding_live). */
+static bool vouched(struct udmd *d, const struct entry *e, uint64_t live_table)
+{
+	return e->table_id && live_table == e->table_id &&
+	       udmd_idcache_unchanged(d->identity->cache, e->b.blk, e->b.diskseq, e->b.cache_epoch);
+}
+
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
 {
-	struct udmd_binding b;
+	struct entry e;
 	/* Fail closed: a block device udmd did not attach, or one whose binding
 	 * changed since (detached and reused, rebound, shifted), serves no udm
 	 * device as far as a decision is concerned. */
-	if (find(d, true, st_dev, &b) || !udmd_binding_live(&b))
+	if (find_entry(d, true, st_dev, &e))
 		return -ENODEV;
-	*out = b;
+	if (!vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm)) && !udmd_binding_live(&e.b))
+		return -ENODEV;
+	*out = e.b;
 	return 0;
 }
 
@@ -213,6 +264,11 @@ static dev_t export_of(void *arg, dev_t blockdev)
 	    udm_dev_info(d->ctx, UDM_BY_NAME(file + n + 1), 0, &info) == 0)
 		return info.dev;
 	return 0;
+}
+
+uint64_t udmd_identity_epoch(struct udmd *d)
+{
+	return d->identity ? udmd_idcache_epoch(d->identity->cache) : 0;
 }
 
 int udmd_binding_of_udm(struct udmd *d, dev_t udm, struct udmd_binding *out)
@@ -300,16 +356,27 @@ int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg)
 
 int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
 {
-	struct udmd_binding b;
+	struct entry e;
 	struct udm_integrity snap;
 	memset(blob, 0, sizeof(*blob));
-	if (udmd_binding_lookup(d, st_dev, &b))
+	if (find_entry(d, true, st_dev, &e))
 		return -ENODEV;
-	if (udm_dev_get_integrity(d->ctx, b.udm, &snap))
+	if (udm_dev_get_integrity(d->ctx, e.b.udm, &snap)) {
+		/* no blob to give; -ENODEV only if the binding is gone */
+		return vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm)) || udmd_binding_live(&e.b) ? 0 : -ENODEV;
+	}
+	/* Live after the read (the cache is read after it, the blob names the
+	 * table it describes): the loop held the device object open all along,
+	 * so e.b.udm named that object, not a later one. */
+	if (vouched(d, &e, snap.table_id)) {
+		*blob = snap;
 		return 0;
-	/* Still the same binding after the read: the export held the device
-	 * object open all along, so b.udm named that object, not a later one. */
-	if (udmd_binding_live(&b))
+	}
+	if (!udmd_binding_live(&e.b))
+		return -ENODEV;
+	/* read sysfs before and after the blob, as the blob may be a later
+	 * object's if the binding was dead before */
+	if (udm_dev_get_integrity(d->ctx, e.b.udm, &snap) == 0 && udmd_binding_live(&e.b))
 		*blob = snap;
 	return 0;
 }

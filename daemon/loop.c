@@ -218,6 +218,9 @@ int udmd_loop_attach(struct udmd *d, const char *name, dev_t dev, bool readonly,
 		r = -errno;
 		goto out;
 	}
+	/* before the loop device is configured: a uevent lost from here on
+	 * keeps the identity cache from vouching for this binding */
+	a->b.cache_epoch = udmd_identity_epoch(d);
 	r = -EBUSY;
 	for (int tries = 0; tries < 16 && r == -EBUSY; tries++) {
 		int n = ioctl(ctl, LOOP_CTL_GET_FREE);

@@ -200,11 +200,16 @@ struct udmd_binding {
 	int nr;                     /* N of /dev/loopN or /dev/ublkbN */
 	uint64_t diskseq;           /* the block device's disk sequence number for this binding */
 	dev_t udm;                  /* the udm device object (UDM_MAJOR:minor); a rename keeps it */
+	uint64_t cache_epoch;       /* udmd_identity_epoch() before the loop device was configured */
 };
 int udmd_identity_init(struct udmd *d);
 void udmd_identity_free(struct udmd *d);
+/* The identity cache's epoch (identity_cache.h), to keep in a binding: taken
+ * before its loop device is configured. */
+uint64_t udmd_identity_epoch(struct udmd *d);
 /* The binding behind block device st_dev, if it is one udmd made and it is
- * still live (udmd_binding_live): 0, else -ENODEV. Any thread; never waits
+ * still live (the identity cache vouches for it, else udmd_binding_live):
+ * 0, else -ENODEV. Any thread; never waits
  * for an attach or detach in progress. */
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *b);
 /* The block device still serves the binding: same diskseq (not detached,

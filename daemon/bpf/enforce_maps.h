@@ -135,6 +135,9 @@ struct udm_bpf_loop {
 
 /* stats map, one element, written by the programs. */
 struct udm_bpf_stats {
+#ifdef UDM_TEST_LAYOUT
+	__u64 test_pad;       /* test builds only (make UDM_TEST_LAYOUT=1): another layout (t4170) */
+#endif
 	__u64 dropped;        /* audit events lost to a full ring buffer */
 	__u64 missing;        /* decisions with no entry (denied: fail closed) */
 };

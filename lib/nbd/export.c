@@ -7,15 +7,40 @@
  * UDM_NBD_RETRIES times with doubling backoff; an error the server reports
  * on a live connection is the request's error at once. */
 #include <errno.h>
-#include <libnbd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include "nbd/libnbd.h"
 #include "nbd/nbd.h"
 #include "util/log.h"
+
+/* every libnbd call through the table udm_libnbd_load filled (udm_nbd_open loads it) */
+#define nbd_create (udm_libnbd.nbd_create)
+#define nbd_close (udm_libnbd.nbd_close)
+#define nbd_get_error (udm_libnbd.nbd_get_error)
+#define nbd_get_errno (udm_libnbd.nbd_get_errno)
+#define nbd_set_uri_allow_local_file (udm_libnbd.nbd_set_uri_allow_local_file)
+#define nbd_set_uri_allow_transports (udm_libnbd.nbd_set_uri_allow_transports)
+#define nbd_set_pread_initialize (udm_libnbd.nbd_set_pread_initialize)
+#define nbd_supports_tls (udm_libnbd.nbd_supports_tls)
+#define nbd_aio_connect_uri (udm_libnbd.nbd_aio_connect_uri)
+#define nbd_aio_is_ready (udm_libnbd.nbd_aio_is_ready)
+#define nbd_aio_is_dead (udm_libnbd.nbd_aio_is_dead)
+#define nbd_aio_is_closed (udm_libnbd.nbd_aio_is_closed)
+#define nbd_poll (udm_libnbd.nbd_poll)
+#define nbd_aio_command_completed (udm_libnbd.nbd_aio_command_completed)
+#define nbd_aio_pread (udm_libnbd.nbd_aio_pread)
+#define nbd_aio_pwrite (udm_libnbd.nbd_aio_pwrite)
+#define nbd_aio_trim (udm_libnbd.nbd_aio_trim)
+#define nbd_aio_flush (udm_libnbd.nbd_aio_flush)
+#define nbd_get_size (udm_libnbd.nbd_get_size)
+#define nbd_is_read_only (udm_libnbd.nbd_is_read_only)
+#define nbd_can_flush (udm_libnbd.nbd_can_flush)
+#define nbd_can_trim (udm_libnbd.nbd_can_trim)
+#define nbd_can_multi_conn (udm_libnbd.nbd_can_multi_conn)
 
 #define MAX_CONNS 16u
 #define PIECE (1u << 20)         /* bytes per read/write command */
@@ -475,6 +500,12 @@ int udm_nbd_open(const char *uri, bool write, struct udm_nbd **out, char *err, s
 	if (!udm_nbd_is_uri(uri)) {
 		snprintf(err, errlen, "%s: not an NBD URI", uri);
 		return -EINVAL;
+	}
+	char why[160];
+	int lr = udm_libnbd_load(why, sizeof(why));
+	if (lr) {
+		snprintf(err, errlen, "%s: %s", uri, why);
+		return lr;
 	}
 	pthread_mutex_lock(&reg_lock);
 	struct udm_nbd *n;

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Whole-tree creation and userspace verification (veritysetup format/verify), multithreaded:
  * each level is cut into chunks of input blocks that worker threads read, hash and write
- * (or compare) independently; a chunk's output bytes are fully determined by its position. */
+ * (or compare) independently; a chunk's output bytes are fully determined by its position.
+ *
+ * The data level is almost all the work. Where a chunk holds whole leaf hash blocks (the
+ * usual geometries), its worker also hashes those leaf blocks while they are still in its
+ * cache, into a memory image of the upper levels; the levels above are then hashed from
+ * memory, and written (or compared) with one request, instead of a pass per level reading
+ * the tree back (UDM_VERITY_LEVELWISE=1 forces the pass per level, for comparison). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,6 +32,21 @@
  * between the kernel's copy and the hash (2 MiB at once went out to L3 and back). At most
  * IOV_MAX (1024) iovecs per preadv. */
 #define SLOT_BATCH 48
+/* Writeback of the hash device is started every this many bytes of tree written, so
+ * that the caller's final fsync has little left (each start is a request to the device:
+ * not one per chunk). */
+#define KICK_BYTES (256u << 10)
+/* The most memory the image of the upper levels may take (1 TiB of 4 KiB blocks needs
+ * 64 MiB); larger trees are built a level at a time. */
+#define UPPER_MAX ((size_t)64 << 20)
+
+/* The upper levels (all but the leaves) in memory: bytes [base, base + len) of the hash
+ * device. The data level's workers fill level 1 in; each fills distinct digests. */
+struct upper {
+	uint8_t *want;
+	uint64_t base;
+	size_t len;
+};
 
 struct level_job {
 	const struct verity_params *p;
@@ -40,6 +61,7 @@ struct level_job {
 	bool verify;
 	bool map_input;            /* hash the input through a mapping instead of pread copies */
 	bool slots;                /* read each block beside its salt (verity_hasher_slot_layout) */
+	struct upper *upper;       /* data level only: level 1's digests go here too, or NULL */
 	size_t slot_stride, slot_off;
 	uint64_t chunk_blocks;
 	uint64_t nchunks;
@@ -112,12 +134,17 @@ struct chunk_hash {
 	uint64_t a, b, start;
 	uint8_t *want;
 	uint8_t *slots;            /* j->slots: SLOT_BATCH slots the input is read into */
+	bool nowait;               /* j->slots: cached pages only, first (read_slots) */
 	bool hash_failed;          /* set when the hasher, not the input, failed */
 };
 
 /* Blocks [pos, pos + n * bs) of fd, block i into slots + i * stride + off: the kernel's copy
- * out of the page cache puts each block beside its salt, so hashing copies nothing more. */
-static int read_slots(int fd, uint8_t *slots, size_t stride, size_t off, size_t n, size_t bs, uint64_t pos)
+ * out of the page cache puts each block beside its salt, so hashing copies nothing more.
+ * While *nowait holds, a read first asks for cached pages only (RWF_NOWAIT); one that
+ * would have to wait for the device clears it (and is then done the ordinary way), so the
+ * caller knows to ask for read-ahead. */
+static int read_slots(int fd, uint8_t *slots, size_t stride, size_t off, size_t n, size_t bs, uint64_t pos,
+		      bool *nowait)
 {
 	struct iovec iov[SLOT_BATCH];
 
@@ -125,15 +152,21 @@ static int read_slots(int fd, uint8_t *slots, size_t stride, size_t off, size_t 
 		size_t k = n - i < SLOT_BATCH ? n - i : SLOT_BATCH;
 		for (size_t j = 0; j < k; j++)
 			iov[j] = (struct iovec){ .iov_base = slots + (i + j) * stride + off, .iov_len = bs };
-		ssize_t got = preadv(fd, iov, (int)k, (off_t)(pos + i * bs));
+		ssize_t got = preadv2(fd, iov, (int)k, (off_t)(pos + i * bs), *nowait ? RWF_NOWAIT : 0);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
+			if (*nowait && (errno == EAGAIN || errno == EOPNOTSUPP)) {
+				*nowait = false;   /* not (all) cached, or no such flag here: read and wait */
+				continue;
+			}
 			return -errno;
 		}
 		if (got == 0)
 			return -EIO;
 		size_t whole = (size_t)got / bs, part = (size_t)got % bs;
+		if (whole < k)
+			*nowait = false;   /* short: the rest may be a read from the device */
 		if (part) {    /* a short read inside a block: the rest of that block, then go on */
 			int r = verity_pread_full(fd, slots + (i + whole) * stride + off + part, bs - part,
 						  pos + (i + whole) * bs + part);
@@ -160,7 +193,7 @@ static int hash_chunk(void *arg)
 		if (j->slots) {
 			/* the input is read here, a batch at a time, into the same slots */
 			r = read_slots(j->in->fd, ch->slots, j->slot_stride, j->slot_off, n, j->in_bs,
-				       j->in_offset + k * j->in_bs);
+				       j->in_offset + k * j->in_bs, &ch->nowait);
 			if (r)
 				return r;   /* reported at the chunk's start, as for the other reads */
 			r = verity_hash_slots(j->h, ch->ctx, ch->slots, n, j->in_bs, digests);
@@ -174,6 +207,26 @@ static int hash_chunk(void *arg)
 		}
 		for (size_t i = 0; i < n; i++)
 			memcpy(ch->want + (verity_geometry_digest_offset(g, j->p, j->level, k + i) - ch->start),
+			       digests + i * g->digest_size, g->digest_size);
+	}
+	return 0;
+}
+
+/* The digests of n whole hash blocks at in (blocks first..first + n - 1 of level - 1's
+ * output, the input of `level`) into their places in the memory image of the upper levels. */
+static int hash_up(const struct verity_params *p, const struct verity_geometry *g, const struct verity_hasher *h,
+		   void *ctx, struct upper *up, unsigned level, const uint8_t *in, uint64_t first, uint64_t n)
+{
+	size_t hbs = p->hash_block_size;
+
+	for (uint64_t k = 0; k < n; k += HASH_BATCH) {
+		uint8_t digests[HASH_BATCH * VERITY_MAX_DIGEST_SIZE];
+		size_t m = n - k >= HASH_BATCH ? HASH_BATCH : (size_t)(n - k);
+		int r = verity_hash_blocks(h, ctx, in + (size_t)k * hbs, m, hbs, digests);
+		if (r)
+			return r;
+		for (size_t i = 0; i < m; i++)
+			memcpy(up->want + (verity_geometry_digest_offset(g, p, level, first + k + i) - up->base),
 			       digests + i * g->digest_size, g->digest_size);
 	}
 	return 0;
@@ -196,6 +249,7 @@ static void *level_worker(void *arg)
 	}
 	if (j->slots)   /* the salt once: the reads leave it alone */
 		verity_hasher_slots_init(j->h, in, SLOT_BATCH, j->in_bs);
+	bool cold = true;   /* slots: the last chunk's input was not all cached */
 	for (;;) {
 		uint64_t c = atomic_fetch_add(&j->next, 1);
 		if (c >= j->nchunks)
@@ -209,7 +263,9 @@ static void *level_worker(void *arg)
 		uint64_t b = a + j->chunk_blocks < j->count ? a + j->chunk_blocks : j->count;
 		size_t in_len = (size_t)(b - a) * j->in_bs;
 		uint64_t ahead = c + PREFETCH_CHUNKS;
-		if (ahead < j->nchunks && j->in->fd >= 0)
+		/* read-ahead asked for where the input is not in the page cache already (for a
+		 * warm cache each request would only walk it) */
+		if (ahead < j->nchunks && j->in->fd >= 0 && (cold || !j->slots))
 			posix_fadvise(j->in->fd, (off_t)(j->in_offset + ahead * j->chunk_blocks * j->in_bs),
 				      (off_t)(j->chunk_blocks * j->in_bs), POSIX_FADV_WILLNEED);
 		uint64_t in_off = j->in_offset + a * j->in_bs;
@@ -224,7 +280,9 @@ static void *level_worker(void *arg)
 		memset(want, 0, out_len);
 		if (j->slots) {
 			ch.slots = in;
+			ch.nowait = true;
 			r = hash_chunk(&ch);
+			cold = !ch.nowait;
 		} else if (j->map_input && verity_map_open(j->in->fd, in_off, in_len, &map) == 0) {
 			ch.in = map.data;
 			r = verity_map_guarded(&map, hash_chunk, &ch);
@@ -243,12 +301,22 @@ static void *level_worker(void *arg)
 				job_fail(j, c, r, "Cannot read device at position %" PRIu64 ".", in_off);
 			continue;
 		}
+		/* the chunk's leaf blocks are whole (start and end on block boundaries): their
+		 * digests, level 1's, while they are in this core's cache */
+		if (j->upper && (r = hash_up(j->p, g, j->h, ctx, j->upper, j->level + 1, want,
+					     a >> g->hash_per_block_bits, out_len / hbs))) {
+			job_fail(j, c, r, "Hash computation failed", 0);
+			continue;
+		}
 		if (!j->verify) {
 			r = verity_io_write(j->out, want, out_len, start);
 			if (r)
 				job_fail(j, c, r, "Cannot write hash device at position %" PRIu64 ".", start);
-			else if (j->out->fd >= 0)   /* start writeback now so the caller's final fsync has little left */
-				sync_file_range(j->out->fd, (off_t)start, (off_t)out_len, SYNC_FILE_RANGE_WRITE);
+			else if (j->out->fd >= 0 && start / KICK_BYTES != end / KICK_BYTES)
+				/* start writeback of the last whole stretch, so the caller's final
+				 * fsync has little left */
+				sync_file_range(j->out->fd, (off_t)(end / KICK_BYTES * KICK_BYTES - KICK_BYTES),
+						KICK_BYTES, SYNC_FILE_RANGE_WRITE);
 			continue;
 		}
 		r = verity_io_read(j->out, have, out_len, start);
@@ -267,15 +335,23 @@ out:
 	return NULL;
 }
 
+/* Input blocks per chunk: whole hash blocks of output when that fits, so writes are
+ * block-aligned. */
+static uint64_t chunk_blocks_for(size_t in_bs, const struct verity_geometry *g)
+{
+	uint64_t n = CHUNK_BYTES / in_bs ? CHUNK_BYTES / in_bs : 1;
+
+	if (n >= g->hash_per_block)
+		n -= n % g->hash_per_block;
+	return n;
+}
+
 static int run_level(struct level_job *j, unsigned threads, struct verity_report *rep)
 {
 	pthread_t tid[64];
 	unsigned n, started = 0;
 
-	j->chunk_blocks = CHUNK_BYTES / j->in_bs ? CHUNK_BYTES / j->in_bs : 1;
-	/* whole hash blocks per chunk when that fits, so writes are block-aligned */
-	if (j->chunk_blocks >= j->g->hash_per_block)
-		j->chunk_blocks -= j->chunk_blocks % j->g->hash_per_block;
+	j->chunk_blocks = chunk_blocks_for(j->in_bs, j->g);
 	j->nchunks = (j->count + j->chunk_blocks - 1) / j->chunk_blocks;
 	atomic_init(&j->next, 0);
 	pthread_mutex_init(&j->lock, NULL);
@@ -325,6 +401,61 @@ static int compute_root(const struct verity_params *p, const struct verity_geome
 	return r;
 }
 
+/* After the data level (which filled in level 1): the levels above it hashed from memory,
+ * then written with one request or compared with what the device holds, level by level
+ * from the bottom as the pass per level would (the same first failure, the same message),
+ * and the root from the top block. */
+static int finish_upper(const struct verity_params *p, const struct verity_geometry *g, const struct verity_hasher *h,
+			const struct verity_io *hash, bool verify, struct upper *up, uint8_t *root,
+			struct verity_report *rep)
+{
+	size_t hbs = p->hash_block_size;
+	uint8_t *have = NULL;
+	void *ctx = verity_hasher_ctx_new();
+	int r = ctx ? 0 : -ENOMEM;
+
+	if (!r && verify) {
+		have = malloc(up->len);
+		r = have ? verity_io_read(hash, have, up->len, up->base) : -ENOMEM;
+		if (r && have && rep)
+			snprintf(rep->message, sizeof(rep->message), "Cannot read hash device at position %" PRIu64 ".",
+				 up->base);
+	}
+	for (unsigned i = 1; !r && i < g->levels; i++) {
+		uint64_t in_off = g->level_block[i - 1] * hbs, start = g->level_block[i] * hbs;
+		/* level 1 came from the data level's workers */
+		if (i > 1 && (r = hash_up(p, g, h, ctx, up, i, up->want + (in_off - up->base), 0, g->level_size[i - 1])))
+			break;
+		size_t len = (size_t)(g->level_size[i] * hbs), at = (size_t)(start - up->base);
+		if (!verify || memcmp(up->want + at, have + at, len) == 0)
+			continue;
+		struct level_job j = {
+			.p = p, .g = g, .level = i, .in_offset = in_off, .in_bs = hbs, .count = g->level_size[i - 1],
+			.fail_chunk = UINT64_MAX,
+		};
+		pthread_mutex_init(&j.lock, NULL);
+		check_region(&j, 0, 0, j.count, up->want + at, have + at, start);
+		pthread_mutex_destroy(&j.lock);
+		r = j.fail_chunk != UINT64_MAX ? j.fail_err : -EPERM;
+		if (rep)
+			snprintf(rep->message, sizeof(rep->message), "%s", j.fail_msg);
+	}
+	if (!r && !verify) {
+		r = verity_io_write(hash, up->want, up->len, up->base);
+		if (r && rep)
+			snprintf(rep->message, sizeof(rep->message), "Cannot write hash device at position %" PRIu64 ".",
+				 up->base);
+		else if (!r && hash->fd >= 0)
+			sync_file_range(hash->fd, (off_t)up->base, (off_t)up->len, SYNC_FILE_RANGE_WRITE);
+	}
+	/* the top level is one block, at the start of the image */
+	if (!r)
+		r = verity_hash_block(h, ctx, up->want + (g->level_block[g->levels - 1] * hbs - up->base), hbs, root);
+	verity_hasher_ctx_free(ctx);
+	free(have);
+	return r;
+}
+
 static bool env_on(const char *name)
 {
 	const char *v = getenv(name);
@@ -361,8 +492,21 @@ static int create_or_check(const struct verity_params *p, const struct verity_io
 	bool map_data = data->fd >= 0 && fstat(data->fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) &&
 			!force_pread;
 	size_t stride, off;
+	/* the upper levels in memory where the data level's chunks hold whole leaf blocks */
+	struct upper up = { 0 };
+	size_t hbs = p->hash_block_size;
+	if (g.levels >= 2 && !env_on("UDM_VERITY_LEVELWISE") &&
+	    chunk_blocks_for(p->data_block_size, &g) % g.hash_per_block == 0 &&
+	    g.level_block[0] - g.hash_start <= UPPER_MAX / hbs) {
+		up.base = g.hash_start * hbs;
+		up.len = (size_t)((g.level_block[0] - g.hash_start) * hbs);
+		if (!(up.want = calloc(1, up.len))) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
 
-	for (unsigned i = 0; i < g.levels; i++) {
+	for (unsigned i = 0; i < (up.want ? 1 : g.levels); i++) {
 		struct level_job j = {
 			.p = p, .g = &g, .h = h, .out = hash, .level = i, .verify = verify,
 			.in = i ? hash : data,
@@ -370,6 +514,7 @@ static int create_or_check(const struct verity_params *p, const struct verity_io
 			.in_bs = i ? p->hash_block_size : p->data_block_size,
 			.count = i ? g.level_size[i - 1] : p->data_blocks,
 			.map_input = i == 0 && map_data,
+			.upper = up.want ? &up : NULL,
 		};
 		j.slots = j.in->fd >= 0 && !force_pread && !force_map &&
 			  verity_hasher_slot_layout(h, j.in_bs, &stride, &off);
@@ -379,7 +524,7 @@ static int create_or_check(const struct verity_params *p, const struct verity_io
 		if (r)
 			goto out;
 	}
-	r = compute_root(p, &g, h, data, hash, calc);
+	r = up.want ? finish_upper(p, &g, h, hash, verify, &up, calc, rep) : compute_root(p, &g, h, data, hash, calc);
 	if (r)
 		goto out;
 	if (verify) {
@@ -392,6 +537,7 @@ static int create_or_check(const struct verity_params *p, const struct verity_io
 		memcpy(root, calc, g.digest_size);
 	}
 out:
+	free(up.want);
 	verity_hasher_free(h);
 	return r;
 }

@@ -169,6 +169,83 @@ static void test_single_block_image(void **state)
 	image_free(&im);
 }
 
+/* The whole hash device of im, into a new buffer */
+static uint8_t *hash_copy(const struct image *im)
+{
+	uint8_t *b = malloc(im->hash_end);
+	assert_non_null(b);
+	assert_int_equal(pread(im->hash_fd, b, im->hash_end, 0), (ssize_t)im->hash_end);
+	return b;
+}
+
+/* verify with the upper levels built in memory (the default) and a pass per level
+ * (UDM_VERITY_LEVELWISE=1): the same result and the same message */
+static void check_both_ways(struct image *im, int want_r, const char *want_msg)
+{
+	struct verity_report rep;
+	for (int lw = 0; lw < 2; lw++) {
+		if (lw)
+			setenv("UDM_VERITY_LEVELWISE", "1", 1);
+		int r = verity_tree_check(&im->p, im->data_fd, im->hash_fd, 2, im->root, &rep);
+		unsetenv("UDM_VERITY_LEVELWISE");
+		assert_int_equal(r, want_r);
+		if (want_msg)
+			assert_string_equal(rep.message, want_msg);
+	}
+}
+
+/* Several chunks of data and four levels: the tree built with the upper levels in memory
+ * equals, byte for byte, the one built a level at a time, for each layout; a flipped bit
+ * in any level is found at the same first position both ways. */
+static void test_upper_levels_in_memory(void **state)
+{
+	static const struct {
+		const char *hash;
+		uint32_t type, bs;
+	} v[] = { { "sha256", 1, 512 }, { "sha256", 0, 512 }, { "sha1", 1, 512 }, { "sha256", 1, 1024 } };
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct image im;
+		uint8_t root[VERITY_MAX_DIGEST_SIZE];
+		/* 2 MiB chunks: two whole ones and part of a third */
+		uint64_t blocks = ((2u << 20) / v[i].bs) * 2 + 100;
+		image_make(&im, v[i].hash, v[i].type, v[i].bs, blocks);
+		assert_true(im.g.levels >= 3);
+		uint8_t *fused = hash_copy(&im);
+		setenv("UDM_VERITY_LEVELWISE", "1", 1);
+		assert_int_equal(verity_tree_create(&im.p, im.data_fd, im.hash_fd, 2, root), 0);
+		unsetenv("UDM_VERITY_LEVELWISE");
+		uint8_t *levelwise = hash_copy(&im);
+		assert_memory_equal(root, im.root, im.g.digest_size);
+		assert_memory_equal(fused, levelwise, im.hash_end);
+		check_both_ways(&im, 0, NULL);
+		/* a bit in the first and the last block of each level, and the last byte of
+		 * each level (the spare tail of its last block where it has one) */
+		for (unsigned l = 0; l < im.g.levels; l++) {
+			uint64_t first = im.g.level_block[l] * v[i].bs, last = first + (im.g.level_size[l] - 1) * v[i].bs;
+			uint64_t bits[] = { first * 8 + 3, last * 8 + 1, (last + v[i].bs) * 8 - 2 };
+			for (size_t k = 0; k < 3; k++) {
+				flip_bit(im.hash_fd, bits[k]);
+				struct verity_report rep;
+				setenv("UDM_VERITY_LEVELWISE", "1", 1);
+				int r = verity_tree_check(&im.p, im.data_fd, im.hash_fd, 2, im.root, &rep);
+				unsetenv("UDM_VERITY_LEVELWISE");
+				assert_int_not_equal(r, 0);
+				check_both_ways(&im, r, rep.message);
+				flip_bit(im.hash_fd, bits[k]);
+			}
+		}
+		/* data in the second chunk */
+		flip_bit(im.data_fd, ((blocks / 2) * v[i].bs + 7) * 8);
+		check_both_ways(&im, -EPERM, NULL);
+		flip_bit(im.data_fd, ((blocks / 2) * v[i].bs + 7) * 8);
+		check_both_ways(&im, 0, NULL);
+		free(fused);
+		free(levelwise);
+		image_free(&im);
+	}
+}
+
 struct reader_arg {
 	struct verity_tree *t;
 	const struct image *im;
@@ -387,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_forget_reverifies_hash_blocks),
 		cmocka_unit_test(test_zero_blocks_and_at_most_once),
 		cmocka_unit_test(test_open_on_caller_devices),
+		cmocka_unit_test(test_upper_levels_in_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

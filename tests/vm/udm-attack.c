@@ -7,6 +7,8 @@
  *                                           (compat_sys_ioctl: the file_ioctl_compat hook)
  *   udm-attack set-offset DEV OFFSET        LOOP_GET_STATUS64, then LOOP_SET_STATUS64 with lo_offset
  *   udm-attack obj-get PATH                 bpf(BPF_OBJ_GET) of a pinned object
+ *   udm-attack guarded-links                every BPF link by id: prints "guarded N", N the
+ *                                           links whose fd is refused (EPERM: udm's)
  *   udm-attack prctl-exe FILE               prctl(PR_SET_MM, PR_SET_MM_EXE_FILE, fd of FILE)
  *   udm-attack ptrace-attach PID            PTRACE_ATTACH to PID, then detach
  *   udm-attack traceme CMD ARG...           run CMD under PTRACE_TRACEME, traced to its end;
@@ -108,7 +110,7 @@ static long ioctl_int80(int fd, unsigned long cmd, unsigned long arg)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3) {
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "guarded-links") != 0)) {
 		fprintf(stderr, "udm-attack: bad arguments\n");
 		return 2;
 	}
@@ -133,6 +135,26 @@ int main(int argc, char **argv)
 		a.pathname = (uint64_t)(uintptr_t)argv[2];
 		long fd = syscall(SYS_bpf, BPF_OBJ_GET, &a, sizeof(a));
 		return result(fd < 0 ? errno : 0);
+	}
+	if (strcmp(v, "guarded-links") == 0 && argc == 2) {
+		union bpf_attr a;
+		int n = 0;
+		for (uint32_t id = 0;;) {
+			memset(&a, 0, sizeof(a));
+			a.start_id = id;
+			if (syscall(SYS_bpf, BPF_LINK_GET_NEXT_ID, &a, sizeof(a)) < 0)
+				break;
+			id = a.next_id;
+			memset(&a, 0, sizeof(a));
+			a.link_id = id;
+			long fd = syscall(SYS_bpf, BPF_LINK_GET_FD_BY_ID, &a, sizeof(a));
+			if (fd >= 0)
+				close((int)fd);
+			else if (errno == EPERM)
+				n++;
+		}
+		printf("guarded %d\n", n);
+		return 0;
 	}
 	if (strcmp(v, "prctl-exe") == 0 && argc == 3) {
 		int fd = open_or_die(argv[2], O_RDONLY);
