@@ -97,21 +97,6 @@ static void params_of(struct udm_dev *h, bool ro, struct ublk_srv_params *p)
 	p->readonly = ro || udm_dev_readonly(h);
 }
 
-static int diskseq_of(dev_t blk, uint64_t *seq)
-{
-	char p[96], buf[32];
-	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/diskseq", major(blk), minor(blk));
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	return sscanf(buf, "%" SCNu64, seq) == 1 ? 0 : -EIO;
-}
-
 /* ---- records: RUNTIME/ublk/ID ------------------------------------------- */
 
 static void record_path(int id, char *p, size_t len)
@@ -194,7 +179,7 @@ static int serve_dev(struct udmd *d, dev_t dev, bool ro, int id, struct served *
 	s->b.nr = ublk_srv_id(s->srv);
 	s->b.udm = dev;
 	/* our disk, which nobody else can replace while we serve it */
-	if ((r = diskseq_of(s->b.blk, &s->b.diskseq)) || (r = udmd_binding_add(d, &s->b))) {
+	if ((r = udmd_blk_diskseq(s->b.blk, &s->b.diskseq)) || (r = udmd_binding_add(d, &s->b))) {
 		udmd_log("ublk: /dev/ublkb%d: %s", s->b.nr, strerror(-r));
 		ublk_srv_remove(s->srv);
 		udmd_ublk_claim(d, s->b.nr, false);

@@ -95,6 +95,11 @@ static int sysfs_u64(dev_t dev, const char *attr, uint64_t *v)
 	return 0;
 }
 
+int udmd_blk_diskseq(dev_t blk, uint64_t *seq)
+{
+	return sysfs_u64(blk, "diskseq", seq);
+}
+
 bool udmd_binding_live(const struct udmd_binding *b)
 {
 	/* The kernel bumps a loop device's diskseq at every LOOP_CONFIGURE,
