@@ -303,11 +303,21 @@ vm_pack_begin() {
 	rm -rf "$1/pack"; mkdir -p "$1/pack/vm" &&
 	cp "$2" "$1/pack/vm/script" && cp "$VM_CACHE/ca/cert.pem" "$VM_CACHE/ca/cert.der" "$1/pack/vm/"
 }
+# libraries udm's programs load at run time (dlopen), which ldd cannot see: libnbd at the first NBD URI
+VM_DLOPEN_LIBS="libnbd.so.0"
 vm_pack_file() {
-	local p=$1/pack l
+	local p=$1/pack l so f
 	mkdir -p "$p$(dirname "$3")" && cp -L "$2" "$p$3" || return 1
 	for l in $(ldd "$2" 2>/dev/null | grep -o '/[^ ]*'); do
 		[ -e "$p$l" ] || { mkdir -p "$p$(dirname "$l")" && cp -L "$l" "$p$l"; } || return 1
+	done
+	for so in $VM_DLOPEN_LIBS; do
+		grep -qaF "$so" "$2" || continue
+		f=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ { print $NF; exit }')
+		[ -n "$f" ] || continue
+		for l in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+			[ -e "$p$l" ] || { mkdir -p "$p$(dirname "$l")" && cp -L "$l" "$p$l"; } || return 1
+		done
 	done
 }
 vm_pack_end() { (cd "$1/pack" && tar -cf "$1/vda.tar" .) && truncate -s %4096 "$1/vda.tar"; }
