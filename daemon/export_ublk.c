@@ -462,6 +462,14 @@ static bool served_id(long id)
 	return ours;
 }
 
+/* The device id a record's file name gives, if no device serves it yet; else -1. */
+static long unserved_record(const struct dirent *e)
+{
+	char *end;
+	long id = strtol(e->d_name, &end, 10);
+	return *end || end == e->d_name || id < 0 || served_id(id) ? -1 : id;
+}
+
 /* Every record: devices whose table stacks on another restored one come
  * after it (passes until one makes no progress). What cannot be taken over
  * is deleted, so its readers fail instead of waiting for ever. */
@@ -472,9 +480,8 @@ static void restore(struct udmd *d)
 		DIR *dir = opendir(U.dir);
 		struct dirent *e;
 		while (dir && (e = readdir(dir))) {
-			char *end;
-			long id = strtol(e->d_name, &end, 10);
-			if (*end || end == e->d_name || id < 0 || served_id(id))
+			long id = unserved_record(e);
+			if (id < 0)
 				continue;
 			char p[700];
 			record_path((int)id, p, sizeof(p));
@@ -499,9 +506,8 @@ static void restore(struct udmd *d)
 	DIR *dir = opendir(U.dir);
 	struct dirent *e;
 	while (dir && (e = readdir(dir))) {
-		char *end;
-		long id = strtol(e->d_name, &end, 10);
-		if (*end || end == e->d_name || id < 0 || served_id(id))
+		long id = unserved_record(e);
+		if (id < 0)
 			continue;
 		udmd_log("ublk: /dev/ublkb%ld cannot be taken over: deleted", id);
 		ublk_srv_delete((int)id);
