@@ -375,6 +375,10 @@ int cli_verity_main(const char *rt, int argc, char **argv)
 	if (o.debug) {
 		debug_command_line(argc, argv);
 		printf("# Running command %s.\n", verb);
+		struct verity_sha256_choice c;
+		if ((strcmp(verb, "format") == 0 || strcmp(verb, "verify") == 0) && verity_sha256_choose(&c) == 0)
+			printf("# SHA-256 path: %s, single blocks: %s (%s).\n", verity_sha256_impl_name(c.impl),
+			       verity_sha256_impl_name(c.small), verity_sha256_choice_source(&c));
 	}
 	int code = run_verb(&o, verb);
 	/* cryptsetup's show_status: every action ends with its verdict under -v */

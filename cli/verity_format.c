@@ -230,7 +230,7 @@ int vcli_format(struct verity_opts *o)
 			goto out;
 		}
 	}
-	if ((r = vcli_dev_sync(&hash)) || (fec_fd >= 0 && fsync(fec_fd) && (r = -errno))) {
+	if ((r = vcli_dev_sync(&hash)) || (fec_fd >= 0 && fdatasync(fec_fd) && (r = -errno))) {
 		cli_error("verity", "%s: %s", hash_path, strerror(-r));
 		goto out;
 	}

@@ -240,10 +240,13 @@ static void *level_worker(void *arg)
 	size_t in_cap = j->slots ? (size_t)SLOT_BATCH * j->slot_stride : (size_t)j->chunk_blocks * j->in_bs;
 	/* output of one chunk: its digests plus at most one block of slack on each side */
 	size_t out_cap = (size_t)((j->chunk_blocks + g->hash_per_block - 1) / g->hash_per_block + 2) * hbs;
-	uint8_t *in = malloc(in_cap), *want = malloc(out_cap), *have = j->verify ? malloc(out_cap) : NULL;
+	/* the worker's buffers in one mapping, its pages mapped at once */
+	size_t bufs_len = in_cap + out_cap * (j->verify ? 2 : 1);
+	uint8_t *in = verity_buf_alloc(bufs_len), *want = in ? in + in_cap : NULL;
+	uint8_t *have = in && j->verify ? want + out_cap : NULL;
 	void *ctx = verity_hasher_ctx_new();
 
-	if (!in || !want || (j->verify && !have) || !ctx) {
+	if (!in || !ctx) {
 		job_fail(j, 0, -ENOMEM, "Out of memory", 0);
 		goto out;
 	}
@@ -329,9 +332,7 @@ static void *level_worker(void *arg)
 	}
 out:
 	verity_hasher_ctx_free(ctx);
-	free(in);
-	free(want);
-	free(have);
+	verity_buf_free(in, bufs_len);
 	return NULL;
 }
 

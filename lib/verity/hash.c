@@ -59,6 +59,15 @@ static EVP_MD *fetch_md(const char *name)
 	return md;
 }
 
+/* "sha256", the default and by far the commonest name, is known without asking OpenSSL:
+ * OpenSSL's initialisation (its configuration file, providers and name tables) costs a few
+ * milliseconds that a hasher on the SHA extensions or libipsec-mb never otherwise needs.
+ * Every other spelling (SHA256, SHA2-256, ...) goes through OpenSSL, as before. */
+static bool plain_sha256(const char *name)
+{
+	return strcmp(name, "sha256") == 0;
+}
+
 unsigned verity_digest_size(const char *name)
 {
 	EVP_MD *md;
@@ -66,6 +75,8 @@ unsigned verity_digest_size(const char *name)
 
 	if (!name || !*name)
 		return 0;
+	if (plain_sha256(name))
+		return 32;
 	md = fetch_md(name);
 	if (!md)
 		return 0;
@@ -85,17 +96,21 @@ int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt,
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->md = fetch_md(name);
-	if (!h->md) {
-		free(h);
-		return -ENOENT;
-	}
 	h->hash_type = hash_type;
-	h->digest_size = (unsigned)EVP_MD_get_size(h->md);
 	h->salt_size = salt_size;
 	if (salt_size)
 		memcpy(h->salt, salt, salt_size);
-	if (EVP_MD_is_a(h->md, "SHA2-256") && h->digest_size == 32) {
+	if (plain_sha256(name)) {
+		h->digest_size = 32;
+	} else {
+		h->md = fetch_md(name);
+		if (!h->md) {
+			free(h);
+			return -ENOENT;
+		}
+		h->digest_size = (unsigned)EVP_MD_get_size(h->md);
+	}
+	if (!h->md || (EVP_MD_is_a(h->md, "SHA2-256") && h->digest_size == 32)) {
 		/* the same choice for format, verify and verified reads: one per process */
 		int r = verity_sha256_choose(&h->path);
 		if (r) {
@@ -103,6 +118,17 @@ int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt,
 			return r;
 		}
 		h->sha256 = true;
+		/* no block ever goes to OpenSSL where the single blocks (and the messages too
+		 * long for libipsec-mb) take the SHA extensions and batches do not take OpenSSL */
+		bool ni_small = h->path.small == VERITY_SHA256_NI3 || h->path.small == VERITY_SHA256_NI4;
+		if (ni_small && h->path.impl != VERITY_SHA256_OPENSSL && !h->md) {
+			*out = h;
+			return 0;
+		}
+	}
+	if (!h->md && !(h->md = fetch_md(name))) {
+		verity_hasher_free(h);
+		return -ENOENT;
 	}
 	h->prefix = EVP_MD_CTX_new();
 	if (!h->prefix || !EVP_DigestInit_ex2(h->prefix, h->md, NULL) ||
@@ -171,6 +197,8 @@ static int openssl_block(const struct verity_hasher *h, void *ctx, const void *b
 	EVP_MD_CTX *c = ((struct hash_ctx *)ctx)->evp;
 	unsigned n = 0;
 
+	if (!h->prefix)   /* verity_hasher_new found no use for OpenSSL: never a digest unmade */
+		return -EIO;
 	/* copying the salted prefix state saves re-hashing the salt for every block */
 	if (!EVP_MD_CTX_copy_ex(c, h->prefix) || !EVP_DigestUpdate(c, block, len))
 		return -EIO;

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "verity/io.h"
 #include "verity/verity.h"
 
 #ifdef UDM_HAVE_IPSEC_MB
@@ -74,22 +75,20 @@ static pthread_once_t features_once = PTHREAD_ONCE_INIT;
 
 static void probe_features(void)
 {
-	/* the manager probes the CPU (and the OS's register state); kept for the first user */
-	struct verity_sha256_mb *s = calloc(1, sizeof(*s));
-	IMB_MGR *m = s ? alloc_mb_mgr(0) : NULL;
+	/* the library probes the CPU and the OS's register state */
+	cpu_features = imb_get_feature_flags();
+}
 
-	if (!m) {
-		free(s);
-		return;
-	}
-	cpu_features = m->features;
-	s->mgr = m;
-	s->arch = -1;
-	pthread_mutex_lock(&pool_lock);
-	s->next = pool;
-	pool = s;
-	pool_size++;
-	pthread_mutex_unlock(&pool_lock);
+/* A manager in memory mapped in advance (verity_buf_alloc): the library's own allocation
+ * clears 200 KB page by page, a fault each. */
+static IMB_MGR *mgr_alloc(void)
+{
+	void *p = verity_buf_alloc(imb_get_mb_mgr_size());
+	IMB_MGR *m = p ? imb_set_pointers_mb_mgr(p, 0, 1) : NULL;
+
+	if (p && !m)
+		verity_buf_free(p, imb_get_mb_mgr_size());
+	return m;
 }
 
 bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a)
@@ -98,6 +97,17 @@ bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a)
 		return false;
 	pthread_once(&features_once, probe_features);
 	return (cpu_features & need[a]) == need[a];
+}
+
+const char *verity_sha256_mb_version(void)
+{
+	return imb_get_version_str();
+}
+
+uint64_t verity_sha256_mb_features(void)
+{
+	pthread_once(&features_once, probe_features);
+	return cpu_features;
 }
 
 struct verity_sha256_mb *verity_sha256_mb_new(void)
@@ -138,7 +148,7 @@ void verity_sha256_mb_discard(struct verity_sha256_mb *s)
 {
 	if (!s)
 		return;
-	free_mb_mgr(s->mgr);
+	verity_buf_free(s->mgr, imb_get_mb_mgr_size());
 	free(s->scratch);
 	free(s);
 }
@@ -147,7 +157,7 @@ void verity_sha256_mb_discard(struct verity_sha256_mb *s)
  * the calibration switches) */
 static IMB_MGR *mgr_of(struct verity_sha256_mb *s, enum verity_sha256_mb_arch a)
 {
-	if (!s->mgr && !(s->mgr = alloc_mb_mgr(0)))
+	if (!s->mgr && !(s->mgr = mgr_alloc()))
 		return NULL;
 	if (s->arch != (int)a) {
 		s->arch = -1;
@@ -294,6 +304,16 @@ bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a)
 {
 	(void)a;
 	return false;
+}
+
+const char *verity_sha256_mb_version(void)
+{
+	return "none";
+}
+
+uint64_t verity_sha256_mb_features(void)
+{
+	return 0;
 }
 
 struct verity_sha256_mb *verity_sha256_mb_new(void)

@@ -14,7 +14,8 @@
  * and under a hypervisor the model name often says nothing. So at first use each supported
  * path hashes the same sixteen 4 KiB blocks three times, candidates interleaved so that a
  * burst of load from elsewhere hits them alike, and the best time of each counts (load only
- * ever makes a run slower). That costs about a millisecond once per process.
+ * ever makes a run slower). That costs a few milliseconds, once: the rates are kept between
+ * processes (sha256_cache.c).
  *
  * UDM_SHA256_IMPL=openssl|ni3|ni4|imb-sse|imb-avx|imb-avx2|imb-avx512 forces a path (tests, benchmarks); auto or
  * unset calibrates. A forced path the CPU lacks is refused, never silently replaced. */
@@ -126,24 +127,20 @@ static double time_one(enum verity_sha256_impl i, const uint8_t *salt, const uin
 	return (now() - t0) / blocks;
 }
 
-static struct verity_sha256_choice calibrated;
-
-static void calibrate(void)
+/* Each supported path's rate (bytes/s) into rate[]; false if the measurement could not
+ * run (out of memory): then OpenSSL alone, which needs none. */
+static bool measure(double rate[VERITY_SHA256_NIMPL])
 {
-	struct verity_sha256_choice *c = &calibrated;
 	double best[VERITY_SHA256_NIMPL] = { 0 };
 	uint8_t salt[CAL_SALT], *data = malloc((size_t)CAL_BLOCKS * CAL_BLOCK), *out = malloc(32 * CAL_BLOCKS);
 	EVP_MD_CTX *prefix = EVP_MD_CTX_new(), *ctx = EVP_MD_CTX_new();
 	struct verity_sha256_mb *mb = verity_sha256_mb_new();   /* NULL: the library's paths fail, not chosen */
 	bool ok = data && out && prefix && ctx && EVP_DigestInit_ex(prefix, EVP_sha256(), NULL);
 
-	memset(c, 0, sizeof(*c));
-	c->impl = c->small = VERITY_SHA256_OPENSSL;
-	c->min_batch = 1;
 	for (unsigned i = 0; i < CAL_SALT; i++)
 		salt[i] = (uint8_t)(i * 37 + 11);
 	ok = ok && EVP_DigestUpdate(prefix, salt, CAL_SALT);
-	if (!ok)    /* out of memory: OpenSSL alone, which needs no measurement */
+	if (!ok)
 		goto out;
 	for (size_t i = 0; i < (size_t)CAL_BLOCKS * CAL_BLOCK; i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 11));
@@ -159,7 +156,39 @@ static void calibrate(void)
 		}
 	for (int i = 0; i < VERITY_SHA256_NIMPL; i++)
 		if (best[i] > 0)
-			c->rate[i] = CAL_BLOCK / best[i];
+			rate[i] = CAL_BLOCK / best[i];
+out:
+	verity_sha256_mb_free(mb);
+	EVP_MD_CTX_free(prefix);
+	EVP_MD_CTX_free(ctx);
+	free(data);
+	free(out);
+	return ok;
+}
+
+static struct verity_sha256_choice calibrated;
+
+static void calibrate(void)
+{
+	struct verity_sha256_choice *c = &calibrated;
+	unsigned candidates = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->impl = c->small = VERITY_SHA256_OPENSSL;
+	c->min_batch = 1;
+	for (int i = 0; i < VERITY_SHA256_NIMPL; i++)
+		candidates += verity_sha256_impl_supported(i);
+	if (candidates < 2)    /* OpenSSL alone: nothing to choose from */
+		return;
+	if (verity_sha256_cache_load(c->rate)) {
+		c->cached = true;
+	} else {
+		if (!measure(c->rate)) {
+			memset(c->rate, 0, sizeof(c->rate));
+			return;
+		}
+		verity_sha256_cache_store(c->rate);
+	}
 	/* the fastest path that hashes one block at its full rate handles remainders */
 	for (int i = VERITY_SHA256_OPENSSL; i <= VERITY_SHA256_NI4; i++)
 		if (c->rate[i] > c->rate[c->small])
@@ -175,12 +204,11 @@ static void calibrate(void)
 		if (c->min_batch > VERITY_SHA256_MB_GROUP)
 			c->min_batch = VERITY_SHA256_MB_GROUP;
 	}
-out:
-	verity_sha256_mb_free(mb);
-	EVP_MD_CTX_free(prefix);
-	EVP_MD_CTX_free(ctx);
-	free(data);
-	free(out);
+}
+
+const char *verity_sha256_choice_source(const struct verity_sha256_choice *c)
+{
+	return c->forced ? "forced" : c->cached ? "cached" : "calibrated";
 }
 
 int verity_sha256_choose(struct verity_sha256_choice *out)

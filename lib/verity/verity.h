@@ -149,6 +149,9 @@ enum verity_sha256_mb_arch {
 #define VERITY_SHA256_MB_GROUP 16u
 /* false where the CPU, or this build (not x86-64, IPSEC_MB=0), lacks that manager */
 bool verity_sha256_mb_supported(enum verity_sha256_mb_arch a);
+/* the library's version ("none" without it) and the CPU features it found (0) */
+const char *verity_sha256_mb_version(void);
+uint64_t verity_sha256_mb_features(void);
 /* One thread's managers and scratch buffers (an IMB_MGR is not thread-safe). NULL
  * without the library or out of memory. */
 struct verity_sha256_mb;
@@ -187,12 +190,24 @@ struct verity_sha256_choice {
 	enum verity_sha256_impl impl, small;
 	unsigned min_batch;
 	bool forced;                     /* from UDM_SHA256_IMPL, not calibrated */
+	bool cached;                     /* the rates came from sha256_cache.c's file */
 	double rate[VERITY_SHA256_NIMPL]; /* calibration, bytes/s of 4 KiB blocks; 0 = not run */
 };
 /* UDM_SHA256_IMPL if set (0, or -EINVAL for an unknown value or a path this CPU lacks,
  * with one error line logged), else the calibration: each supported path hashes a few
- * 4 KiB blocks and the fastest wins. Calibrated once per process (a few ms). */
+ * 4 KiB blocks and the fastest wins. Calibrated once per process (a few ms), or its
+ * rates read from the cache of an earlier one. */
 int verity_sha256_choose(struct verity_sha256_choice *out);
+/* "calibrated", "cached" or "forced": where a choice came from */
+const char *verity_sha256_choice_source(const struct verity_sha256_choice *c);
+
+/* --- sha256_cache.c: the calibration's rates kept between processes ---------- */
+/* The rates of every supported path, from the cache file (UDM_SHA256_CACHE, else a
+ * per-user default) if it was written for this CPU, kernel features and library; false
+ * if there is none or it does not fit. */
+bool verity_sha256_cache_load(double rate[VERITY_SHA256_NIMPL]);
+/* Replace the cache file with these rates; failures are ignored. */
+void verity_sha256_cache_store(const double rate[VERITY_SHA256_NIMPL]);
 /* Only the check of UDM_SHA256_IMPL, for a CLI that refuses bad input before doing
  * anything; *why gets a static message on -EINVAL. */
 int verity_sha256_env_check(const char **why);

@@ -176,6 +176,37 @@ test_expect_success 'a bad UDM_SHA256_IMPL is refused with one line, nothing wri
 	done
 '
 
+test_expect_success VERITYSETUP 'the SHA-256 calibration is kept in its cache file, and a bad file costs only a calibration' '
+	mkdata d 1049000 &&
+	both_format d --salt $SALT --uuid $UUID &&
+	c=$PWD/cache/sub/rates && rm -rf cache &&
+	# a command refused for bad input calibrates nothing and writes no cache
+	test_expect_code 4 env UDM_SHA256_CACHE=$c "$UDM" verity format missing h 2>err &&
+	test_path_is_missing cache &&
+	# the first format calibrates and keeps the rates; the next takes them from the file
+	UDM_SHA256_CACHE=$c "$UDM" verity --debug format d h --salt $SALT --uuid $UUID >out &&
+	grep -q "^# SHA-256 path: .* (calibrated)\.$" out &&
+	grep -q "^udm-sha256-rates 1 cpu=.* openssl=[1-9][0-9]* " $c &&
+	UDM_SHA256_CACHE=$c "$UDM" verity --debug verify d h "$ROOT" >out &&
+	grep -q "^# SHA-256 path: .* (cached)\.$" out &&
+	# rates saying OpenSSL is fastest: a file no calibration here would write, followed,
+	# and the hash device is still veritysetup'"'"'s
+	sed -e "s/ openssl=[0-9]*/ openssl=900000000000/" $c >rates.fast && cp rates.fast $c &&
+	UDM_SHA256_CACHE=$c "$UDM" verity --debug format d h --salt $SALT --uuid $UUID >out &&
+	grep -qx "# SHA-256 path: openssl, single blocks: openssl (cached)." out &&
+	cmp v/hash h &&
+	# damaged: ignored, calibrated again and replaced
+	printf "udm-sha256-rates 1 cpu=elsewhere openssl=5\n" >$c &&
+	UDM_SHA256_CACHE=$c "$UDM" verity --debug verify d h "$ROOT" >out &&
+	grep -q "(calibrated)\.$" out &&
+	! grep -q elsewhere $c &&
+	# off: calibrated, nothing written
+	rm -rf cache &&
+	UDM_SHA256_CACHE=off "$UDM" verity --debug verify d h "$ROOT" >out &&
+	grep -q "(calibrated)\.$" out &&
+	test_path_is_missing cache
+'
+
 test_expect_success VERITYSETUP 'udm run as veritysetup behaves as udm verity' '
 	mkdata d 65536 &&
 	ln -s "$UDM" veritysetup &&
