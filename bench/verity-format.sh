@@ -53,6 +53,10 @@ for i in ${IMPLS:-openssl ni3 ni4 imb-sse imb-avx imb-avx2 imb-avx512}; do
 	rm -f "$dir/small.h"
 done
 
+# udm's automatic SHA-256 choice, and whether it came from the calibration's cache (kept
+# between runs: UDM_SHA256_CACHE, bench/README.md) or was calibrated just now
+"$UDM" verity --debug format "$dir/small" "$dir/small.h" | sed -n 's/^# SHA-256 path: /udm automatic SHA-256 path: /p'
+rm -f "$dir/small.h"
 veritysetup format "$dir/data" "$dir/hash.v" $OPTS >/dev/null
 "$UDM" verity format "$dir/data" "$dir/hash.u" $OPTS >/dev/null
 cmp "$dir/hash.v" "$dir/hash.u" || { echo "bench: hash devices differ" >&2; exit 1; }
