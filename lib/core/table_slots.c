@@ -128,47 +128,65 @@ static struct udm_table *table_get(struct udm_dev *md, unsigned flags)
 	return t;
 }
 
-int udm_table_status(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_target_status **out,
-		     size_t *count, struct udm_info *info)
+/* Pin the device, run read on the table of the slot flags name (NULL without
+ * one) under a reader reference, then fill info if read succeeded. */
+static int read_slot(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_info *info,
+		     int (*read)(struct udm_table *t, unsigned flags, void *arg), void *arg)
 {
 	struct udm_dev *md;
 	int r = udm_dev_pin(ctx, id, &md);
 	if (r)
 		return r;
-	*out = NULL;
-	*count = 0;
 	struct udm_table *t = table_get(md, flags);
-	if (t) {
-		struct udm_target_status *st = calloc(t->num_targets, sizeof(*st));
-		enum udm_status_type type = (flags & UDM_F_STATUS_TABLE) ? UDM_STATUS_TABLE : UDM_STATUS_INFO;
-		const size_t maxlen = 64 * 1024;
-		for (size_t i = 0; st && i < t->num_targets; i++) {
-			struct udm_target *ti = &t->targets[i];
-			st[i].start = ti->begin;
-			st[i].length = ti->len;
-			strcpy(st[i].type, ti->type->name);
-			st[i].text = calloc(1, maxlen);
-			if (!st[i].text) {
-				udm_target_status_free(st, i);
-				st = NULL;
-				break;
-			}
-			if (ti->type->status)
-				ti->type->status(ti, type, (flags & UDM_F_NOFLUSH) ? UDM_STATUS_NOFLUSH_FLAG : 0,
-						 st[i].text, maxlen);
-		}
-		if (st) {
-			*out = st;
-			*count = t->num_targets;
-		} else {
-			r = -ENOMEM;
-		}
+	r = read(t, flags, arg);
+	if (t)
 		udm_table_put_reader(t);
-	}
 	if (!r)
 		udm_dev_fill_info(md, flags, info);
 	udm_dev_unpin(md);
 	return r;
+}
+
+struct status_out {
+	struct udm_target_status **out;
+	size_t *count;
+};
+
+static int read_status(struct udm_table *t, unsigned flags, void *arg)
+{
+	struct status_out *o = arg;
+	*o->out = NULL;
+	*o->count = 0;
+	if (!t)
+		return 0;
+	struct udm_target_status *st = calloc(t->num_targets, sizeof(*st));
+	enum udm_status_type type = (flags & UDM_F_STATUS_TABLE) ? UDM_STATUS_TABLE : UDM_STATUS_INFO;
+	const size_t maxlen = 64 * 1024;
+	for (size_t i = 0; st && i < t->num_targets; i++) {
+		struct udm_target *ti = &t->targets[i];
+		st[i].start = ti->begin;
+		st[i].length = ti->len;
+		strcpy(st[i].type, ti->type->name);
+		st[i].text = calloc(1, maxlen);
+		if (!st[i].text) {
+			udm_target_status_free(st, i);
+			return -ENOMEM;
+		}
+		if (ti->type->status)
+			ti->type->status(ti, type, (flags & UDM_F_NOFLUSH) ? UDM_STATUS_NOFLUSH_FLAG : 0, st[i].text,
+					 maxlen);
+	}
+	if (!st)
+		return -ENOMEM;
+	*o->out = st;
+	*o->count = t->num_targets;
+	return 0;
+}
+
+int udm_table_status(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_target_status **out,
+		     size_t *count, struct udm_info *info)
+{
+	return read_slot(ctx, id, flags, info, read_status, &(struct status_out){ out, count });
 }
 
 void udm_target_status_free(struct udm_target_status *st, size_t count)
@@ -192,15 +210,12 @@ static unsigned umax(unsigned a, unsigned b)
 	return a > b ? a : b;
 }
 
-int udm_dev_io_limits(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_io_limits *out)
+static int read_limits(struct udm_table *t, unsigned flags, void *arg)
 {
 	static const struct udm_io_limits defaults = { UDM_SECTOR_SIZE, UDM_SECTOR_SIZE, UDM_SECTOR_SIZE, 0 };
-	struct udm_dev *md;
-	int r = udm_dev_pin(ctx, id, &md);
-	if (r)
-		return r;
+	struct udm_io_limits *out = arg;
+	(void)flags;
 	*out = defaults;
-	struct udm_table *t = table_get(md, flags);
 	for (size_t i = 0; t && i < t->num_targets; i++) {
 		struct udm_target *ti = &t->targets[i];
 		struct udm_io_limits l = defaults;
@@ -212,49 +227,54 @@ int udm_dev_io_limits(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags,
 		out->io_min = umax(out->io_min, l.io_min);
 		out->io_opt = umax(out->io_opt, l.io_opt);
 	}
-	if (t)
-		udm_table_put_reader(t);
-	udm_dev_unpin(md);
+	return 0;
+}
+
+int udm_dev_io_limits(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, struct udm_io_limits *out)
+{
+	return read_slot(ctx, id, flags, NULL, read_limits, out);
+}
+
+struct deps_out {
+	dev_t **devs;
+	char ***names;
+	size_t *count;
+};
+
+static int read_deps(struct udm_table *t, unsigned flags, void *arg)
+{
+	struct deps_out *o = arg;
+	(void)flags;
+	*o->devs = NULL;
+	*o->names = NULL;
+	*o->count = 0;
+	if (!t)
+		return 0;
+	size_t n = 0;
+	for (struct udm_blockdev *bd = t->devices; bd; bd = bd->next)
+		n++;
+	dev_t *d = calloc(n ? n : 1, sizeof(*d));
+	char **nm = calloc(n ? n : 1, sizeof(*nm));
+	size_t i = 0;
+	for (struct udm_blockdev *bd = t->devices; d && nm && bd; bd = bd->next, i++) {
+		d[i] = bd->devt;
+		if (!(nm[i] = strdup(bd->name)))
+			break;
+	}
+	if (!d || !nm || i < n) {
+		udm_deps_free(d, nm, n);
+		return -ENOMEM;
+	}
+	*o->devs = d;
+	*o->names = nm;
+	*o->count = n;
 	return 0;
 }
 
 int udm_table_deps(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, dev_t **devs, char ***names,
 		   size_t *count, struct udm_info *info)
 {
-	struct udm_dev *md;
-	int r = udm_dev_pin(ctx, id, &md);
-	if (r)
-		return r;
-	*devs = NULL;
-	*names = NULL;
-	*count = 0;
-	struct udm_table *t = table_get(md, flags);
-	if (t) {
-		size_t n = 0;
-		for (struct udm_blockdev *bd = t->devices; bd; bd = bd->next)
-			n++;
-		dev_t *d = calloc(n ? n : 1, sizeof(*d));
-		char **nm = calloc(n ? n : 1, sizeof(*nm));
-		size_t i = 0;
-		for (struct udm_blockdev *bd = t->devices; d && nm && bd; bd = bd->next, i++) {
-			d[i] = bd->devt;
-			if (!(nm[i] = strdup(bd->name)))
-				break;
-		}
-		if (!d || !nm || i < n) {
-			udm_deps_free(d, nm, n);
-			r = -ENOMEM;
-		} else {
-			*devs = d;
-			*names = nm;
-			*count = n;
-		}
-		udm_table_put_reader(t);
-	}
-	if (!r)
-		udm_dev_fill_info(md, flags, info);
-	udm_dev_unpin(md);
-	return r;
+	return read_slot(ctx, id, flags, info, read_deps, &(struct deps_out){ devs, names, count });
 }
 
 void udm_deps_free(dev_t *devs, char **names, size_t count)
