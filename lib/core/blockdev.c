@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Backing devices of a table (the kernel's dm_get_device): a regular file, a
  * block device, another udm device of the same context (stacking), or a
- * device behind ops (blockdev_nbd.c: an NBD URI). */
+ * device behind ops (blockdev_nbd.c: an NBD URI); which block devices are
+ * the program's exports of its own devices it says through
+ * udm_ctx_set_export_callback. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -133,6 +135,12 @@ static int open_path(struct udm_target *ti, const char *path, struct udm_blockde
 	}
 	bd->fd = fd;
 	return 0;
+}
+
+void udm_ctx_set_export_callback(struct udm_ctx *ctx, dev_t (*fn)(void *, dev_t), void *arg)
+{
+	ctx->export_fn = fn;
+	ctx->export_arg = arg;
 }
 
 /* A block device the program exports as one of its devices (udmd's loop

@@ -115,9 +115,15 @@ struct udm_ctx {
 	void *event_arg;
 };
 
-/* device.c: tell the program (udm_ctx_set_event_callback); no lock of ctx held. */
+/* events.c: tell the program (udm_ctx_set_event_callback, udm_ctx_set_swap_callback);
+ * no lock of ctx held. */
 void udm_ctx_event(struct udm_ctx *ctx, enum udm_event_kind kind, const char *name, const char *old_name,
 		   dev_t dev, bool swapped);
+void udm_ctx_swapped(struct udm_ctx *ctx, const char *name, dev_t dev);
+/* A table event (dm_table_event): the device's event counter, the context's. */
+void udm_dev_table_event(struct udm_dev *md);
+/* The same only if the device has a live table (dm_table_event on md->map). */
+void udm_dev_live_table_event(struct udm_dev *md);
 
 /* table.c */
 struct udm_table *udm_table_create(struct udm_dev *md, bool readonly);
@@ -142,7 +148,7 @@ int udm_registry_add(const struct udm_target_type *type);
 const struct udm_target_type *udm_registry_find(const char *name);
 int udm_registry_list(struct udm_version_entry **out, size_t *count);
 
-/* device.c: a context without targets registered (udm_ctx_new adds them). */
+/* ctx.c: a context without targets registered (udm_ctx_new adds them). */
 struct udm_ctx *udm_ctx_create(void);
 /* The context's data for slot (made on first use); NULL if it cannot be made. */
 void *udm_ctx_slot_get(struct udm_ctx *ctx, const struct udm_ctx_slot *slot);
@@ -155,11 +161,26 @@ void udm_blockdev_close(struct udm_blockdev *bd);
  * t->dev_error says which URI and why. */
 int udm_blockdev_nbd_open(struct udm_target *ti, const char *path, struct udm_blockdev *bd);
 
-/* device.c */
+/* devices.c */
+/* Over-long strings in the ioctl header are truncated, not refused. */
+void udm_copy_trunc(char *dst, size_t size, const char *src);
+/* ctx->lock held: the device of that name, uuid (non-empty) or number, or NULL. */
+struct udm_dev *udm_dev_find_name(struct udm_ctx *ctx, const char *name);
+struct udm_dev *udm_dev_find_uuid(struct udm_ctx *ctx, const char *uuid);
+struct udm_dev *udm_dev_find_devt(struct udm_ctx *ctx, dev_t dev);
+/* ctx->lock held: the device id names (uuid beats name beats dev); -ENXIO, -EINVAL. */
+int udm_dev_find_locked(struct udm_ctx *ctx, struct udm_dev_id id, struct udm_dev **out);
+/* ctx->lock held: the context's devices in name order (free the array); NULL: no memory. */
+struct udm_dev **udm_dev_sorted(struct udm_ctx *ctx, size_t *count);
+/* Find and pin a device so it is not freed under the caller (udm_dev_unpin). */
+int udm_dev_pin(struct udm_ctx *ctx, struct udm_dev_id id, struct udm_dev **out);
 struct udm_dev *udm_dev_lookup_devt(struct udm_ctx *ctx, dev_t dev);  /* pinned */
 void udm_dev_unpin(struct udm_dev *md);
+void udm_dev_fill_info(struct udm_dev *md, unsigned flags, struct udm_info *info);
 int udm_dev_open_md(struct udm_dev *md);
-void udm_dev_table_event(struct udm_dev *md);
+
+/* table_slots.c: empty the inactive slot; its table goes once no reader holds it. */
+void udm_dev_drop_inactive(struct udm_dev *md);
 
 /* io.c */
 void udm_table_get_reader(struct udm_table *t);      /* md->io_lock held */

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Suspend and resume in the kernel's hook order (dm.c: __dm_suspend,
  * dm_swap_table/__bind, __dm_resume), and the integrity blob, which a target
- * stages from preresume and the core publishes only when its table goes live. */
+ * stages from preresume and the core publishes only when its table goes live
+ * (to the program's integrity callback; udm_dev_get_integrity reads it). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/lifecycle.h"
 
 static const struct udm_integrity no_integrity;
+
+void udm_ctx_set_integrity_callback(struct udm_ctx *ctx,
+				     void (*fn)(void *, dev_t, const struct udm_integrity *), void *arg)
+{
+	ctx->integrity_fn = fn;
+	ctx->integrity_arg = arg;
+}
 
 /* Tell the context's observer what md->blob is now. blob_lock held. */
 static void blob_changed(struct udm_dev *md)
@@ -218,8 +226,8 @@ int udm_dev_resume(struct udm_ctx *ctx, struct udm_dev_id id, unsigned flags, st
 	pthread_mutex_unlock(&md->suspend_lock);
 	/* The old table goes after the new one's resume, success or not. */
 	udm_table_destroy(old);
-	if (!r && swapped && ctx->swap_fn)
-		ctx->swap_fn(ctx->swap_arg, md->name, md->dev);
+	if (!r && swapped)
+		udm_ctx_swapped(ctx, md->name, md->dev);
 	if (!r && ctx->event_fn) {
 		char name[UDM_NAME_LEN];
 		pthread_mutex_lock(&ctx->lock);
@@ -278,4 +286,16 @@ int udm_setintegrity(struct udm_target *ti, enum udm_integrity_type type, const 
 		md->staging_error = r;
 	pthread_mutex_unlock(&md->blob_lock);
 	return r;
+}
+
+int udm_dev_get_integrity(struct udm_ctx *ctx, dev_t dev, struct udm_integrity *out)
+{
+	struct udm_dev *md = udm_dev_lookup_devt(ctx, dev);
+	if (!md)
+		return -ENXIO;
+	pthread_mutex_lock(&md->blob_lock);
+	*out = md->blob;
+	pthread_mutex_unlock(&md->blob_lock);
+	udm_dev_unpin(md);
+	return 0;
 }

@@ -471,6 +471,17 @@ static void emit_hex(char *result, size_t maxlen, const uint8_t *b, size_t n)
 		udm_emit(result, maxlen, "%02x", b[i]);
 }
 
+/* The root hash, then between, then the salt ("-" without one). */
+static void emit_root_salt(char *result, size_t maxlen, const struct verity_c *v, const char *between)
+{
+	emit_hex(result, maxlen, v->root, v->digest_size);
+	udm_emit(result, maxlen, "%s", between);
+	if (v->p.salt_size)
+		emit_hex(result, maxlen, v->p.salt, v->p.salt_size);
+	else
+		udm_emit(result, maxlen, "-");
+}
+
 static void verity_status(struct udm_target *ti, enum udm_status_type type, unsigned flags, char *result,
 			  size_t maxlen)
 {
@@ -490,12 +501,7 @@ static void verity_status(struct udm_target *ti, enum udm_status_type type, unsi
 			 ti->type->name, ti->type->version[0], ti->type->version[1], ti->type->version[2],
 			 atomic_load(&v->hash_failed) ? 'C' : 'V', v->version, udm_blockdev_name(v->data_dev),
 			 udm_blockdev_name(v->hash_dev), v->alg);
-		emit_hex(result, maxlen, v->root, v->digest_size);
-		udm_emit(result, maxlen, ",salt=");
-		if (v->p.salt_size)
-			emit_hex(result, maxlen, v->p.salt, v->p.salt_size);
-		else
-			udm_emit(result, maxlen, "-");
+		emit_root_salt(result, maxlen, v, ",salt=");
 		udm_emit(result, maxlen, ",ignore_zero_blocks=%c,check_at_most_once=%c", v->zero_blocks ? 'y' : 'n',
 			 v->at_most_once ? 'y' : 'n');
 		if (v->sig_key_desc)
@@ -510,12 +516,7 @@ static void verity_status(struct udm_target *ti, enum udm_status_type type, unsi
 	udm_emit(result, maxlen, "%u %s %s %u %u %llu %llu %s ", v->version, udm_blockdev_name(v->data_dev),
 		 udm_blockdev_name(v->hash_dev), v->p.data_block_size, v->p.hash_block_size,
 		 (unsigned long long)v->p.data_blocks, (unsigned long long)v->hash_start, v->alg);
-	emit_hex(result, maxlen, v->root, v->digest_size);
-	udm_emit(result, maxlen, " ");
-	if (v->p.salt_size)
-		emit_hex(result, maxlen, v->p.salt, v->p.salt_size);
-	else
-		udm_emit(result, maxlen, "-");
+	emit_root_salt(result, maxlen, v, " ");
 	unsigned count = (v->mode != MODE_EIO) + (v->error_mode != MODE_EIO) + v->zero_blocks + v->at_most_once +
 			 v->tasklet + (v->fec_dev ? 8 : 0) + (v->sig_key_desc ? 2 : 0);
 	if (!count)

@@ -247,6 +247,56 @@ static int read_checked(struct verity_tree *t, void *ctx, const struct verity_so
 	return 0;
 }
 
+/* Where data block n's path crosses level lvl: the hash block, and in it the
+ * offset of the digest of the path's block one level below (or of block n). */
+static uint64_t path_block(const struct verity_geometry *g, uint64_t n, unsigned lvl, size_t *off)
+{
+	uint64_t pos = n >> (lvl * g->hash_per_block_bits);
+	*off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
+	return g->level_block[lvl] + (pos >> g->hash_per_block_bits);
+}
+
+/* The lowest level from `from` up whose block on n's path is cached (so
+ * verified), with in want its digest of the level below; g->levels with the
+ * root hash in want when none is. */
+static unsigned find_cached(struct verity_tree *t, uint64_t n, unsigned from, uint8_t *want)
+{
+	const struct verity_geometry *g = &t->g;
+	unsigned lvl;
+	memcpy(want, t->root, g->digest_size);
+	for (lvl = from; lvl < g->levels; lvl++) {
+		size_t off;
+		uint64_t blk = path_block(g, n, lvl, &off);
+		if (cache_get(t, blk, off, g->digest_size, want))
+			break;
+	}
+	return lvl;
+}
+
+/* Read and verify n's path from level lvl-1 down to level 0 into hblock
+ * (hash_block_size bytes), want holding the digest of the first block; each
+ * block verified is cached, and want ends as level 0's digest of block n. */
+static int walk_down(struct verity_tree *t, void *ctx, uint64_t n, unsigned lvl, uint8_t *want, uint8_t *hblock,
+		     struct verity_read_fault *fault)
+{
+	const struct verity_geometry *g = &t->g;
+	size_t hbs = t->p.hash_block_size;
+	while (lvl-- > 0) {
+		size_t off;
+		uint64_t blk = path_block(g, n, lvl, &off);
+		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
+		int r = read_checked(t, ctx, &t->hash, blk * hbs, hbs, fec_idx, want, hblock);
+		if (r) {
+			if (fault)
+				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk, n };
+			return r;
+		}
+		cache_put(t, blk, hblock);
+		memcpy(want, hblock + off, g->digest_size);
+	}
+	return 0;
+}
+
 int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf)
 {
 	int r = verity_tree_read_fault(t, n, buf, NULL);
@@ -256,7 +306,6 @@ int verity_tree_read(struct verity_tree *t, uint64_t n, void *buf)
 int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct verity_read_fault *fault)
 {
 	const struct verity_geometry *g = &t->g;
-	size_t hbs = t->p.hash_block_size;
 	uint8_t want[VERITY_MAX_DIGEST_SIZE];
 	uint8_t *hblock = NULL;
 	void *ctx;
@@ -268,38 +317,16 @@ int verity_tree_read_fault(struct verity_tree *t, uint64_t n, void *buf, struct 
 	ctx = thread_ctx();
 	if (!ctx)
 		return -ENOMEM;
-	/* Find the lowest level whose block is cached (verified); walk down from there,
-	 * or from the root when nothing is cached. */
-	memcpy(want, t->root, g->digest_size);
-	for (lvl = 0; lvl < g->levels; lvl++) {
-		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
-		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
-		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
-		if (cache_get(t, blk, off, g->digest_size, want))
-			break;
-	}
+	lvl = find_cached(t, n, 0, want);
 	if (lvl > 0) {
-		hblock = malloc(hbs);
+		hblock = malloc(t->p.hash_block_size);
 		if (!hblock) {
 			r = -ENOMEM;
 			goto out;
 		}
 	}
-	/* `want` now holds the digest of the level-(lvl-1) block on the path (or the root) */
-	while (lvl-- > 0) {
-		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
-		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
-		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
-		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
-		r = read_checked(t, ctx, &t->hash, blk * hbs, hbs, fec_idx, want, hblock);
-		if (r) {
-			if (fault)
-				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk, n };
-			goto out;
-		}
-		cache_put(t, blk, hblock);
-		memcpy(want, hblock + off, g->digest_size);
-	}
+	if ((r = walk_down(t, ctx, n, lvl, want, hblock, fault)))
+		goto out;
 	if (t->ignore_zero_blocks && memcmp(want, t->zero_digest, g->digest_size) == 0) {
 		/* the tree says this block was zeroes at format time: whatever is on disk is ignored */
 		memset(buf, 0, t->p.data_block_size);
@@ -328,36 +355,11 @@ out:
 static int get_leaf(struct verity_tree *t, void *ctx, uint64_t n, uint8_t *hblock, struct verity_read_fault *fault)
 {
 	const struct verity_geometry *g = &t->g;
-	size_t hbs = t->p.hash_block_size;
 	uint8_t want[VERITY_MAX_DIGEST_SIZE];
-	unsigned lvl;
 
 	if (cache_get_block(t, g->level_block[0] + (n >> g->hash_per_block_bits), hblock))
 		return 0;
-	memcpy(want, t->root, g->digest_size);
-	for (lvl = 1; lvl < g->levels; lvl++) {
-		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
-		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
-		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
-		if (cache_get(t, blk, off, g->digest_size, want))
-			break;
-	}
-	while (lvl-- > 0) {
-		uint64_t pos = n >> (lvl * g->hash_per_block_bits);
-		uint64_t blk = g->level_block[lvl] + (pos >> g->hash_per_block_bits);
-		size_t off = (size_t)(pos & (g->hash_per_block - 1)) * g->stride;
-		uint64_t fec_idx = t->p.data_blocks + (blk - g->hash_start);
-		int r = read_checked(t, ctx, &t->hash, blk * hbs, hbs, fec_idx, want, hblock);
-		if (r) {
-			if (fault)
-				*fault = (struct verity_read_fault){ r == -EBADMSG, true, blk, n };
-			return r;
-		}
-		cache_put(t, blk, hblock);
-		if (lvl)
-			memcpy(want, hblock + off, g->digest_size);
-	}
-	return 0;
+	return walk_down(t, ctx, n, find_cached(t, n, 1, want), want, hblock, fault);
 }
 
 #define WINDOW 256   /* blocks hashed per verity_hash_blocks call: 1 MiB of 4 KiB blocks */

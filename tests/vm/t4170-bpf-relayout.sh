@@ -20,13 +20,7 @@ test_expect_success 'setup: a udmd of another map layout; a verified image; a de
 	  echo "op=EXECUTE dmverity_roothash=sha256:$A action=ALLOW"; } >"$W/boot.pol"
 '
 
-result() { sed -n "s/^case $1 //p" "$OUT"; }
-expect() {
-	local n=$1 p; shift
-	for p in "$@"; do result "$n" | grep -q -- "$p" || { echo "$n: $(result "$n")  (wanted: $p)"; return 1; }; done
-}
-record() { grep -E "^type=(1107|2312) " "$OUT" | grep -q -- "$1" || { echo "no record: $1"; return 1; }; }
-links() { result "$1" | sed -n "s/.*guarded \([0-9]*\).*/\1/p"; }
+links() { vm_result "$1" | sed -n "s/.*guarded \([0-9]*\).*/\1/p"; }
 
 for K in $(vm_kernels ${UDM_T4170_KERNELS:-7.2 6.12 6.1}); do
 OUT=$W/out-$K
@@ -35,31 +29,31 @@ test_expect_success "$K: boot and run every case" '
 		"$W/img" "$W/hashA" "$W/roots" "$W/boot.pol"; do bins+=(--bins "$f"); done &&
 	{ "$VM/vm-run" --kernel "$K" "${bins[@]}" "$VM/relayout.guest.sh" >"$OUT" 2>"$OUT.err" ||
 	  { tail -5 "$OUT.err"; false; }; } &&
-	expect start "^rc=0" && expect exec-u "^rc=126" && expect exec-b "^rc=0" &&
+	vm_expect start "^rc=0" && vm_expect exec-u "^rc=126" && vm_expect exec-b "^rc=0" &&
 	test "$(links links-before)" -gt 0
 '
 test_expect_success "$K: a handover to another layout under exec loops runs no unverified code" '
-	expect handover "^rc=0" && expect handover-loop-u "ok 0 denied [1-9]" &&
-	expect handover-loop-b "ok [1-9][0-9]* denied 0 other 0" &&
-	expect handover-pid "new" && expect handover-exe "udmd-layout" &&
-	expect handover-exec-u "^rc=126" && expect handover-exec-b "^rc=0" &&
+	vm_expect handover "^rc=0" && vm_expect handover-loop-u "ok 0 denied [1-9]" &&
+	vm_expect handover-loop-b "ok [1-9][0-9]* denied 0 other 0" &&
+	vm_expect handover-pid "new" && vm_expect handover-exe "udmd-layout" &&
+	vm_expect handover-exec-u "^rc=126" && vm_expect handover-exec-b "^rc=0" &&
 	grep -q "maps have another layout (map udm_stats" "$OUT" &&
-	record "op=handover_receive " && record "op=relayout .*res=1"
+	vm_record "op=handover_receive " && vm_record "op=relayout .*res=1"
 '
 test_expect_success "$K: the successor enforces with one set of programs; the guards hold for it" '
-	expect handover-status "^rc=0 enforcer: bpf" &&
+	vm_expect handover-status "^rc=0 enforcer: bpf" &&
 	test "$(links handover-links)" = "$(links links-before)" &&
-	expect handover-rm "^rc=1" "Operation not permitted" && expect handover-steal "EPERM" &&
-	expect handover-exec-u2 "^rc=126" && expect handover-exec-v "^rc=0" &&
-	record "op=protect hook=pin_[a-z]* .*comm=\"rm\""
+	vm_expect handover-rm "^rc=1" "Operation not permitted" && vm_expect handover-steal "EPERM" &&
+	vm_expect handover-exec-u2 "^rc=126" && vm_expect handover-exec-v "^rc=0" &&
+	vm_record "op=protect hook=pin_[a-z]* .*comm=\"rm\""
 '
 test_expect_success "$K: after its crash the first layout re-adopts the pins the same way" '
-	expect dead-exec-u "^rc=126" && expect readopt "^rc=0" &&
-	expect readopt-loop-u "ok 0 denied [1-9]" && expect readopt-loop-b "ok [1-9][0-9]* denied 0 other 0" &&
-	expect readopt-exec-u "^rc=126" && expect readopt-status "^rc=0 enforcer: bpf" &&
+	vm_expect dead-exec-u "^rc=126" && vm_expect readopt "^rc=0" &&
+	vm_expect readopt-loop-u "ok 0 denied [1-9]" && vm_expect readopt-loop-b "ok [1-9][0-9]* denied 0 other 0" &&
+	vm_expect readopt-exec-u "^rc=126" && vm_expect readopt-status "^rc=0 enforcer: bpf" &&
 	test "$(links readopt-links)" = "$(links links-before)" &&
-	expect readopt-rm "^rc=1" && expect readopt-steal "EPERM" &&
-	record "op=adopt_after_exit .*res=1"
+	vm_expect readopt-rm "^rc=1" && vm_expect readopt-steal "EPERM" &&
+	vm_record "op=adopt_after_exit .*res=1"
 '
 [ -z "${UDM_VM_KEEP:-}" ] || cp "$OUT" "$UDM_VM_KEEP.$K"
 done

@@ -53,6 +53,19 @@ vm_boot() {
 	fi
 }
 
+# The enforcement tests' guest scripts print a line per case, "case ID rc=N ...", which the test
+# reads from $OUT (the boot's stdout; set it before these). vm_result ID: that line after "case ID ".
+vm_result() { sed -n "s/^case $1 //p" "$OUT"; }
+# vm_expect ID PATTERN...: case ID's line matches every pattern (else says what it was)
+vm_expect() {
+	local n=$1 p; shift
+	for p in "$@"; do
+		vm_result "$n" | grep -q -- "$p" || { echo "$n: $(vm_result "$n")  (wanted: $p)"; return 1; }
+	done
+}
+# vm_record PATTERN: an audit line of udm's own in $OUT (1107 refusals, 2312 control) matches
+vm_record() { grep -E "^type=(1107|2312) " "$OUT" | grep -q -- "$1" || { echo "no record: $1"; return 1; }; }
+
 # vm_case OUT ID: the lines a guest script printed for case ID (between "@@case ID" and the next "@@case")
 vm_case() { awk -v id="$2" '/^@@case /{on=($2==id); next} on' "$1"; }
 
