@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The fanotify backend's engine (enforce_fanotify.h): one fanotify group
+ * (FAN_CLASS_CONTENT, FAN_OPEN_EXEC_PERM marks: enforce_fanotify_marks.c),
+ * a thread that reads its permission events and answers them with the
+ * decision the backend gives (fan_decide_fn), and a thread that follows the
+ * mount table so that the marked filesystems stay those of the watched paths
+ * (or every filesystem, in system scope). Closing the group, when the engine
+ * stops or udmd exits, lets every exec through. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include "daemon/enforce_fanotify.h"
+
+struct fan_engine {
+	int fan_fd, stop_fd, mounts_fd;
+	pthread_t thread;          /* reads the events and decides them (engine_thread) */
+	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
+	atomic_bool stopping;
+	fan_decide_fn decide;
+	void *arg;
+	struct fan_marks marks;
+	struct fan_fstab fstab;
+};
+
+struct fan_marks *fan_engine_marks(struct fan_engine *e)
+{
+	return &e->marks;
+}
+
+/* Decide one permission event: true to allow. */
+static bool decide_event(struct fan_engine *e, const struct fanotify_event_metadata *m)
+{
+	struct stat st;
+	uint64_t attrs;
+	/* Every event comes from a mark udmd placed, and a mark is only
+	 * removed on purpose: each one is decided. Fail closed: a file we
+	 * cannot stat is denied. */
+	if (fan_statx_cached(m->fd, "", AT_EMPTY_PATH, &st, &attrs) < 0)
+		return false;
+	/* Only a file with fs-verity can have fs-verity properties: the
+	 * filesystem is asked for the digest of no other (the inode's flag, as
+	 * statx reports it, is what FS_IOC_MEASURE_VERITY itself checks). */
+	struct fan_event ev = { .fd = m->fd, .pid = m->pid, .st = &st,
+				.fsverity = (attrs & STATX_ATTR_VERITY) && fan_fstab_may_be_asked(&e->fstab, st.st_dev) };
+	return e->decide(e->arg, &ev);
+}
+
+/* The events one read() returned: every permission event is decided, then
+ * all are answered with one writev (the kernel takes one response per
+ * write and loops over the vector), then their files are closed. */
+#define MAX_BATCH ((int)(8192 / FAN_EVENT_METADATA_LEN) + 1)
+static void handle_events(struct fan_engine *e, const void *buf, ssize_t len)
+{
+	struct fanotify_response resp[MAX_BATCH];
+	struct iovec iov[MAX_BATCH];
+	int fds[MAX_BATCH], nresp = 0, nfds = 0;
+	for (const struct fanotify_event_metadata *m = buf; FAN_EVENT_OK(m, len) && nfds < MAX_BATCH;
+	     m = FAN_EVENT_NEXT(m, len)) {
+		if (m->fd < 0)
+			continue;
+		if (m->vers == FANOTIFY_METADATA_VERSION && (m->mask & FAN_OPEN_EXEC_PERM)) {
+			resp[nresp] = (struct fanotify_response){ .fd = m->fd,
+								  .response = decide_event(e, m) ? FAN_ALLOW : FAN_DENY };
+			iov[nresp] = (struct iovec){ &resp[nresp], sizeof(resp[nresp]) };
+			nresp++;
+		}
+		fds[nfds++] = m->fd;
+	}
+	/* A failed response leaves its exec waiting: retried on EINTR only,
+	 * and the ones after it are still sent. */
+	for (int i = 0; i < nresp;) {
+		ssize_t n = writev(e->fan_fd, iov + i, nresp - i);
+		if (n < 0 && errno == EINTR)
+			continue;
+		i += n <= 0 ? 1 : (int)(n / (ssize_t)sizeof(resp[0])) + (n % (ssize_t)sizeof(resp[0]) != 0);
+	}
+	/* The files after their answers (a closed number could be reused by the
+	 * next event before its answer). One close_range when they are a run of
+	 * numbers, which they are when nothing else opened a file meanwhile: a
+	 * run holds only event files, as each of its numbers is open here. */
+	int lo = INT_MAX, hi = -1;
+	for (int i = 0; i < nfds; i++) {
+		lo = fds[i] < lo ? fds[i] : lo;
+		hi = fds[i] > hi ? fds[i] : hi;
+	}
+	if (nfds > 1 && hi - lo + 1 == nfds && close_range((unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+/* The mount table changed (or at start): follow it. */
+static void rescan(struct fan_engine *e)
+{
+	fan_fstab_refresh(&e->fstab);
+	fan_marks_rescan(&e->marks);
+}
+
+/* Interrupts the decision thread's read() (fan_engine_stop). */
+#define WAKE_SIGNAL SIGUSR2
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+/* The decision thread: one blocking read() of the events, each decided on
+ * this thread and answered (handle_events), nothing else on the way of an
+ * exec: no poll, no hand-off to another thread. fan_engine_stop sets stopping
+ * and interrupts the read with WAKE_SIGNAL (again, until the thread is gone:
+ * a signal that comes just before the read is not lost on it for long). */
+static void *engine_thread(void *arg)
+{
+	struct fan_engine *e = arg;
+	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+	while (!atomic_load(&e->stopping)) {
+		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
+		if (len > 0) {
+			handle_events(e, buf, len);
+		} else if (len < 0 && errno != EINTR && errno != EAGAIN) {
+			/* no file number for an event (EMFILE): the kernel denied it;
+			 * do not spin while that lasts */
+			struct timespec ts = { 0, 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* The mount thread: follows the mount table (the marks of the watches and,
+ * in system scope, of every filesystem) until fan_engine_stop. */
+static void *mount_thread(void *arg)
+{
+	struct fan_engine *e = arg;
+	struct pollfd p[2] = { { .fd = e->stop_fd, .events = POLLIN }, { .fd = e->mounts_fd, .events = POLLPRI } };
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if (p[1].revents & (POLLPRI | POLLERR)) {
+			/* the mount table changed: re-read it from the start next time */
+			lseek(e->mounts_fd, 0, SEEK_SET);
+			char tmp[4096];
+			while (read(e->mounts_fd, tmp, sizeof(tmp)) > 0)
+				;
+			rescan(e);
+		}
+	}
+	return NULL;
+}
+
+static void stop_decisions(struct fan_engine *e)
+{
+	atomic_store(&e->stopping, true);
+	for (;;) {
+		pthread_kill(e->thread, WAKE_SIGNAL);
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += 10 * 1000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (pthread_timedjoin_np(e->thread, NULL, &t) == 0)
+			return;
+	}
+}
+
+static void engine_free(struct fan_engine *e)
+{
+	if (e->stop_fd >= 0)
+		close(e->stop_fd);
+	if (e->mounts_fd >= 0)
+		close(e->mounts_fd);
+	/* closing the group lets every pending and future exec through */
+	if (e->fan_fd >= 0)
+		close(e->fan_fd);
+	fan_marks_destroy(&e->marks);
+	fan_fstab_destroy(&e->fstab);
+	free(e);
+}
+
+int fan_engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg, dev_t root_dev, bool system)
+{
+	struct fan_engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->decide = decide;
+	e->arg = arg;
+	e->stop_fd = e->mounts_fd = -1;
+	/* a handler without SA_RESTART: the signal ends the read with EINTR */
+	struct sigaction sa = { .sa_handler = wake_handler };
+	sigemptyset(&sa.sa_mask);
+	sigaction(WAKE_SIGNAL, &sa, NULL);
+	int r = 0;
+	/* blocking: the decision thread waits in read() */
+	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (e->fan_fd < 0)
+		r = -errno;
+	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
+		 (e->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+		r = -errno;
+	fan_marks_init(&e->marks, e->fan_fd, root_dev, system);
+	fan_fstab_init(&e->fstab);
+	if (!r && system)
+		rescan(e);   /* every filesystem is marked before udmd reports ready */
+	if (!r && pthread_create(&e->thread, NULL, engine_thread, e))
+		r = -ENOMEM;
+	else if (!r && pthread_create(&e->mount_thread, NULL, mount_thread, e)) {
+		stop_decisions(e);
+		r = -ENOMEM;
+	}
+	if (r) {
+		engine_free(e);
+		return r;
+	}
+	*out = e;
+	return 0;
+}
+
+void fan_engine_stop(struct fan_engine *e)
+{
+	if (!e)
+		return;
+	uint64_t one = 1;
+	if (write(e->stop_fd, &one, sizeof(one)) < 0)
+		perror("enforcer stop");
+	pthread_join(e->mount_thread, NULL);
+	stop_decisions(e);
+	engine_free(e);
+}
