@@ -2,7 +2,7 @@
 /* Device identity: the record of which block device (loop or ublk) serves
  * which udm device object, made by udmd at attach and dropped at detach; what
  * every decision asks instead of a loop's backing file name
- * (docs/enforcement.md). Whether a loop binding is still live comes from the
+ * (docs/enforcement.md). Whether a binding is still live comes from the
  * identity cache (identity_cache.c) while it vouches for it, else from sysfs. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,11 @@
 struct entry {
 	struct entry *next;
 	struct udmd_binding b;
-	/* the udm device's live table when the binding was made, if the loop
-	 * device's size was that table's then; 0: never vouched for by the cache */
+	/* May the cache vouch for it? A ublk binding: while there is a cache.
+	 * A loop binding: while its udm device runs the table it had when the
+	 * binding was made (table_id), if the loop device's size was that
+	 * table's then. */
+	bool cached;
 	uint64_t table_id;
 };
 
@@ -95,11 +98,6 @@ static int sysfs_u64(dev_t dev, const char *attr, uint64_t *v)
 	return 0;
 }
 
-int udmd_blk_diskseq(dev_t blk, uint64_t *seq)
-{
-	return sysfs_u64(blk, "diskseq", seq);
-}
-
 bool udmd_binding_live(const struct udmd_binding *b)
 {
 	/* The kernel bumps a loop device's diskseq at every LOOP_CONFIGURE,
@@ -144,9 +142,12 @@ int udmd_binding_add(struct udmd *d, const struct udmd_binding *b)
 	if (!e)
 		return -ENOMEM;
 	e->b = *b;
-	/* the cache vouches for loop devices only (a ublk binding's liveness is
-	 * one sysfs read of its diskseq) */
-	e->table_id = I->cache && b->kind == UDMD_BLK_LOOP ? table_of_binding(d, b) : 0;
+	/* a ublk disk serves every block of its device whatever its table (a
+	 * table swap changes no identity); a loop device's view may not */
+	if (I->cache && b->kind == UDMD_BLK_UBLK)
+		e->cached = true;
+	else if (I->cache && (e->table_id = table_of_binding(d, b)))
+		e->cached = true;
 	pthread_rwlock_wrlock(&I->lock);
 	e->next = I->list;
 	I->list = e;
@@ -201,13 +202,13 @@ static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out
 	return r;
 }
 
-/* Is binding e live now, known without reading sysfs? Its udm device still
- * runs the table it had at attach (live_table, read by the caller), and no
- * uevent queued until now says that the loop device changed. false: ask
- * sysfs (udmd_binding_live). */
+/* Is binding e live now, known without reading sysfs? No uevent queued
+ * until now says that its block device changed, and a loop binding's udm
+ * device still runs the table it had at attach (live_table, read by the
+ * caller). false: ask sysfs (udmd_binding_live). */
 static bool vouched(struct udmd *d, const struct entry *e, uint64_t live_table)
 {
-	return e->table_id && live_table == e->table_id &&
+	return e->cached && (e->b.kind == UDMD_BLK_UBLK || live_table == e->table_id) &&
 	       udmd_idcache_unchanged(d->identity->cache, e->b.blk, e->b.diskseq, e->b.cache_epoch);
 }
 

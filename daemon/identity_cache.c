@@ -7,7 +7,9 @@
  * the blocks it serves sends a uevent before the ioctl returns: LOOP_CHANGE_FD
  * and LOOP_CLR_FD a media change (DISK_MEDIA_CHANGE=1, with the diskseq it
  * had, bumped right after), LOOP_SET_STATUS of another offset or size limit a
- * resize (RESIZE=1), LOOP_CTL_REMOVE a remove. A binding of diskseq D stays
+ * resize (RESIZE=1), LOOP_CTL_REMOVE a remove. A ublk disk keeps its diskseq
+ * from its add to its remove (STOP_DEV); a new disk given its number comes
+ * with a higher one. A binding of diskseq D stays
  * trusted while no uevent of its device carried a higher diskseq, none that
  * could change it carried D or higher, and no uevent can have been lost since
  * the binding's epoch. The uevent of a change is queued before its ioctl
@@ -105,9 +107,13 @@ static void take(struct udmd_idcache *c, const char *msg, size_t len)
 	}
 	if (!action || !subsystem || strcmp(subsystem, "block") || !has_major || !has_minor)
 		return;
-	/* anything but a plain change may have changed it; one without a
-	 * diskseq is after every diskseq */
-	if (strcmp(action, "change"))
+	/* anything but a plain change or an add may have changed it; one
+	 * without a diskseq is after every diskseq. An add makes a disk, with
+	 * a diskseq above that of every disk before it (a binding of an earlier
+	 * one sees it as higher) and equal to that of a ublk binding of the new
+	 * one (its own add, which must not withdraw it); a synthetic add
+	 * (udevadm trigger) repeats the disk's number. */
+	if (strcmp(action, "change") && strcmp(action, "add"))
 		changes = true;
 	if (!has_seq)
 		seq = UINT64_MAX;

@@ -18,7 +18,7 @@ struct udmd_idcache;
 int udmd_idcache_open(struct udmd_idcache **out);
 void udmd_idcache_close(struct udmd_idcache *c);
 /* The epoch to keep with a binding, taken before the loop device is
- * configured: a binding is trusted only while the epoch is unchanged (it
+ * configured or the ublk device made: a binding is trusted only while the epoch is unchanged (it
  * moves when uevents may have been lost). NULL cache: 0. */
 uint64_t udmd_idcache_epoch(struct udmd_idcache *c);
 /* Has nothing happened to block device dev since it got diskseq (a binding
