@@ -11,8 +11,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +25,6 @@ struct fan_engine {
 	int fan_fd, stop_fd, mounts_fd;
 	pthread_t thread;          /* reads the events and decides them (engine_thread) */
 	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
-	atomic_bool stopping;
 	fan_decide_fn decide;
 	void *arg;
 	struct fan_marks marks;
@@ -108,24 +105,23 @@ static void rescan(struct fan_engine *e)
 	fan_marks_rescan(&e->marks);
 }
 
-/* Interrupts the decision thread's read() (fan_engine_stop). */
-#define WAKE_SIGNAL SIGUSR2
-static void wake_handler(int sig)
-{
-	(void)sig;
-}
-
 /* The decision thread: one blocking read() of the events, each decided on
  * this thread and answered (handle_events), nothing else on the way of an
- * exec: no poll, no hand-off to another thread. fan_engine_stop sets stopping
- * and interrupts the read with WAKE_SIGNAL (again, until the thread is gone:
- * a signal that comes just before the read is not lost on it for long). */
+ * exec: no poll, no hand-off to another thread. fan_engine_stop cancels it
+ * (pthread_cancel), which it allows only while it waits in read(): glibc
+ * wakes that read with a signal of its own sent to this thread alone, and
+ * the events of a read that returned are decided and answered first. No
+ * handler of ours is installed: no other thread of udmd can see EINTR. */
 static void *engine_thread(void *arg)
 {
 	struct fan_engine *e = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	while (!atomic_load(&e->stopping)) {
+	int old;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	for (;;) {
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
 		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
 		if (len > 0) {
 			handle_events(e, buf, len);
 		} else if (len < 0 && errno != EINTR && errno != EAGAIN) {
@@ -166,19 +162,9 @@ static void *mount_thread(void *arg)
 
 static void stop_decisions(struct fan_engine *e)
 {
-	atomic_store(&e->stopping, true);
-	for (;;) {
-		pthread_kill(e->thread, WAKE_SIGNAL);
-		struct timespec t;
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_nsec += 10 * 1000000;
-		if (t.tv_nsec >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
-		if (pthread_timedjoin_np(e->thread, NULL, &t) == 0)
-			return;
-	}
+	/* acted upon at its next read(), which ends at once */
+	pthread_cancel(e->thread);
+	pthread_join(e->thread, NULL);
 }
 
 static void engine_free(struct fan_engine *e)
@@ -203,10 +189,6 @@ int fan_engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg, d
 	e->decide = decide;
 	e->arg = arg;
 	e->stop_fd = e->mounts_fd = -1;
-	/* a handler without SA_RESTART: the signal ends the read with EINTR */
-	struct sigaction sa = { .sa_handler = wake_handler };
-	sigemptyset(&sa.sa_mask);
-	sigaction(WAKE_SIGNAL, &sa, NULL);
 	int r = 0;
 	/* blocking: the decision thread waits in read() */
 	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
