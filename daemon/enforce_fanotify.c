@@ -41,6 +41,14 @@ static bool fsverity_digest(int fd, char *alg, size_t alglen, uint8_t *digest, s
 	return true;
 }
 
+/* Each batch reads the identity cache once, after its events were taken:
+ * every change made before one of its execs began is in it. */
+static void batch_begins(void *arg)
+{
+	struct fan_backend *f = arg;
+	udmd_identity_sync(f->d);
+}
+
 static bool decide_exec(void *arg, const struct fan_event *ev)
 {
 	struct fan_backend *f = arg;
@@ -53,7 +61,7 @@ static bool decide_exec(void *arg, const struct fan_event *ev)
 	 * properties, as in the kernel. The blob read is one atomic snapshot of
 	 * the table live now. */
 	struct udm_integrity blob;
-	udmd_identity_integrity(d, ev->st->st_dev, &blob);
+	udmd_identity_integrity(d, ev->st->st_dev, true, &blob);
 	if (blob.has_roothash) {
 		c.dmv_present = true;
 		c.dmv_alg = blob.alg;
@@ -98,7 +106,7 @@ static int fan_engine_up(struct fan_backend *f, char *err, size_t errlen)
 	pthread_mutex_lock(&f->lock);
 	int r = 0;
 	if (!f->engine) {
-		r = fan_engine_start(&f->engine, decide_exec, f, f->d->boot_dev, f->d->cfg.fanotify_system);
+		r = fan_engine_start(&f->engine, batch_begins, decide_exec, f, f->d->boot_dev, f->d->cfg.fanotify_system);
 		if (r && err)
 			snprintf(err, errlen, "fanotify: %s", strerror(-r));
 	}

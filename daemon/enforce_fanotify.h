@@ -105,11 +105,14 @@ struct fan_event {
 };
 /* Returns true to allow. Runs on the engine's thread; must not block long. */
 typedef bool (*fan_decide_fn)(void *arg, const struct fan_event *ev);
+/* A batch of events was read, their decisions follow (same thread and arg). */
+typedef void (*fan_batch_fn)(void *arg);
 
 struct fan_engine;
 /* Make the group and start its threads (system scope: every filesystem is
  * marked before this returns). 0 or -errno. */
-int fan_engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg, dev_t root_dev, bool system);
+int fan_engine_start(struct fan_engine **out, fan_batch_fn batch, fan_decide_fn decide, void *arg, dev_t root_dev,
+		     bool system);
 /* Closing the group lets every pending and future exec through. */
 void fan_engine_stop(struct fan_engine *e);
 struct fan_marks *fan_engine_marks(struct fan_engine *e);

@@ -25,6 +25,7 @@ struct fan_engine {
 	int fan_fd, stop_fd, mounts_fd;
 	pthread_t thread;          /* reads the events and decides them (engine_thread) */
 	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
+	fan_batch_fn batch;
 	fan_decide_fn decide;
 	void *arg;
 	struct fan_marks marks;
@@ -54,15 +55,18 @@ static bool decide_event(struct fan_engine *e, const struct fanotify_event_metad
 	return e->decide(e->arg, &ev);
 }
 
-/* The events one read() returned: every permission event is decided, then
- * all are answered with one writev (the kernel takes one response per
- * write and loops over the vector), then their files are closed. */
+/* The events one read() returned: the backend hears of the batch once, every
+ * permission event is decided, then all are answered with one writev (the
+ * kernel takes one response per write and loops over the vector), then
+ * their files are closed. */
 #define MAX_BATCH ((int)(8192 / FAN_EVENT_METADATA_LEN) + 1)
 static void handle_events(struct fan_engine *e, const void *buf, ssize_t len)
 {
 	struct fanotify_response resp[MAX_BATCH];
 	struct iovec iov[MAX_BATCH];
 	int fds[MAX_BATCH], nresp = 0, nfds = 0;
+	if (e->batch)
+		e->batch(e->arg);
 	for (const struct fanotify_event_metadata *m = buf; FAN_EVENT_OK(m, len) && nfds < MAX_BATCH;
 	     m = FAN_EVENT_NEXT(m, len)) {
 		if (m->fd < 0)
@@ -181,11 +185,13 @@ static void engine_free(struct fan_engine *e)
 	free(e);
 }
 
-int fan_engine_start(struct fan_engine **out, fan_decide_fn decide, void *arg, dev_t root_dev, bool system)
+int fan_engine_start(struct fan_engine **out, fan_batch_fn batch, fan_decide_fn decide, void *arg, dev_t root_dev,
+		     bool system)
 {
 	struct fan_engine *e = calloc(1, sizeof(*e));
 	if (!e)
 		return -ENOMEM;
+	e->batch = batch;
 	e->decide = decide;
 	e->arg = arg;
 	e->stop_fd = e->mounts_fd = -1;

@@ -206,10 +206,26 @@ static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out
  * until now says that its block device changed, and a loop binding's udm
  * device still runs the table it had at attach (live_table, read by the
  * caller). false: ask sysfs (udmd_binding_live). */
-static bool vouched(struct udmd *d, const struct entry *e, uint64_t live_table)
+static bool vouched(struct udmd *d, const struct entry *e, uint64_t live_table, bool synced)
 {
 	return e->cached && (e->b.kind == UDMD_BLK_UBLK || live_table == e->table_id) &&
-	       udmd_idcache_unchanged(d->identity->cache, e->b.blk, e->b.diskseq, e->b.cache_epoch);
+	       udmd_idcache_unchanged(d->identity->cache, e->b.blk, e->b.diskseq, e->b.cache_epoch, !synced);
+}
+
+void udmd_identity_sync(struct udmd *d)
+{
+	if (d->identity)
+		udmd_idcache_sync(d->identity->cache);
+}
+
+/* Is binding e still recorded as it was? Then udmd has not dropped it, and
+ * its udm device object, which udmd removes only after the drop, is the
+ * one e.b.udm named when e was copied. */
+static bool still_recorded(struct udmd *d, const struct entry *e)
+{
+	struct entry now;
+	return find_entry(d, true, e->b.blk, &now) == 0 && now.b.kind == e->b.kind && now.b.diskseq == e->b.diskseq &&
+	       now.b.udm == e->b.udm && now.b.cache_epoch == e->b.cache_epoch;
 }
 
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
@@ -220,7 +236,7 @@ int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
 	 * device as far as a decision is concerned. */
 	if (find_entry(d, true, st_dev, &e))
 		return -ENODEV;
-	if (!vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm)) && !udmd_binding_live(&e.b))
+	if (!vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm), false) && !udmd_binding_live(&e.b))
 		return -ENODEV;
 	*out = e.b;
 	return 0;
@@ -360,7 +376,7 @@ int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg)
 	return r;
 }
 
-int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
+int udmd_identity_integrity(struct udmd *d, dev_t st_dev, bool synced, struct udm_integrity *blob)
 {
 	struct entry e;
 	struct udm_integrity snap;
@@ -369,12 +385,18 @@ int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *
 		return -ENODEV;
 	if (udm_dev_get_integrity(d->ctx, e.b.udm, &snap)) {
 		/* no blob to give; -ENODEV only if the binding is gone */
-		return vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm)) || udmd_binding_live(&e.b) ? 0 : -ENODEV;
+		return vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm), synced) || udmd_binding_live(&e.b) ?
+			       0 : -ENODEV;
 	}
 	/* Live after the read (the cache is read after it, the blob names the
 	 * table it describes): the loop held the device object open all along,
-	 * so e.b.udm named that object, not a later one. */
-	if (vouched(d, &e, snap.table_id)) {
+	 * so e.b.udm named that object, not a later one. In a batch the cache
+	 * was read before the blob, after the event was taken; the blob is
+	 * still that object's: a loop binding's names the very table the
+	 * object had at attach (table ids are never reused), and a ublk
+	 * binding's object is held open by udmd until after its binding is
+	 * dropped, which the binding still recorded after the read rules out. */
+	if (vouched(d, &e, snap.table_id, synced) && (!synced || still_recorded(d, &e))) {
 		*blob = snap;
 		return 0;
 	}

@@ -258,12 +258,22 @@ uint64_t udmd_idcache_epoch(struct udmd_idcache *c)
 	return e;
 }
 
-bool udmd_idcache_unchanged(struct udmd_idcache *c, dev_t dev, uint64_t diskseq, uint64_t epoch)
+void udmd_idcache_sync(struct udmd_idcache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	drain(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool udmd_idcache_unchanged(struct udmd_idcache *c, dev_t dev, uint64_t diskseq, uint64_t epoch, bool sync)
 {
 	if (!c)
 		return false;
 	pthread_mutex_lock(&c->lock);
-	drain(c);
+	if (sync)
+		drain(c);
 	bool ok = c->epoch == epoch;
 	const struct rec *r = ok ? rec_of(c, dev, false) : NULL;
 	if (r)

@@ -243,8 +243,13 @@ void udmd_ublk_settle(struct udmd *d);
 int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg);
 /* The integrity blob of the udm device behind block device st_dev, read now
  * (one snapshot of its live table): 0, or -ENODEV (zeroed) when st_dev is no
- * live binding udmd made. */
-int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob);
+ * live binding udmd made. synced: the caller called udmd_identity_sync after
+ * it took the event this is for, and the identity cache is not read again
+ * (a batch of decisions reads it once); else it is read after the blob. */
+int udmd_identity_integrity(struct udmd *d, dev_t st_dev, bool synced, struct udm_integrity *blob);
+/* A batch of decisions begins: the identity cache reads every uevent queued
+ * now, once for the events the caller has taken (docs/enforcement.md). */
+void udmd_identity_sync(struct udmd *d);
 
 /* cmd_verity.c: trusted certificates, require_signatures, restart/panic action */
 int udmd_verity_init(struct udmd *d, char *err, size_t errlen);
