@@ -99,7 +99,7 @@ for K in $(vm_kernels 6.12 7.2); do
 	test_expect_success "$K: fanotify: a ublk disk stopped by another process, and a disk of its own at the path, are denied" '
 		vm_case "$OUT" fanotify >f && cat f &&
 		grep -qx "start rc=0" f && grep -qx "exec-v rc=0" f && grep -q "^stop-v rc=0 ok" f &&
-		grep -qx "exec-stopped rc=126" f && test "$(sed -n "s/^denied-after-stop //p" f)" -ge 1 &&
+		grep -qx "exec-stopped rc=126" f &&
 		grep -q "^other /dev/ublkb" f && grep -qx "exec-other rc=126" f &&
 		test "$(sed -n "s/^denied-other //p" f)" -ge 1 && grep -qx "shutdown rc=0" f && grep -qx "no-cache 0" f
 	'

@@ -125,8 +125,9 @@ echo "left $(ls /dev/ublkb* 2>/dev/null | wc -l) records $(ls /run/udm/ublk 2>/d
 
 echo "@@case fanotify"
 # --enforcer=fanotify (no BPF guard): the identity cache vouches for a ublk binding while its disk is
-# udmd's; another root process stops the disk under the mount, then serves a disk of its own (perhaps
-# on the same number) at the watched path: each exec is denied with a record
+# udmd's; another root process stops the disk under the mount (the exec fails: denied, or its disk
+# gone before a decision), then serves a disk of its own (on the same number when the kernel gives
+# it again) at the watched path: the exec is denied with a record
 deny() { grep -c "ipe_op=EXECUTE.*action=DENY" $W/faudit 2>/dev/null || true; }
 udmd --export=ublk --enforcer=fanotify --state-dir $W/st2 --boot-policy $I/boot.pol --audit-log $W/faudit \
 	2>>$W/udmd.err; echo "start rc=$?"
