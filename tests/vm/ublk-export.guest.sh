@@ -148,6 +148,6 @@ $W/v/dprog >/dev/null 2>&1; echo "exec-other rc=$?"
 n2=$(deny); echo "denied-other $((n2 - n1))"
 umount $W/v; kill $SV; wait $SV 2>/dev/null
 udm shutdown; echo "shutdown rc=$?"
-grep -c "no uevent cache" $W/udmd.err | sed "s/^no-cache /"
+grep -c "no uevent cache" $W/udmd.err | sed "s/^/no-cache /"
 echo "--- udmd.err"; grep -v "^libbpf" $W/udmd.err | tail -30
 echo "@@done"
