@@ -196,8 +196,12 @@ int fan_engine_start(struct fan_engine **out, fan_batch_fn batch, fan_decide_fn 
 	e->arg = arg;
 	e->stop_fd = e->mounts_fd = -1;
 	int r = 0;
-	/* blocking: the decision thread waits in read() */
-	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	/* Blocking: the decision thread waits in read(). An unlimited queue: a
+	 * permission event that finds the queue full (16384 by default) is not
+	 * queued, and the kernel lets its exec through; with no limit an event
+	 * is only ever lost when it cannot be allocated, and then it is denied. */
+	e->fan_fd = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_UNLIMITED_QUEUE,
+				  O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (e->fan_fd < 0)
 		r = -errno;
 	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
