@@ -14,17 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include "daemon/enforce_fanotify.h"
+#include "daemon/fdwatch.h"
 
 struct fan_engine {
-	int fan_fd, stop_fd, mounts_fd;
+	int fan_fd, mounts_fd;
 	pthread_t thread;          /* reads the events and decides them (engine_thread) */
-	pthread_t mount_thread;    /* follows the mount table (mount_thread) */
+	struct udmd_fdwatch *mounts;   /* follows the mount table (mounts_changed) */
 	fan_batch_fn batch;
 	fan_decide_fn decide;
 	void *arg;
@@ -138,30 +138,15 @@ static void *engine_thread(void *arg)
 	return NULL;
 }
 
-/* The mount thread: follows the mount table (the marks of the watches and,
- * in system scope, of every filesystem) until fan_engine_stop. */
-static void *mount_thread(void *arg)
+/* The mount table changed: the marks of the watches and, in system scope,
+ * of every filesystem follow it (on the mount watch's thread). */
+static void mounts_changed(void *arg, short revents)
 {
 	struct fan_engine *e = arg;
-	struct pollfd p[2] = { { .fd = e->stop_fd, .events = POLLIN }, { .fd = e->mounts_fd, .events = POLLPRI } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[0].revents)
-			break;
-		if (p[1].revents & (POLLPRI | POLLERR)) {
-			/* the mount table changed: re-read it from the start next time */
-			lseek(e->mounts_fd, 0, SEEK_SET);
-			char tmp[4096];
-			while (read(e->mounts_fd, tmp, sizeof(tmp)) > 0)
-				;
-			rescan(e);
-		}
-	}
-	return NULL;
+	if (!(revents & (POLLPRI | POLLERR)))
+		return;
+	udmd_fdwatch_mounts_seen(e->mounts_fd);
+	rescan(e);
 }
 
 static void stop_decisions(struct fan_engine *e)
@@ -173,8 +158,6 @@ static void stop_decisions(struct fan_engine *e)
 
 static void engine_free(struct fan_engine *e)
 {
-	if (e->stop_fd >= 0)
-		close(e->stop_fd);
 	if (e->mounts_fd >= 0)
 		close(e->mounts_fd);
 	/* closing the group lets every pending and future exec through */
@@ -194,7 +177,7 @@ int fan_engine_start(struct fan_engine **out, fan_batch_fn batch, fan_decide_fn 
 	e->batch = batch;
 	e->decide = decide;
 	e->arg = arg;
-	e->stop_fd = e->mounts_fd = -1;
+	e->mounts_fd = -1;
 	int r = 0;
 	/* Blocking: the decision thread waits in read(). An unlimited queue: a
 	 * permission event that finds the queue full (16384 by default) is not
@@ -204,8 +187,7 @@ int fan_engine_start(struct fan_engine **out, fan_batch_fn batch, fan_decide_fn 
 				  O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (e->fan_fd < 0)
 		r = -errno;
-	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0 ||
-		 (e->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+	else if ((e->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
 		r = -errno;
 	fan_marks_init(&e->marks, e->fan_fd, root_dev, system);
 	fan_fstab_init(&e->fstab);
@@ -213,10 +195,8 @@ int fan_engine_start(struct fan_engine **out, fan_batch_fn batch, fan_decide_fn 
 		rescan(e);   /* every filesystem is marked before udmd reports ready */
 	if (!r && pthread_create(&e->thread, NULL, engine_thread, e))
 		r = -ENOMEM;
-	else if (!r && pthread_create(&e->mount_thread, NULL, mount_thread, e)) {
+	else if (!r && (r = udmd_fdwatch_start(&e->mounts, e->mounts_fd, UDMD_FDWATCH_MOUNTS, mounts_changed, e)))
 		stop_decisions(e);
-		r = -ENOMEM;
-	}
 	if (r) {
 		engine_free(e);
 		return r;
@@ -229,10 +209,7 @@ void fan_engine_stop(struct fan_engine *e)
 {
 	if (!e)
 		return;
-	uint64_t one = 1;
-	if (write(e->stop_fd, &one, sizeof(one)) < 0)
-		perror("enforcer stop");
-	pthread_join(e->mount_thread, NULL);
+	udmd_fdwatch_stop(e->mounts);
 	stop_decisions(e);
 	engine_free(e);
 }

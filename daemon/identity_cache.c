@@ -23,12 +23,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "daemon/fdwatch.h"
 #include "daemon/identity_cache.h"
 #include "daemon/udmd.h"
 
@@ -43,8 +43,8 @@ struct rec {
 };
 
 struct udmd_idcache {
-	int sock, stop_fd;
-	pthread_t thread;
+	int sock;
+	struct udmd_fdwatch *watch;   /* drains the socket as uevents come */
 	pthread_mutex_t lock;   /* the socket's reads and everything below */
 	uint64_t epoch;
 	struct rec recs[MAX_RECS];
@@ -159,22 +159,13 @@ static void drain(struct udmd_idcache *c)
 	}
 }
 
-static void *cache_thread(void *arg)
+static void on_ready(void *arg, short revents)
 {
 	struct udmd_idcache *c = arg;
-	struct pollfd p[2] = { { .fd = c->sock, .events = POLLIN }, { .fd = c->stop_fd, .events = POLLIN } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (p[0].revents) {
-			pthread_mutex_lock(&c->lock);
-			drain(c);
-			pthread_mutex_unlock(&c->lock);
-		}
-	}
-	return NULL;
+	(void)revents;
+	pthread_mutex_lock(&c->lock);
+	drain(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Untagged uevents (block devices) reach only the network namespaces of the
@@ -202,7 +193,6 @@ int udmd_idcache_open(struct udmd_idcache **out)
 	struct udmd_idcache *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->stop_fd = -1;
 	c->sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
 	int r = 0;
 	if (c->sock < 0) {
@@ -213,18 +203,15 @@ int udmd_idcache_open(struct udmd_idcache **out)
 		if (setsockopt(c->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 			setsockopt(c->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };   /* the kernel's group */
-		if (bind(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    (c->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+		if (bind(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			r = -errno;
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	if (!r && pthread_create(&c->thread, NULL, cache_thread, c))
-		r = -ENOMEM;
+	if (!r)
+		r = udmd_fdwatch_start(&c->watch, c->sock, POLLIN, on_ready, c);
 	if (r) {
 		if (c->sock >= 0)
 			close(c->sock);
-		if (c->stop_fd >= 0)
-			close(c->stop_fd);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return r;
@@ -237,13 +224,8 @@ void udmd_idcache_close(struct udmd_idcache *c)
 {
 	if (!c)
 		return;
-	uint64_t one = 1;
-	if (write(c->stop_fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
-		pthread_join(c->thread, NULL);
-	else
-		pthread_detach(c->thread);   /* cannot happen with an eventfd; never wait forever */
+	udmd_fdwatch_stop(c->watch);
 	close(c->sock);
-	close(c->stop_fd);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
