@@ -30,6 +30,8 @@ struct fan_engine {
 	void *arg;
 	struct fan_marks marks;
 	struct fan_fstab fstab;
+	/* the decision thread's read buffer (not on its stack: see engine_thread) */
+	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
 };
 
 struct fan_marks *fan_engine_marks(struct fan_engine *e)
@@ -59,8 +61,8 @@ static bool decide_event(struct fan_engine *e, const struct fanotify_event_metad
  * permission event is decided, then all are answered with one writev (the
  * kernel takes one response per write and loops over the vector), then
  * their files are closed. */
-#define MAX_BATCH ((int)(8192 / FAN_EVENT_METADATA_LEN) + 1)
-static void handle_events(struct fan_engine *e, const void *buf, ssize_t len)
+#define MAX_BATCH ((int)(sizeof(((struct fan_engine *)0)->buf) / FAN_EVENT_METADATA_LEN) + 1)
+__attribute__((noinline)) static void handle_events(struct fan_engine *e, const void *buf, ssize_t len)
 {
 	struct fanotify_response resp[MAX_BATCH];
 	struct iovec iov[MAX_BATCH];
@@ -109,31 +111,37 @@ static void rescan(struct fan_engine *e)
 	fan_marks_rescan(&e->marks);
 }
 
+/* No file number for an event (EMFILE): the kernel denied it; do not spin
+ * while that lasts. */
+__attribute__((noinline)) static void pause_a_moment(void)
+{
+	struct timespec ts = { 0, 1000000 };
+	nanosleep(&ts, NULL);
+}
+
 /* The decision thread: one blocking read() of the events, each decided on
  * this thread and answered (handle_events), nothing else on the way of an
  * exec: no poll, no hand-off to another thread. fan_engine_stop cancels it
  * (pthread_cancel), which it allows only while it waits in read(): glibc
  * wakes that read with a signal of its own sent to this thread alone, and
  * the events of a read that returned are decided and answered first. No
- * handler of ours is installed: no other thread of udmd can see EINTR. */
+ * handler of ours is installed: no other thread of udmd can see EINTR.
+ * The frame that the cancellation unwinds holds no array or address-taken
+ * variable (the buffer is e's; the work is in functions that return before
+ * the next read): AddressSanitizer would otherwise leave its guard zones
+ * poisoned on the stack glibc hands to the next thread. */
 static void *engine_thread(void *arg)
 {
 	struct fan_engine *e = arg;
-	char buf[8192] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
-	int old;
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
-		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-		ssize_t len = read(e->fan_fd, buf, sizeof(buf));
-		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-		if (len > 0) {
-			handle_events(e, buf, len);
-		} else if (len < 0 && errno != EINTR && errno != EAGAIN) {
-			/* no file number for an event (EMFILE): the kernel denied it;
-			 * do not spin while that lasts */
-			struct timespec ts = { 0, 1000000 };
-			nanosleep(&ts, NULL);
-		}
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+		ssize_t len = read(e->fan_fd, e->buf, sizeof(e->buf));
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (len > 0)
+			handle_events(e, e->buf, len);
+		else if (len < 0 && errno != EINTR && errno != EAGAIN)
+			pause_a_moment();
 	}
 	return NULL;
 }
