@@ -189,7 +189,7 @@ void udmd_enforce_integrity(void *arg, dev_t udm_dev, const struct udm_integrity
 
 void udmd_dev_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
 {
-	if (udmd_identity_integrity(d, st_dev, blob) == -ENODEV && d->enforcer && d->enforcer->props)
+	if (udmd_identity_integrity(d, st_dev, false, blob) == -ENODEV && d->enforcer && d->enforcer->props)
 		d->enforcer->props(d->enforcer_state, st_dev, blob);
 }
 

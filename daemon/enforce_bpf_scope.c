@@ -15,11 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include "daemon/enforce_bpf.h"
+#include "daemon/fdwatch.h"
 #include "daemon/udmd.h"
 
 #define SCOPE_WATCHES 16
@@ -36,9 +36,8 @@ struct scope_watch {
 struct udmd_scope {
 	struct scope_watch w[SCOPE_WATCHES];
 	int n;
-	int mounts_fd, stop_fd;
-	pthread_t thread;
-	bool thread_on;
+	int mounts_fd;
+	struct udmd_fdwatch *watch;   /* follows the mount table; NULL: not yet */
 };
 
 /* The superblock mounted at abs (a mount point, not /): 0 or -errno. */
@@ -104,31 +103,18 @@ static int refresh(struct udmd_bpf_backend *b, struct scope_watch *w)
 	return 0;
 }
 
-static void *scope_thread(void *arg)
+/* The mount table changed: every watch follows it. */
+static void mounts_changed(void *arg, short revents)
 {
 	struct udmd_bpf_backend *b = arg;
 	struct udmd_scope *s = b->scope;
-	struct pollfd p[2] = { { .fd = s->mounts_fd, .events = POLLPRI }, { .fd = s->stop_fd, .events = POLLIN } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (p[0].revents & (POLLPRI | POLLERR)) {
-			char tmp[4096];
-			lseek(s->mounts_fd, 0, SEEK_SET);
-			while (read(s->mounts_fd, tmp, sizeof(tmp)) > 0)
-				;
-			pthread_mutex_lock(&b->lock);
-			for (int i = 0; i < s->n; i++)
-				refresh(b, &s->w[i]);
-			pthread_mutex_unlock(&b->lock);
-		}
-	}
-	return NULL;
+	if (!(revents & (POLLPRI | POLLERR)))
+		return;
+	udmd_fdwatch_mounts_seen(s->mounts_fd);
+	pthread_mutex_lock(&b->lock);
+	for (int i = 0; i < s->n; i++)
+		refresh(b, &s->w[i]);
+	pthread_mutex_unlock(&b->lock);
 }
 
 static int scope_get(struct udmd_bpf_backend *b, struct udmd_scope **out)
@@ -137,20 +123,16 @@ static int scope_get(struct udmd_bpf_backend *b, struct udmd_scope **out)
 	if (!s) {
 		if (!(s = calloc(1, sizeof(*s))))
 			return -ENOMEM;
-		s->mounts_fd = s->stop_fd = -1;
+		s->mounts_fd = -1;
 		b->scope = s;
 	}
-	if (!s->thread_on) {
+	if (!s->watch) {
 		if (s->mounts_fd < 0 && (s->mounts_fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)) < 0)
 			return -errno;
-		if (s->stop_fd < 0 && (s->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
-			return -errno;
-		char tmp[4096];
-		while (read(s->mounts_fd, tmp, sizeof(tmp)) > 0)
-			;
-		if (pthread_create(&s->thread, NULL, scope_thread, b))
-			return -ENOMEM;
-		s->thread_on = true;
+		udmd_fdwatch_mounts_seen(s->mounts_fd);
+		int r = udmd_fdwatch_start(&s->watch, s->mounts_fd, UDMD_FDWATCH_MOUNTS, mounts_changed, b);
+		if (r)
+			return r;
 	}
 	*out = s;
 	return 0;
@@ -254,16 +236,9 @@ void udmd_scope_stop(struct udmd_bpf_backend *b)
 	struct udmd_scope *s = b->scope;
 	if (!s)
 		return;
-	if (s->thread_on) {
-		uint64_t one = 1;
-		if (write(s->stop_fd, &one, sizeof(one)) < 0)
-			udmd_log("enforcer: bpf: scope thread: %s", strerror(errno));
-		pthread_join(s->thread, NULL);
-	}
+	udmd_fdwatch_stop(s->watch);
 	if (s->mounts_fd >= 0)
 		close(s->mounts_fd);
-	if (s->stop_fd >= 0)
-		close(s->stop_fd);
 	pthread_mutex_lock(&b->lock);
 	b->scope = NULL;
 	pthread_mutex_unlock(&b->lock);

@@ -162,6 +162,10 @@ static int serve_dev(struct udmd *d, dev_t dev, bool ro, int id, struct served *
 	char err[256] = "";
 	if (id >= 0)   /* a dead udmd's: claimed already (kept in the pinned map), said again */
 		udmd_ublk_claim(d, id, true);
+	/* Before the device is made (or taken over): a uevent lost from here on
+	 * keeps the identity cache from vouching for this binding, so a removal
+	 * of this disk, and a new disk given its number, are never missed. */
+	s->b.cache_epoch = udmd_identity_epoch(d);
 	r = id >= 0 ? ublk_srv_recover(id, &p, serve, s, &s->srv, err, sizeof(err))
 		    : ublk_srv_add(&p, serve, s, &s->srv, err, sizeof(err));
 	if (r) {
@@ -178,8 +182,9 @@ static int serve_dev(struct udmd *d, dev_t dev, bool ro, int id, struct served *
 	s->b.blk = ublk_srv_devt(s->srv);
 	s->b.nr = ublk_srv_id(s->srv);
 	s->b.udm = dev;
-	/* our disk, which nobody else can replace while we serve it */
-	if ((r = udmd_blk_diskseq(s->b.blk, &s->b.diskseq)) || (r = udmd_binding_add(d, &s->b))) {
+	/* our disk's, read by its name (the id we hold), not by its number:
+	 * were it removed meanwhile, another disk could have the number */
+	if ((r = ublk_srv_diskseq(s->srv, &s->b.diskseq)) || (r = udmd_binding_add(d, &s->b))) {
 		udmd_log("ublk: /dev/ublkb%d: %s", s->b.nr, strerror(-r));
 		ublk_srv_remove(s->srv);
 		udmd_ublk_claim(d, s->b.nr, false);

@@ -2,7 +2,7 @@
 /* Device identity: the record of which block device (loop or ublk) serves
  * which udm device object, made by udmd at attach and dropped at detach; what
  * every decision asks instead of a loop's backing file name
- * (docs/enforcement.md). Whether a loop binding is still live comes from the
+ * (docs/enforcement.md). Whether a binding is still live comes from the
  * identity cache (identity_cache.c) while it vouches for it, else from sysfs. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,11 @@
 struct entry {
 	struct entry *next;
 	struct udmd_binding b;
-	/* the udm device's live table when the binding was made, if the loop
-	 * device's size was that table's then; 0: never vouched for by the cache */
+	/* May the cache vouch for it? A ublk binding: while there is a cache.
+	 * A loop binding: while its udm device runs the table it had when the
+	 * binding was made (table_id), if the loop device's size was that
+	 * table's then. */
+	bool cached;
 	uint64_t table_id;
 };
 
@@ -95,11 +98,6 @@ static int sysfs_u64(dev_t dev, const char *attr, uint64_t *v)
 	return 0;
 }
 
-int udmd_blk_diskseq(dev_t blk, uint64_t *seq)
-{
-	return sysfs_u64(blk, "diskseq", seq);
-}
-
 bool udmd_binding_live(const struct udmd_binding *b)
 {
 	/* The kernel bumps a loop device's diskseq at every LOOP_CONFIGURE,
@@ -144,9 +142,12 @@ int udmd_binding_add(struct udmd *d, const struct udmd_binding *b)
 	if (!e)
 		return -ENOMEM;
 	e->b = *b;
-	/* the cache vouches for loop devices only (a ublk binding's liveness is
-	 * one sysfs read of its diskseq) */
-	e->table_id = I->cache && b->kind == UDMD_BLK_LOOP ? table_of_binding(d, b) : 0;
+	/* a ublk disk serves every block of its device whatever its table (a
+	 * table swap changes no identity); a loop device's view may not */
+	if (I->cache && b->kind == UDMD_BLK_UBLK)
+		e->cached = true;
+	else if (I->cache && (e->table_id = table_of_binding(d, b)))
+		e->cached = true;
 	pthread_rwlock_wrlock(&I->lock);
 	e->next = I->list;
 	I->list = e;
@@ -201,14 +202,30 @@ static int find(struct udmd *d, bool by_blk, dev_t key, struct udmd_binding *out
 	return r;
 }
 
-/* Is binding e live now, known without reading sysfs? Its udm device still
- * runs the table it had at attach (live_table, read by the caller), and no
- * uevent queued until now says that the loop device changed. false: ask
- * sysfs (udmd_binding_live). */
-static bool vouched(struct udmd *d, const struct entry *e, uint64_t live_table)
+/* Is binding e live now, known without reading sysfs? No uevent queued
+ * until now says that its block device changed, and a loop binding's udm
+ * device still runs the table it had at attach (live_table, read by the
+ * caller). false: ask sysfs (udmd_binding_live). */
+static bool vouched(struct udmd *d, const struct entry *e, uint64_t live_table, bool synced)
 {
-	return e->table_id && live_table == e->table_id &&
-	       udmd_idcache_unchanged(d->identity->cache, e->b.blk, e->b.diskseq, e->b.cache_epoch);
+	return e->cached && (e->b.kind == UDMD_BLK_UBLK || live_table == e->table_id) &&
+	       udmd_idcache_unchanged(d->identity->cache, e->b.blk, e->b.diskseq, e->b.cache_epoch, !synced);
+}
+
+void udmd_identity_sync(struct udmd *d)
+{
+	if (d->identity)
+		udmd_idcache_sync(d->identity->cache);
+}
+
+/* Is binding e still recorded as it was? Then udmd has not dropped it, and
+ * its udm device object, which udmd removes only after the drop, is the
+ * one e.b.udm named when e was copied. */
+static bool still_recorded(struct udmd *d, const struct entry *e)
+{
+	struct entry now;
+	return find_entry(d, true, e->b.blk, &now) == 0 && now.b.kind == e->b.kind && now.b.diskseq == e->b.diskseq &&
+	       now.b.udm == e->b.udm && now.b.cache_epoch == e->b.cache_epoch;
 }
 
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
@@ -219,7 +236,7 @@ int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *out)
 	 * device as far as a decision is concerned. */
 	if (find_entry(d, true, st_dev, &e))
 		return -ENODEV;
-	if (!vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm)) && !udmd_binding_live(&e.b))
+	if (!vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm), false) && !udmd_binding_live(&e.b))
 		return -ENODEV;
 	*out = e.b;
 	return 0;
@@ -359,7 +376,7 @@ int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg)
 	return r;
 }
 
-int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob)
+int udmd_identity_integrity(struct udmd *d, dev_t st_dev, bool synced, struct udm_integrity *blob)
 {
 	struct entry e;
 	struct udm_integrity snap;
@@ -368,12 +385,18 @@ int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *
 		return -ENODEV;
 	if (udm_dev_get_integrity(d->ctx, e.b.udm, &snap)) {
 		/* no blob to give; -ENODEV only if the binding is gone */
-		return vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm)) || udmd_binding_live(&e.b) ? 0 : -ENODEV;
+		return vouched(d, &e, udm_dev_live_table_id(d->ctx, e.b.udm), synced) || udmd_binding_live(&e.b) ?
+			       0 : -ENODEV;
 	}
 	/* Live after the read (the cache is read after it, the blob names the
 	 * table it describes): the loop held the device object open all along,
-	 * so e.b.udm named that object, not a later one. */
-	if (vouched(d, &e, snap.table_id)) {
+	 * so e.b.udm named that object, not a later one. In a batch the cache
+	 * was read before the blob, after the event was taken; the blob is
+	 * still that object's: a loop binding's names the very table the
+	 * object had at attach (table ids are never reused), and a ublk
+	 * binding's object is held open by udmd until after its binding is
+	 * dropped, which the binding still recorded after the read rules out. */
+	if (vouched(d, &e, snap.table_id, synced) && (!synced || still_recorded(d, &e))) {
 		*blob = snap;
 		return 0;
 	}

@@ -7,7 +7,9 @@
  * the blocks it serves sends a uevent before the ioctl returns: LOOP_CHANGE_FD
  * and LOOP_CLR_FD a media change (DISK_MEDIA_CHANGE=1, with the diskseq it
  * had, bumped right after), LOOP_SET_STATUS of another offset or size limit a
- * resize (RESIZE=1), LOOP_CTL_REMOVE a remove. A binding of diskseq D stays
+ * resize (RESIZE=1), LOOP_CTL_REMOVE a remove. A ublk disk keeps its diskseq
+ * from its add to its remove (STOP_DEV); a new disk given its number comes
+ * with a higher one. A binding of diskseq D stays
  * trusted while no uevent of its device carried a higher diskseq, none that
  * could change it carried D or higher, and no uevent can have been lost since
  * the binding's epoch. The uevent of a change is queued before its ioctl
@@ -21,12 +23,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "daemon/fdwatch.h"
 #include "daemon/identity_cache.h"
 #include "daemon/udmd.h"
 
@@ -41,8 +43,8 @@ struct rec {
 };
 
 struct udmd_idcache {
-	int sock, stop_fd;
-	pthread_t thread;
+	int sock;
+	struct udmd_fdwatch *watch;   /* drains the socket as uevents come */
 	pthread_mutex_t lock;   /* the socket's reads and everything below */
 	uint64_t epoch;
 	struct rec recs[MAX_RECS];
@@ -105,9 +107,13 @@ static void take(struct udmd_idcache *c, const char *msg, size_t len)
 	}
 	if (!action || !subsystem || strcmp(subsystem, "block") || !has_major || !has_minor)
 		return;
-	/* anything but a plain change may have changed it; one without a
-	 * diskseq is after every diskseq */
-	if (strcmp(action, "change"))
+	/* anything but a plain change or an add may have changed it; one
+	 * without a diskseq is after every diskseq. An add makes a disk, with
+	 * a diskseq above that of every disk before it (a binding of an earlier
+	 * one sees it as higher) and equal to that of a ublk binding of the new
+	 * one (its own add, which must not withdraw it); a synthetic add
+	 * (udevadm trigger) repeats the disk's number. */
+	if (strcmp(action, "change") && strcmp(action, "add"))
 		changes = true;
 	if (!has_seq)
 		seq = UINT64_MAX;
@@ -153,22 +159,13 @@ static void drain(struct udmd_idcache *c)
 	}
 }
 
-static void *cache_thread(void *arg)
+static void on_ready(void *arg, short revents)
 {
 	struct udmd_idcache *c = arg;
-	struct pollfd p[2] = { { .fd = c->sock, .events = POLLIN }, { .fd = c->stop_fd, .events = POLLIN } };
-	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (p[0].revents) {
-			pthread_mutex_lock(&c->lock);
-			drain(c);
-			pthread_mutex_unlock(&c->lock);
-		}
-	}
-	return NULL;
+	(void)revents;
+	pthread_mutex_lock(&c->lock);
+	drain(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Untagged uevents (block devices) reach only the network namespaces of the
@@ -196,7 +193,6 @@ int udmd_idcache_open(struct udmd_idcache **out)
 	struct udmd_idcache *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->stop_fd = -1;
 	c->sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_KOBJECT_UEVENT);
 	int r = 0;
 	if (c->sock < 0) {
@@ -207,18 +203,15 @@ int udmd_idcache_open(struct udmd_idcache **out)
 		if (setsockopt(c->sock, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
 			setsockopt(c->sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };   /* the kernel's group */
-		if (bind(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-		    (c->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+		if (bind(c->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			r = -errno;
 	}
 	pthread_mutex_init(&c->lock, NULL);
-	if (!r && pthread_create(&c->thread, NULL, cache_thread, c))
-		r = -ENOMEM;
+	if (!r)
+		r = udmd_fdwatch_start(&c->watch, c->sock, POLLIN, on_ready, c);
 	if (r) {
 		if (c->sock >= 0)
 			close(c->sock);
-		if (c->stop_fd >= 0)
-			close(c->stop_fd);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return r;
@@ -231,13 +224,8 @@ void udmd_idcache_close(struct udmd_idcache *c)
 {
 	if (!c)
 		return;
-	uint64_t one = 1;
-	if (write(c->stop_fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
-		pthread_join(c->thread, NULL);
-	else
-		pthread_detach(c->thread);   /* cannot happen with an eventfd; never wait forever */
+	udmd_fdwatch_stop(c->watch);
 	close(c->sock);
-	close(c->stop_fd);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -252,12 +240,22 @@ uint64_t udmd_idcache_epoch(struct udmd_idcache *c)
 	return e;
 }
 
-bool udmd_idcache_unchanged(struct udmd_idcache *c, dev_t dev, uint64_t diskseq, uint64_t epoch)
+void udmd_idcache_sync(struct udmd_idcache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	drain(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+bool udmd_idcache_unchanged(struct udmd_idcache *c, dev_t dev, uint64_t diskseq, uint64_t epoch, bool sync)
 {
 	if (!c)
 		return false;
 	pthread_mutex_lock(&c->lock);
-	drain(c);
+	if (sync)
+		drain(c);
 	bool ok = c->epoch == epoch;
 	const struct rec *r = ok ? rec_of(c, dev, false) : NULL;
 	if (r)

@@ -18,12 +18,15 @@ struct udmd_idcache;
 int udmd_idcache_open(struct udmd_idcache **out);
 void udmd_idcache_close(struct udmd_idcache *c);
 /* The epoch to keep with a binding, taken before the loop device is
- * configured: a binding is trusted only while the epoch is unchanged (it
+ * configured or the ublk device made: a binding is trusted only while the epoch is unchanged (it
  * moves when uevents may have been lost). NULL cache: 0. */
 uint64_t udmd_idcache_epoch(struct udmd_idcache *c);
+/* Read every uevent the kernel has queued until now (one non-blocking recv
+ * when there is none). NULL cache: nothing. Any thread. */
+void udmd_idcache_sync(struct udmd_idcache *c);
 /* Has nothing happened to block device dev since it got diskseq (a binding
- * of epoch epoch)? Reads every uevent the kernel has queued until now first
- * (one non-blocking recv when there is none). false: read sysfs instead.
- * NULL cache: false. Any thread. */
-bool udmd_idcache_unchanged(struct udmd_idcache *c, dev_t dev, uint64_t diskseq, uint64_t epoch);
+ * of epoch epoch)? sync: udmd_idcache_sync first; else as the last sync
+ * (or the cache's thread) read them. false: read sysfs instead. NULL
+ * cache: false. Any thread. */
+bool udmd_idcache_unchanged(struct udmd_idcache *c, dev_t dev, uint64_t diskseq, uint64_t epoch, bool sync);
 #endif

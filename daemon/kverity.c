@@ -12,22 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include "daemon/enforce_bpf.h"
+#include "daemon/fdwatch.h"
 #include "daemon/udmd.h"
 #include "util/hex.h"
 
 struct udmd_kverity {
 	struct udmd_bpf_backend *b;
 	int nl_fd;                  /* NETLINK_KOBJECT_UEVENT, kernel group */
-	int stop_fd;
-	pthread_t thread;
-	bool thread_started;
+	struct udmd_fdwatch *watch; /* reads it as uevents come */
 };
 
 #define DM_BUF (64 * 1024)
@@ -262,34 +260,25 @@ static void on_uevent(struct udmd_bpf_backend *b, char *buf, size_t len)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static void *uevent_thread(void *arg)
+/* The socket is readable: one uevent. */
+static void on_ready(void *arg, short revents)
 {
 	struct udmd_kverity *k = arg;
-	struct pollfd p[2] = { { .fd = k->nl_fd, .events = POLLIN }, { .fd = k->stop_fd, .events = POLLIN } };
 	char buf[8192];
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		struct sockaddr_nl sa;
-		struct iovec iov = { buf, sizeof(buf) - 1 };
-		struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
-		ssize_t n = recvmsg(k->nl_fd, &m, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == ENOBUFS)
-				scan(k->b);   /* events were lost: every device again */
-			continue;
-		}
-		if (sa.nl_pid != 0)
-			continue;      /* only the kernel's (the ioctls decide anyway) */
-		buf[n] = '\0';
-		on_uevent(k->b, buf, (size_t)n);
+	(void)revents;
+	struct sockaddr_nl sa;
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n = recvmsg(k->nl_fd, &m, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == ENOBUFS)
+			scan(k->b);   /* events were lost: every device again */
+		return;
 	}
-	return NULL;
+	if (sa.nl_pid != 0)
+		return;        /* only the kernel's (the ioctls decide anyway) */
+	buf[n] = '\0';
+	on_uevent(k->b, buf, (size_t)n);
 }
 
 int udmd_kverity_start(struct udmd_bpf_backend *b)
@@ -298,27 +287,21 @@ int udmd_kverity_start(struct udmd_bpf_backend *b)
 	if (!k)
 		return -ENOMEM;
 	k->b = b;
-	k->stop_fd = eventfd(0, EFD_CLOEXEC);
 	k->nl_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
 	int rcv = 4 * 1024 * 1024;
 	int r = 0;
-	if (k->stop_fd < 0 || k->nl_fd < 0 || bind(k->nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (k->nl_fd < 0 || bind(k->nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		r = -errno;
 	if (!r) {
 		setsockopt(k->nl_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv));
 		/* subscribed first, then the scan: no change falls in between */
 		scan(b);
-		if (pthread_create(&k->thread, NULL, uevent_thread, k))
-			r = -EAGAIN;
-		else
-			k->thread_started = true;
+		r = udmd_fdwatch_start(&k->watch, k->nl_fd, POLLIN, on_ready, k);
 	}
 	if (r) {
 		if (k->nl_fd >= 0)
 			close(k->nl_fd);
-		if (k->stop_fd >= 0)
-			close(k->stop_fd);
 		free(k);
 		return r;
 	}
@@ -332,13 +315,8 @@ void udmd_kverity_stop(struct udmd_bpf_backend *b)
 	if (!k)
 		return;
 	b->kverity = NULL;
-	uint64_t one = 1;
-	if (write(k->stop_fd, &one, sizeof(one)) < 0)
-		udmd_log("kverity stop: %s", strerror(errno));
-	if (k->thread_started)
-		pthread_join(k->thread, NULL);
+	udmd_fdwatch_stop(k->watch);
 	close(k->nl_fd);
-	close(k->stop_fd);
 	free(k);
 }
 

@@ -512,6 +512,48 @@ void ublk_srv_delete(int id)
 	delete_dev(id);
 }
 
+/* One line of sysfs file name under directory dir, or -errno. */
+static int sysfs_read(int dir, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+int ublk_srv_diskseq(const struct ublk_srv *s, uint64_t *seq)
+{
+	/* By the disk's name, which only the disk of the id we hold can have
+	 * (its char device open here keeps the id ours), through one directory:
+	 * both reads are of that disk, or fail once it is gone. */
+	char p[64], dev[32], num[32];
+	snprintf(p, sizeof(p), "/sys/block/ublkb%d", s->id);
+	int dir = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -errno;
+	unsigned ma, mi;
+	char *end;
+	int r = sysfs_read(dir, "dev", dev, sizeof(dev));
+	if (!r)
+		r = sysfs_read(dir, "diskseq", num, sizeof(num));
+	close(dir);
+	if (r)
+		return r;
+	if (sscanf(dev, "%u:%u", &ma, &mi) != 2 || makedev(ma, mi) != s->devt)
+		return -ENXIO;   /* not the disk GET_PARAMS named: it went meanwhile */
+	errno = 0;
+	unsigned long long v = strtoull(num, &end, 10);
+	if (errno || end == num || (*end != '\n' && *end != '\0'))
+		return -EIO;
+	*seq = v;
+	return 0;
+}
+
 int ublk_srv_id(const struct ublk_srv *s) { return s->id; }
 dev_t ublk_srv_devt(const struct ublk_srv *s) { return s->devt; }
 

@@ -47,6 +47,9 @@ int ublk_srv_resize(struct ublk_srv *s, uint64_t sectors);
 void ublk_srv_delete(int id);
 int ublk_srv_id(const struct ublk_srv *s);
 dev_t ublk_srv_devt(const struct ublk_srv *s);
+/* The disk sequence number of the device's disk (sysfs, by its name): 0 or
+ * -errno (-ENXIO: the disk is not the one ublk_srv_devt names). */
+int ublk_srv_diskseq(const struct ublk_srv *s, uint64_t *seq);
 /* Stops and deletes the device (opened users then see it gone), frees s. */
 void ublk_srv_remove(struct ublk_srv *s);
 

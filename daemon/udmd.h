@@ -200,7 +200,7 @@ struct udmd_binding {
 	int nr;                     /* N of /dev/loopN or /dev/ublkbN */
 	uint64_t diskseq;           /* the block device's disk sequence number for this binding */
 	dev_t udm;                  /* the udm device object (UDM_MAJOR:minor); a rename keeps it */
-	uint64_t cache_epoch;       /* udmd_identity_epoch() before the loop device was configured */
+	uint64_t cache_epoch;       /* udmd_identity_epoch() before the block device was configured or made */
 };
 int udmd_identity_init(struct udmd *d);
 void udmd_identity_free(struct udmd *d);
@@ -212,8 +212,6 @@ uint64_t udmd_identity_epoch(struct udmd *d);
  * 0, else -ENODEV. Any thread; never waits
  * for an attach or detach in progress. */
 int udmd_binding_lookup(struct udmd *d, dev_t st_dev, struct udmd_binding *b);
-/* The disk sequence number of block device blk, from sysfs: 0 or -errno. */
-int udmd_blk_diskseq(dev_t blk, uint64_t *seq);
 /* The block device still serves the binding: same diskseq (not detached,
  * rebound or reused since) and, for a loop device, offset 0. Reads sysfs; no lock. */
 bool udmd_binding_live(const struct udmd_binding *b);
@@ -245,8 +243,13 @@ void udmd_ublk_settle(struct udmd *d);
 int udmd_ublk_observe(struct udmd *d, udmd_ublk_fn fn, void *arg);
 /* The integrity blob of the udm device behind block device st_dev, read now
  * (one snapshot of its live table): 0, or -ENODEV (zeroed) when st_dev is no
- * live binding udmd made. */
-int udmd_identity_integrity(struct udmd *d, dev_t st_dev, struct udm_integrity *blob);
+ * live binding udmd made. synced: the caller called udmd_identity_sync after
+ * it took the event this is for, and the identity cache is not read again
+ * (a batch of decisions reads it once); else it is read after the blob. */
+int udmd_identity_integrity(struct udmd *d, dev_t st_dev, bool synced, struct udm_integrity *blob);
+/* A batch of decisions begins: the identity cache reads every uevent queued
+ * now, once for the events the caller has taken (docs/enforcement.md). */
+void udmd_identity_sync(struct udmd *d);
 
 /* cmd_verity.c: trusted certificates, require_signatures, restart/panic action */
 int udmd_verity_init(struct udmd *d, char *err, size_t errlen);

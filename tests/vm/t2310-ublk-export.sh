@@ -9,7 +9,10 @@
 # no reader error, every pass sums right, the mount reads on, decisions stay; a graceful shutdown
 # removes the devices. Another root process can neither send udm's ublk device a control command
 # other than a query nor open its char device, also while no udmd runs (between a kill -9 and the
-# restart), each refusal with its record; the same works on a ublk device that is not udm's.
+# restart), each refusal with its record; the same works on a ublk device that is not udm's. Under
+# the fanotify enforcer (the identity cache vouching for ublk bindings), a verified program runs, and
+# once another root process stops its disk under the mount, and then serves a disk of its own at the
+# watched path (on the same device number when the kernel gives it again), the program is denied.
 . "$(dirname "$0")/vm-harness.sh"
 vm_require_probe
 W=$T_TMP/w
@@ -92,6 +95,13 @@ for K in $(vm_kernels 6.12 7.2); do
 	'
 	test_expect_success "$K: a graceful shutdown removes the devices and their records" '
 		vm_case "$OUT" shutdown >sd && cat sd && grep -qx "shutdown rc=0" sd && grep -qx "left 0 records 0" sd
+	'
+	test_expect_success "$K: fanotify: a ublk disk stopped by another process, and a disk of its own at the path, are denied" '
+		vm_case "$OUT" fanotify >f && cat f &&
+		grep -qx "start rc=0" f && grep -qx "exec-v rc=0" f && grep -q "^stop-v rc=0 ok" f &&
+		grep -qx "exec-stopped rc=126" f &&
+		grep -q "^other /dev/ublkb" f && grep -qx "exec-other rc=126" f &&
+		test "$(sed -n "s/^denied-other //p" f)" -ge 1 && grep -qx "shutdown rc=0" f && grep -qx "no-cache 0" f
 	'
 done
 

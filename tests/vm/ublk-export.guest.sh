@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Guest side of t2310-ublk-export.sh (bash in the VM): udmd --export=ublk --enforcer=bpf with a
+# Guest side of t2310-ublk-export.sh (bash in the VM): udmd --export=ublk --enforcer=bpf (last:
+# --enforcer=fanotify) with a
 # deny-by-default EXECUTE policy allowing root hash A. /dev/vdb: a 32 MiB random image, /dev/vdc its
 # hash tree (root hash in /usr/local/bin/rroot). Inputs in /usr/local/bin: img (erofs of the probe),
 # hashA, roots, boot.pol, dmsetup-able udm, udm-attack, ublk-serve. One "@@case NAME" block per case.
@@ -121,5 +122,32 @@ udm enforce stop >/dev/null 2>&1
 udm shutdown; echo "shutdown rc=$?"
 sleep 1
 echo "left $(ls /dev/ublkb* 2>/dev/null | wc -l) records $(ls /run/udm/ublk 2>/dev/null | wc -l)"
+
+echo "@@case fanotify"
+# --enforcer=fanotify (no BPF guard): the identity cache vouches for a ublk binding while its disk is
+# udmd's; another root process stops the disk under the mount (the exec fails: denied, or its disk
+# gone before a decision), then serves a disk of its own (on the same number when the kernel gives
+# it again) at the watched path: the exec is denied with a record
+deny() { grep -c "ipe_op=EXECUTE.*action=DENY" $W/faudit 2>/dev/null || true; }
+udmd --export=ublk --enforcer=fanotify --state-dir $W/st2 --boot-policy $I/boot.pol --audit-log $W/faudit \
+	2>>$W/udmd.err; echo "start rc=$?"
+udm verity open $I/img v $I/hashA "$ROOT_A" && V=$(udm attach v) && mount -t erofs -o ro "$V" $W/v &&
+	udm watch add $W/v && echo "v $V $(stat -c %t:%T "$V")"
+$W/v/dprog >/dev/null 2>&1; echo "exec-v rc=$?"
+n0=$(deny)
+a stop-v ublk-ctrl STOP_DEV ${V#/dev/ublkb}
+$W/v/dprog >/dev/null 2>&1; echo "exec-stopped rc=$?"
+n1=$(deny); echo "denied-after-stop $((n1 - n0))"
+umount $W/v
+ublk-serve add $I/img ro >$W/serve2.out 2>&1 & SV=$!
+for i in $(seq 100); do test -s $W/serve2.out && break; sleep 0.1; done
+O=$(cut -d" " -f1 $W/serve2.out); echo "other /dev/ublkb$O $(stat -c %t:%T /dev/ublkb$O)"
+mount -t erofs -o ro /dev/ublkb$O $W/v && for i in $(seq 50); do udm watch list | grep -qx "$W/v" && break; sleep 0.1; done
+udm watch list
+$W/v/dprog >/dev/null 2>&1; echo "exec-other rc=$?"
+n2=$(deny); echo "denied-other $((n2 - n1))"
+umount $W/v; kill $SV; wait $SV 2>/dev/null
+udm shutdown; echo "shutdown rc=$?"
+grep -c "no uevent cache" $W/udmd.err | sed "s/^/no-cache /"
 echo "--- udmd.err"; grep -v "^libbpf" $W/udmd.err | tail -30
 echo "@@done"
