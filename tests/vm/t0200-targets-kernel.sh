@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 120 (tests/run starts the longest files first)
 # The simple targets against the real kernels: every case of tests/targets/oracle-cases.txt is loaded
 # with dmsetup in one boot per kernel; 6.1's table/status lines and ctr errors must equal the recorded
 # tests/targets/oracle-expected.txt, and udm (test_oracle_fixtures) must match each live kernel.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 200 (tests/run starts the longest files first)
 # Device-mapper limits against the real 6.1, 6.12 and 7.2 kernels: every limit dm-ioctl.c and dm-table.c
 # enforce (name and uuid lengths, check_name, duplicates, renames, the table's shape, "too large
 # device", the target count, a device mapped onto itself directly, through its node, through a loop

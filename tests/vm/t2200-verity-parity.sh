@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 80 (tests/run starts the longest files first)
 # dm-verity parity with the real 7.2 and 6.12 kernels, for every option set: the kernel's veritysetup and udm
 # open the same udm-made image; the table and status lines and veritysetup's "flags:" line must be
 # equal, and the kernel's `dmsetup create --readonly` must accept the table line udm prints. One boot

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 80 (tests/run starts the longest files first)
 # udmd's ublk server (daemon/ublk.c) on its own, through tests/vm/ublk-serve,
 # on the kernels that have ublk (6.12, the newest): a file served as
 # /dev/ublkbN reads back byte for byte and takes writes; a read-only device

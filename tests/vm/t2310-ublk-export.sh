@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 130 (tests/run starts the longest files first)
 # udmd --export=ublk on the kernels that have ublk (6.12, the newest), one boot each: devices of
 # every target read back byte for byte through /dev/ublkbN, with their /dev/mapper links and
 # dmsetup/veritysetup unchanged; a verity device has the data block size and is read-only; a

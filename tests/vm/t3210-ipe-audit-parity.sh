@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 160 (tests/run starts the longest files first)
 # IPE audit parity with the real 7.2 and 6.12 kernels, one boot each (tests/vm/audit-parity.guest.sh):
 # (L) the policy lifecycle records (1422 load, 1421 activation, 1404 enforce) that udmd writes to
 #     --audit-log for `udm policy load/update/activate/delete/enforce`, against the kernel's for the

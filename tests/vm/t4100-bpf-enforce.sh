@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 120 (tests/run starts the longest files first)
 # The BPF LSM enforcer on Debian's real 7.2, 6.12 and 6.1 kernels (one boot each): with udmd
 # --enforcer=bpf and a deny-by-default EXECUTE policy, every way to run code from an unverified
 # volume is refused with EACCES and audited as the kernel's IPE would (bind mount, unshare -m,

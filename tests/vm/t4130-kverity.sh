@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 180 (tests/run starts the longest files first)
 # Kernel dm-verity devices as udm's property source (docs/kernel-verity.md), on Debian's real 7.2,
 # 6.12 and 6.1 kernels (one boot each): veritysetup-opened devices, signed and unsigned, erofs mounted,
 # decided by udmd's BPF programs by root hash and by signature (exec, ld.so, mmap) with IPE's audit

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 100 (tests/run starts the longest files first)
 # fs-verity digests in BPF mode: on Debian's 7.2 and 6.12 the programs read a file's digest with the
 # kernel's bpf_get_fsverity_digest kfunc, so a policy that allows one digest runs that file (exec
 # and mmap PROT_EXEC) and refuses another fs-verity file and a plain one; fsverity_signature has no

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 160 (tests/run starts the longest files first)
 # Self-protection of the BPF enforcer on Debian's real 7.2, 6.12 and 6.1 kernels (one boot each), with a
 # deny-by-default EXECUTE policy: the eight ways root switched enforcement off silently (issue 22 of
 # wave 3: the compat ioctl, unmounting bpffs, a second udmd, LD_PRELOAD, PTRACE_TRACEME, PR_SET_MM,

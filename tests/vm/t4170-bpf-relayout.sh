@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 150 (tests/run starts the longest files first)
 # A handover across a change of the BPF maps' layout (docs/enforcement.md "Handover across a layout
 # change"), on Debian's real kernels (one boot each): udmd hands over to a udmd built with
 # UDM_TEST_LAYOUT=1 (one map value grew) under exec loops: no unverified code runs, verified code

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# udm-vm: seconds 280 (tests/run starts the longest files first)
 # Files on overlayfs decided by the layer that holds their data, as the kernel's IPE decides them
 # (docs/enforcement.md "Overlay files"), on Debian's 7.2, 6.12 and 6.1 (one boot each,
 # tests/vm/overlay.guest.sh): overlays with tmpfs upper layers over a signed udm verity erofs lower

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# udm-vm: long (tests/run starts it first)
+# udm-vm: seconds 460 (tests/run starts the longest files first)
 # udm on real Debian systems: Debian 12 (bookworm, kernel 6.1) and Debian 13 (trixie, kernel 6.12),
 # debootstrap'd from Debian's packages and booted with systemd (tests/vm/vm-debian), with udm's .debs
 # built from this checkout for each. One boot sequence per system: install the packages and configure

@@ -4,6 +4,7 @@
 # Cache layout under $VM_CACHE (each part rebuilt only when what it was built from changes):
 #   kernel/PKG/        vmlinuz, config, version, apt version, root/lib/modules/V (decompressed modules+depmod)
 #   apt-sid/           the private apt state (sources.list, lists, cache) through which 7.x comes from sid
+#   apt-memo/SERIES    the kernel package and version apt named, and the apt state it was asked in
 #   ca/                cert.pem key.pem cert.der (the test CA), db.auth (its EFI db update)
 #   vars-enrolled.fd   OVMF variable store whose db holds the CA (the kernel puts it in .platform)
 #   initrd/KEY.gz      base initramfs (busybox, tools and their libraries, modules, /init) for one kernel
@@ -111,12 +112,44 @@ vm_kpkg() {
 	echo "$pkg"
 }
 
-# vm_kernel SERIES PKG: fill $VM_CACHE/kernel/PKG (vmlinuz, decompressed modules with depmod data).
+# vm_apt_state SERIES: what apt's answers for that series depend on (its lists, dpkg's status, its
+# configuration, the pins), as names, times and sizes
+vm_apt_state() {
+	local d=$VM_CACHE/apt-sid
+	echo "$1 ${UDM_VM_KPKG_6_1:-} ${UDM_VM_KPKG_6_12:-} ${UDM_VM_KPKG_7_2:-}"
+	case $1 in
+	7.*) stat -c '%n %Y %s' "$d/sources.list" "$d/lists" "$d/lists"/* 2>/dev/null;;
+	*) stat -c '%n %Y %s' /var/lib/apt/lists /var/lib/apt/lists/* /var/lib/dpkg/status /etc/apt /etc/apt/* \
+		/etc/apt/sources.list.d/* /etc/apt/preferences.d/* /etc/apt/apt.conf.d/* 2>/dev/null;;
+	esac
+}
+
+# vm_kpkg_aver SERIES: "PKG VERSION": vm_kpkg's package and the version apt has of it (empty when apt
+# knows none). apt-cache costs seconds of CPU, every boot: the answer is kept in $VM_CACHE/apt-memo/SERIES
+# and reused while vm_apt_state is the same.
+vm_kpkg_aver() {
+	local series=$1 memo=$VM_CACHE/apt-memo/$1 key k pkg aver
+	case $series in 7.*) [ -n "${UDM_VM_KPKG_7_2:-}" ] || vm_apt_sid;; esac
+	key=$(vm_apt_state "$series" | sha256sum | cut -c1-16)
+	if read -r k pkg aver 2>/dev/null <"$memo" && [ "$k" = "$key" ] && [ -n "$pkg" ] && [ -n "$aver" ]; then
+		echo "$pkg $aver"; return 0
+	fi
+	pkg=$(vm_kpkg "$series") || return 1
+	aver=$(vm_apt "$series" apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+	# only what apt knew (not a cached kernel that apt no longer lists)
+	[ -n "$aver" ] && mkdir -p "${memo%/*}" && echo "$key $pkg $aver" >"$memo.$$" && mv "$memo.$$" "$memo"
+	echo "$pkg $aver"
+}
+
+# vm_kernel SERIES PKG [VERSION]: fill $VM_CACHE/kernel/PKG (vmlinuz, decompressed modules with depmod
+# data). VERSION: apt's version of PKG (asked from apt when not given; empty: apt knows none).
 # From 7.x linux-image-V is empty and depends on linux-binary-V (/usr/lib/modules/V/vmlinuz),
 # linux-modules-V and linux-base-V (config, modules.order, modules.builtin): all four are unpacked.
 vm_kernel() {
 	local series=$1 pkg=$2 kd=$VM_CACHE/kernel/$2 aver t x deb debs p V m f rel mods
-	aver=$(vm_apt "$series" apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+	if [ $# -ge 3 ]; then aver=$3
+	else aver=$(vm_apt "$series" apt-cache show --no-all-versions "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
+	fi
 	if [ -f "$kd/vmlinuz" ] && [ -f "$kd/version" ]; then
 		# rebuilt only when apt knows a different version of the same package
 		[ -z "$aver" ] || [ "$aver" = "$(cat "$kd/apt-version" 2>/dev/null)" ] && return 0
@@ -306,19 +339,17 @@ vm_pack_begin() {
 # libraries udm's programs load at run time (dlopen), which ldd cannot see: libnbd at the first NBD URI
 VM_DLOPEN_LIBS="libnbd.so.0"
 vm_pack_file() {
-	local p=$1/pack l so f
+	local p=$1/pack l so f libs=()
 	mkdir -p "$p$(dirname "$3")" && cp -L "$2" "$p$3" || return 1
-	for l in $(ldd "$2" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$p$l" ] || { mkdir -p "$p$(dirname "$l")" && cp -L "$l" "$p$l"; } || return 1
-	done
+	for l in $(ldd "$2" 2>/dev/null | grep -o '/[^ ]*'); do [ -e "$p$l" ] || libs+=("$l"); done
 	for so in $VM_DLOPEN_LIBS; do
 		grep -qaF "$so" "$2" || continue
 		f=$(ldconfig -p | awk -v n="$so" '$1 == n && /x86-64/ { print $NF; exit }')
 		[ -n "$f" ] || continue
-		for l in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-			[ -e "$p$l" ] || { mkdir -p "$p$(dirname "$l")" && cp -L "$l" "$p$l"; } || return 1
-		done
+		for l in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do [ -e "$p$l" ] || libs+=("$l"); done
 	done
+	# one cp for all of them (each at its own path under the pack; a process per library costs seconds a boot)
+	[ ${#libs[@]} = 0 ] || printf '%s\n' "${libs[@]}" | sort -u | xargs -d '\n' cp -L --parents -t "$p/"
 }
 vm_pack_end() { (cd "$1/pack" && tar -cf "$1/vda.tar" .) && truncate -s %4096 "$1/vda.tar"; }
 
@@ -351,12 +382,12 @@ EOS
 
 # vm_prepare SERIES: sets VM_KPKG, VM_KERNEL, VM_INITRD (everything cached, built under a lock)
 vm_prepare() {
-	local series=$1 lk rc=0
+	local series=$1 lk rc=0 pa
 	mkdir -p "$VM_CACHE" || return 1
 	exec {lk}>"$VM_CACHE/.lock"; flock "$lk"
 	if ! vm_packages; then rc=1
-	elif ! VM_KPKG=$(vm_kpkg "$series"); then rc=1
-	elif ! vm_kernel "$series" "$VM_KPKG"; then vm_log "kernel setup failed"; rc=1
+	elif ! pa=$(vm_kpkg_aver "$series"); then rc=1
+	elif VM_KPKG=${pa%% *} && ! vm_kernel "$series" "$VM_KPKG" "${pa#* }"; then vm_log "kernel setup failed"; rc=1
 	elif ! vm_ca; then vm_log "test CA setup failed"; rc=1
 	elif ! vm_writer; then vm_log "building vm-write failed"; rc=1
 	elif ! VM_INITRD=$(vm_initrd "$VM_KPKG"); then vm_log "initramfs build failed"; rc=1
