@@ -21,6 +21,7 @@
 #include "daemon/enforce_bpf.h"
 #include "daemon/fdwatch.h"
 #include "daemon/udmd.h"
+#include "daemon/watch_path.h"
 
 #define SCOPE_WATCHES 16
 #define SCOPE_DEVS 8
@@ -152,15 +153,10 @@ int udmd_scope_add(struct udmd_bpf_backend *b, const char *path, bool wait)
 	dev_t dev;
 	if (!b->maps)
 		return -ENODEV;   /* detached (udm enforce stop) */
-	if (!realpath(path, abs)) {
-		if (!wait || path[0] != '/')
-			return -errno;
-		if (snprintf(abs, sizeof(abs), "%s", path) >= (int)sizeof(abs))
-			return -ENAMETOOLONG;
-	}
-	if (strcmp(abs, "/") == 0)
-		return -EPERM;
-	int r = mount_dev(abs, &dev);
+	int r = udmd_watch_path(path, wait, abs);
+	if (r)
+		return r;
+	r = mount_dev(abs, &dev);
 	if (r && !wait)
 		return r;
 	struct udmd_scope *s = NULL;

@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include "daemon/enforce_fanotify.h"
 #include "daemon/udmd.h"
+#include "daemon/watch_path.h"
 
 #define MASK FAN_OPEN_EXEC_PERM
 
@@ -190,16 +191,9 @@ static int watch_index(struct fan_marks *m, const char *abs)
 int fan_marks_watch(struct fan_marks *m, const char *path, bool wait)
 {
 	char abs[PATH_MAX];
-	if (!realpath(path, abs)) {
-		/* a waiting watch's directory may not exist yet either: it is
-		 * looked at again at every mount */
-		if (!wait || path[0] != '/')
-			return -errno;
-		if (snprintf(abs, sizeof(abs), "%s", path) >= (int)sizeof(abs))
-			return -ENAMETOOLONG;
-	}
-	if (strcmp(abs, "/") == 0)
-		return -EPERM;
+	int rp = udmd_watch_path(path, wait, abs);
+	if (rp)
+		return rp;
 	dev_t dev = 0;
 	if (!wait) {
 		/* it must be a whole mount now, and not one of / (a bind mount of
