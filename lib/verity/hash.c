@@ -100,17 +100,13 @@ int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt,
 	h->salt_size = salt_size;
 	if (salt_size)
 		memcpy(h->salt, salt, salt_size);
-	if (plain_sha256(name)) {
-		h->digest_size = 32;
-	} else {
-		h->md = fetch_md(name);
-		if (!h->md) {
-			free(h);
-			return -ENOENT;
-		}
-		h->digest_size = (unsigned)EVP_MD_get_size(h->md);
+	bool plain = plain_sha256(name);
+	if (!plain && !(h->md = fetch_md(name))) {
+		free(h);
+		return -ENOENT;
 	}
-	if (!h->md || (EVP_MD_is_a(h->md, "SHA2-256") && h->digest_size == 32)) {
+	h->digest_size = plain ? 32 : (unsigned)EVP_MD_get_size(h->md);
+	if (plain || (EVP_MD_is_a(h->md, "SHA2-256") && h->digest_size == 32)) {
 		/* the same choice for format, verify and verified reads: one per process */
 		int r = verity_sha256_choose(&h->path);
 		if (r) {
@@ -118,15 +114,15 @@ int verity_hasher_new(const char *name, uint32_t hash_type, const uint8_t *salt,
 			return r;
 		}
 		h->sha256 = true;
-		/* no block ever goes to OpenSSL where the single blocks (and the messages too
-		 * long for libipsec-mb) take the SHA extensions and batches do not take OpenSSL */
-		bool ni_small = h->path.small == VERITY_SHA256_NI3 || h->path.small == VERITY_SHA256_NI4;
-		if (ni_small && h->path.impl != VERITY_SHA256_OPENSSL && !h->md) {
-			*out = h;
-			return 0;
-		}
 	}
-	if (!h->md && !(h->md = fetch_md(name))) {
+	/* no block ever goes to OpenSSL where the single blocks (and the messages too long for
+	 * libipsec-mb) take the SHA extensions and batches do not take OpenSSL */
+	bool ni_small = h->path.small == VERITY_SHA256_NI3 || h->path.small == VERITY_SHA256_NI4;
+	if (plain && ni_small && h->path.impl != VERITY_SHA256_OPENSSL) {
+		*out = h;
+		return 0;
+	}
+	if (plain && !(h->md = fetch_md(name))) {
 		verity_hasher_free(h);
 		return -ENOENT;
 	}
